@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// An EAEU pre-arrival declaration as cached on the post, and its wire form.
+//
+// Wire form (downlink payload on kordon/v1/{post}/cmd/declarations, schema
+// "kordon.declaration/1"; see docs/CONTRACTS.md):
+//   {"schema":"kordon.declaration/1","action":"upsert"|"cancel","id":"KZ-TD-0001","version":3,
+//    "procedure":"TIR","tractor_plate":"123 ABC 02","trailer_plates":["45 AB 02"],
+//    "containers":["MSCU1234565"],"gross_mass_kg":38420,
+//    "goods":[{"hs":"870323","mass_kg":36000,"description":"cars"}],
+//    "arrival":{"from":"2026-11-21T00:00:00Z","to":"2026-11-22T00:00:00Z"},
+//    "risk":{"corridor":"green","controls":[]},"aeo":false,"expires_at":"2026-12-01T00:00:00Z"}
+// Required: schema, id, version (>= 1), tractor_plate. "cancel" needs only id and version.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "edge/base/clock.hpp"
+#include "edge/base/status.hpp"
+
+namespace kordon::msg {
+
+inline constexpr const char* kDeclarationSchema = "kordon.declaration/1";
+
+struct Declaration {
+  std::string id;
+  std::int64_t version = 0;
+  bool cancelled = false;
+  std::string procedure;
+  std::string tractor_plate;  // as declared; the store indexes its normalised form
+  std::vector<std::string> trailer_plates;
+  std::vector<std::string> containers;
+  std::optional<std::int64_t> gross_mass_kg;
+  std::string risk_corridor;  // "", "green", "yellow" or "red": central's pre-selection
+  std::vector<std::string> required_controls;
+  bool aeo = false;
+  std::optional<WallMs> arrival_from;
+  std::optional<WallMs> arrival_to;
+  std::optional<WallMs> expires_at;
+  nlohmann::json goods = nlohmann::json::array();
+};
+
+// Parses and validates the wire form. Errors name the offending field.
+Result<Declaration> parseDeclaration(const nlohmann::json& wire);
+nlohmann::json toWire(const Declaration& d);
+
+}  // namespace kordon::msg

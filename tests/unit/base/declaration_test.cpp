@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <gtest/gtest.h>
+
+#include "edge/msg/declaration.hpp"
+
+namespace kordon::msg {
+namespace {
+
+nlohmann::json wire() {
+  return nlohmann::json::parse(R"({
+    "schema":"kordon.declaration/1","action":"upsert","id":"KZ-TD-1","version":2,
+    "procedure":"TIR","tractor_plate":"123 ABC 02","trailer_plates":["45 AB 02"],
+    "gross_mass_kg":38420,"risk":{"corridor":"green","controls":[]},
+    "arrival":{"from":"2026-11-21T00:00:00Z","to":"2026-11-22T00:00:00Z"},
+    "expires_at":"2026-12-01T00:00:00Z"})");
+}
+
+TEST(Declaration, ParsesWireForm) {
+  auto d = parseDeclaration(wire());
+  ASSERT_TRUE(d.isOk()) << d.status().message();
+  EXPECT_EQ(d->id, "KZ-TD-1");
+  EXPECT_EQ(d->version, 2);
+  EXPECT_EQ(d->gross_mass_kg, 38420);
+  EXPECT_EQ(d->trailer_plates.size(), 1u);
+  ASSERT_TRUE(d->expires_at.has_value());
+  auto again = parseDeclaration(toWire(*d));
+  ASSERT_TRUE(again.isOk()) << again.status().message();
+  EXPECT_EQ(again->expires_at, d->expires_at);
+}
+
+TEST(Declaration, ErrorsNameTheField) {
+  auto w = wire();
+  w["version"] = 0;
+  EXPECT_EQ(parseDeclaration(w).status().message(), "version: required integer >= 1");
+  w = wire();
+  w["risk"]["corridor"] = "purple";
+  EXPECT_EQ(parseDeclaration(w).status().message(), "risk.corridor: expected green, yellow or red");
+  w = wire();
+  w["expires_at"] = "tomorrow";
+  EXPECT_EQ(parseDeclaration(w).status().message(), "expires_at: expected an RFC 3339 UTC time");
+  w = wire();
+  w.erase("tractor_plate");
+  EXPECT_EQ(parseDeclaration(w).status().message(), "tractor_plate: required non-empty string");
+}
+
+TEST(Declaration, CancelNeedsOnlyIdAndVersion) {
+  auto d = parseDeclaration(nlohmann::json::parse(
+      R"({"schema":"kordon.declaration/1","action":"cancel","id":"KZ-TD-1","version":3})"));
+  ASSERT_TRUE(d.isOk());
+  EXPECT_TRUE(d->cancelled);
+}
+
+}  // namespace
+}  // namespace kordon::msg
