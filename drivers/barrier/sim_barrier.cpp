@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "drivers/barrier/sim_barrier.hpp"
+
+#include <map>
+
+#include "edge/base/log.hpp"
+
+namespace kordon::drivers {
+
+SimBarrier::SimBarrier(BarrierConfig config, boost::asio::io_context& io, const Clock& clock,
+                       StatusCallback on_status)
+    : config_(std::move(config)), timer_(io), clock_(clock), on_status_(std::move(on_status)) {}
+
+void SimBarrier::start() { report(position_, ""); }
+
+void SimBarrier::stop() { timer_.cancel(); }
+
+void SimBarrier::requestOpen(const std::string& command_id) {
+  log::info("barrier open requested", {{"device", config_.device_id}, {"command", command_id}});
+  move(msg::BarrierPosition::kOpening, msg::BarrierPosition::kOpen, command_id);
+}
+
+void SimBarrier::requestClose(const std::string& command_id) {
+  log::info("barrier close requested", {{"device", config_.device_id}, {"command", command_id}});
+  move(msg::BarrierPosition::kClosing, msg::BarrierPosition::kClosed, command_id);
+}
+
+void SimBarrier::move(msg::BarrierPosition through, msg::BarrierPosition to,
+                      const std::string& command_id) {
+  if (position_ == to) {
+    report(to, command_id);
+    return;
+  }
+  report(through, command_id);
+  timer_.expires_after(std::chrono::milliseconds(config_.travel_ms));
+  timer_.async_wait([this, to, command_id](const boost::system::error_code& ec) {
+    if (!ec) report(to, command_id);
+  });
+}
+
+void SimBarrier::report(msg::BarrierPosition position, const std::string& command_id) {
+  position_ = position;
+  msg::BarrierStatus status;
+  status.device_id = config_.device_id;
+  status.lane = config_.lane;
+  status.time_ms = clock_.nowWallMs();
+  status.health = msg::DeviceHealth::kGood;
+  status.position = position;
+  status.command_id = command_id;
+  if (on_status_) on_status_(status);
+}
+
+namespace {
+
+using BarrierFactory = Result<std::unique_ptr<Barrier>> (*)(const BarrierConfig&,
+                                                            boost::asio::io_context&, const Clock&,
+                                                            Barrier::StatusCallback);
+
+const std::map<std::string, BarrierFactory>& barrierFactories() {
+  static const std::map<std::string, BarrierFactory> kFactories = {
+      {"sim",
+       [](const BarrierConfig& c, boost::asio::io_context& io, const Clock& clock,
+          Barrier::StatusCallback cb) -> Result<std::unique_ptr<Barrier>> {
+         return std::unique_ptr<Barrier>(std::make_unique<SimBarrier>(c, io, clock, std::move(cb)));
+       }},
+  };
+  return kFactories;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Barrier>> makeBarrier(const BarrierConfig& config,
+                                             boost::asio::io_context& io, const Clock& clock,
+                                             Barrier::StatusCallback on_status) {
+  const auto& factories = barrierFactories();
+  auto it = factories.find(config.type);
+  if (it == factories.end()) {
+    std::string known;
+    for (const auto& [name, _] : factories) known += (known.empty() ? "" : ", ") + name;
+    return Status::error("unknown barrier type '" + config.type + "' (known: " + known + ")");
+  }
+  return it->second(config, io, clock, std::move(on_status));
+}
+
+}  // namespace kordon::drivers

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "edge/config/config.hpp"
+
+#include <cstdlib>
+#include <set>
+
+#include "edge/base/config_reader.hpp"
+#include "edge/base/http.hpp"
+
+namespace kordon::config {
+namespace {
+
+// Ids end up in MQTT topics and file names: no wildcards, slashes or spaces.
+bool isSafeId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+LaneSetup readLane(ConfigReader& r, const std::string& prefix, std::size_t index) {
+  LaneSetup s;
+  const std::string default_id = "L" + std::to_string(index + 1);
+  s.lane.id = r.getString(prefix + "id", default_id);
+  if (!isSafeId(s.lane.id)) r.fail(prefix + "id", "expected letters, digits, '-', '_' or '.'");
+  s.lane.direction = r.getEnum(prefix + "direction", "entry", {"entry", "exit"});
+  s.lane.occupied_threshold_kg = r.getInt(prefix + "occupied_threshold_kg", 500, 1, 100000);
+  s.lane.identify_timeout_ms =
+      static_cast<int>(r.getInt(prefix + "identify_timeout_ms", 20000, 1000, 600000));
+
+  const std::string wb = prefix + "weighbridge.";
+  auto& w = s.weighbridge;
+  w.lane = s.lane.id;
+  w.device_id = r.getString(wb + "id", s.lane.id + "-wb");
+  w.type = r.getString(wb + "type", "modbus-tcp");
+  w.host = r.getString(wb + "host", "127.0.0.1");
+  w.port = static_cast<std::uint16_t>(r.getInt(wb + "port", 1502, 1, 65535));
+  w.unit_id = static_cast<int>(r.getInt(wb + "unit", 1, 0, 247));
+  w.register_map = r.getString(wb + "map", "laumas");
+  w.poll_interval_ms = static_cast<int>(r.getInt(wb + "poll_ms", 200, 20, 10000));
+  w.response_timeout_ms = static_cast<int>(r.getInt(wb + "timeout_ms", 500, 20, 10000));
+  w.stable_band_kg = r.getInt(wb + "stable_band_kg", 20, 0, 10000);
+  w.stable_time_ms = static_cast<int>(r.getInt(wb + "stable_time_ms", 1000, 0, 60000));
+
+  const std::string cam = prefix + "camera.";
+  auto& c = s.camera;
+  c.lane = s.lane.id;
+  c.device_id = r.getString(cam + "id", s.lane.id + "-cam");
+  c.type = r.getString(cam + "type", "isapi-push");
+  c.path = r.getString(cam + "path", "/anpr/" + s.lane.id);
+  if (c.path.empty() || c.path[0] != '/') r.fail(cam + "path", "expected an absolute URL path");
+
+  const std::string bar = prefix + "barrier.";
+  auto& b = s.barrier;
+  b.lane = s.lane.id;
+  b.device_id = r.getString(bar + "id", s.lane.id + "-barrier");
+  b.type = r.getString(bar + "type", "sim");
+  b.travel_ms = static_cast<int>(r.getInt(bar + "travel_ms", 1500, 0, 60000));
+  return s;
+}
+
+}  // namespace
+
+Result<DaemonConfig> loadConfig(const std::string& path, const std::string& state_dir_override) {
+  auto reader = ConfigReader::fromFile(path);
+  if (!reader.isOk()) return reader.status();
+  ConfigReader& r = *reader;
+  DaemonConfig c;
+
+  c.post_id = r.getString("post.id", c.post_id);
+  if (!isSafeId(c.post_id)) r.fail("post.id", "expected letters, digits, '-', '_' or '.'");
+  // systemd's StateDirectory= exports STATE_DIRECTORY; an explicit setting still wins.
+  const char* systemd_state = std::getenv("STATE_DIRECTORY");
+  c.state_dir = r.getString("post.state_dir", systemd_state ? systemd_state : c.state_dir);
+  if (!state_dir_override.empty()) c.state_dir = state_dir_override;
+
+  c.mqtt_uri = r.getString("mqtt.uri", c.mqtt_uri);
+  if (c.mqtt_uri.rfind("tcp://", 0) != 0 && c.mqtt_uri.rfind("ssl://", 0) != 0) {
+    r.fail("mqtt.uri", "expected tcp://host:port or ssl://host:port");
+  }
+  c.mqtt_client_id = r.getString("mqtt.client_id", "kordond-" + c.post_id);
+  c.mqtt_keep_alive_s = static_cast<int>(r.getInt("mqtt.keep_alive_s", 10, 1, 3600));
+  c.outbox_window = static_cast<int>(r.getInt("mqtt.outbox_window", 64, 1, 10000));
+
+  c.http_listen = r.getString("http.listen", c.http_listen);
+  std::string host;
+  std::uint16_t port = 0;
+  if (!http::splitHostPort(c.http_listen, &host, &port)) {
+    r.fail("http.listen", "expected host:port, e.g. 127.0.0.1:8080");
+  }
+
+  const std::string level = r.getEnum("log.level", "info", {"debug", "info", "warn", "error"});
+  log::parseLevel(level, &c.log_level);
+  const std::string format = r.getEnum("log.format", "json", {"json", "text"});
+  log::parseFormat(format, &c.log_format);
+
+  c.rules.version = r.getString("rules.version", c.rules.version);
+  c.rules.weight_tolerance_pct = r.getDouble("rules.weight_tolerance_pct", 5.0, 0.0, 100.0);
+  c.rules.weight_tolerance_min_kg = r.getInt("rules.weight_tolerance_min_kg", 200, 0, 100000);
+  c.drain_timeout_ms = static_cast<int>(r.getInt("shutdown.drain_timeout_ms", 5000, 0, 600000));
+
+  const std::size_t lane_count = r.arraySize("lanes");
+  if (lane_count == 0 && !r.has("lanes")) {
+    c.lanes.push_back(readLane(r, "lanes[0].", 0));  // absent keys: all defaults
+  }
+  for (std::size_t i = 0; i < lane_count; ++i) {
+    c.lanes.push_back(readLane(r, "lanes[" + std::to_string(i) + "].", i));
+  }
+  std::set<std::string> ids, paths;
+  for (std::size_t i = 0; i < c.lanes.size(); ++i) {
+    const std::string prefix = "lanes[" + std::to_string(i) + "].";
+    if (!ids.insert(c.lanes[i].lane.id).second) r.fail(prefix + "id", "duplicate lane id");
+    if (!paths.insert(c.lanes[i].camera.path).second) {
+      r.fail(prefix + "camera.path", "duplicate camera path");
+    }
+  }
+  if (Status s = r.finish(); !s) return s;
+  return c;
+}
+
+}  // namespace kordon::config

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// kordond's configuration: TOML, every setting with a default, so `kordond` with no file runs
+// one simulated lane on loopback (what scripts/demo.sh uses). The reference with every key is
+// systemd/kordond.toml.example. A bad file yields one error line naming the key.
+
+#include <string>
+#include <vector>
+
+#include "drivers/anpr_camera/anpr_camera.hpp"
+#include "drivers/barrier/barrier.hpp"
+#include "drivers/weighbridge/weighbridge.hpp"
+#include "edge/base/log.hpp"
+#include "edge/base/status.hpp"
+#include "edge/lane/decision.hpp"
+#include "edge/lane/lane.hpp"
+
+namespace kordon::config {
+
+struct LaneSetup {
+  lane::LaneConfig lane;
+  drivers::WeighbridgeConfig weighbridge;
+  drivers::CameraConfig camera;
+  drivers::BarrierConfig barrier;
+};
+
+struct DaemonConfig {
+  std::string post_id = "KZ-DEMO";
+  std::string state_dir = "/var/lib/kordon";  // kordon.db and evidence/ live here
+
+  std::string mqtt_uri = "tcp://127.0.0.1:1883";
+  std::string mqtt_client_id;  // default "kordond-<post>"
+  int mqtt_keep_alive_s = 10;
+  int outbox_window = 64;
+
+  std::string http_listen = "127.0.0.1:8080";
+
+  log::Level log_level = log::Level::kInfo;
+  log::Format log_format = log::Format::kJson;
+
+  lane::RuleSet rules;
+  int drain_timeout_ms = 5000;
+
+  std::vector<LaneSetup> lanes;
+
+  std::string storePath() const { return state_dir + "/kordon.db"; }
+  std::string evidenceDir() const { return state_dir + "/evidence"; }
+};
+
+// path "" means defaults only. state_dir_override (from --state-dir) wins over the file.
+Result<DaemonConfig> loadConfig(const std::string& path, const std::string& state_dir_override = "");
+
+}  // namespace kordon::config

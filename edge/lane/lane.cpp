@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "edge/lane/lane.hpp"
+
+#include "edge/base/crypto.hpp"
+#include "edge/base/log.hpp"
+#include "edge/msg/plate.hpp"
+
+namespace kordon::lane {
+
+Lane::Lane(LaneConfig config, store::Store& store, drivers::Barrier* barrier, const Clock& clock,
+           const RuleSet& rules, EventsCommitted on_events)
+    : config_(std::move(config)),
+      store_(store),
+      barrier_(barrier),
+      clock_(clock),
+      rules_(rules),
+      on_events_(std::move(on_events)) {}
+
+msg::EventDraft Lane::draft(std::string type, nlohmann::json payload) const {
+  return {std::move(type), config_.id, passage_ ? passage_->id : std::string(), std::move(payload)};
+}
+
+bool Lane::commit(std::vector<msg::EventDraft> drafts) {
+  auto events = store_.transact([&](store::Transaction& tx) -> Status {
+    if (passage_) {
+      if (Status s = tx.savePassage(*passage_); !s) return s;
+    }
+    for (auto& d : drafts) {
+      if (Status s = tx.emit(std::move(d)); !s) return s;
+    }
+    return Status::ok();
+  });
+  if (!events.isOk()) {
+    ++store_errors_;
+    log::error("lane store write failed", {{"lane", config_.id}, {"error", events.status().message()}});
+    return false;
+  }
+  if (on_events_) on_events_(*events);
+  return true;
+}
+
+void Lane::openPassage(const char* trigger) {
+  store::PassageRecord p;
+  p.id = newUuid();
+  p.lane = config_.id;
+  p.state = "open";
+  p.arrived_ms = clock_.nowWallMs();
+  passage_ = std::move(p);
+  passage_opened_at_ = clock_.nowSteady();
+  log::info("passage arrived", {{"lane", config_.id}, {"passage", passage_->id}, {"trigger", trigger}});
+  commit({draft("passage.arrived", {{"trigger", trigger}, {"direction", config_.direction}})});
+}
+
+void Lane::onWeight(const msg::WeightReading& reading) {
+  if (reading.health != weighbridge_health_) {
+    weighbridge_health_ = reading.health;
+    commit({{"device.health", config_.id, "",
+             {{"device", reading.device_id},
+              {"class", "weighbridge"},
+              {"health", std::string(msg::toString(reading.health))}}}});
+  }
+  if (reading.health != msg::DeviceHealth::kGood && reading.health != msg::DeviceHealth::kDegraded) {
+    return;
+  }
+  const bool has_weight =
+      reading.state == msg::WeightState::kStable || reading.state == msg::WeightState::kMotion;
+  if (!has_weight) return;
+  last_gross_kg_ = reading.gross_kg;
+  const bool occupied = reading.gross_kg >= config_.occupied_threshold_kg;
+
+  if (!passage_) {
+    if (occupied) openPassage("weighbridge");
+    return;
+  }
+  if (reading.state != msg::WeightState::kStable) return;
+  if (!occupied) {
+    // A stable empty deck after a vehicle was on it: the vehicle has left.
+    if (passage_->gross_kg || passage_->state != "open") depart();
+    return;
+  }
+  if (passage_->decided_ms != 0) return;  // the decision stands on the weight it used
+  if (passage_->gross_kg == reading.gross_kg) return;
+  passage_->gross_kg = reading.gross_kg;
+  passage_->weighed_ms = clock_.nowWallMs();
+  commit({draft("weight.measured", {{"gross_kg", reading.gross_kg},
+                                    {"device", reading.device_id},
+                                    {"state", std::string(msg::toString(reading.state))}})});
+  tryDecide(false);
+}
+
+void Lane::onPlate(const msg::PlateRead& read) {
+  if (!passage_) openPassage("camera");
+  const std::string norm = msg::normalisePlate(read.plate_raw);
+  nlohmann::json evidence = nlohmann::json::array();
+  for (const auto& e : read.evidence) {
+    evidence.push_back({{"sha256", e.sha256}, {"media_type", e.media_type}, {"role", e.role}});
+  }
+  std::vector<msg::EventDraft> drafts;
+  drafts.push_back(draft("plate.read", {{"raw", read.plate_raw},
+                                        {"plate", norm},
+                                        {"confidence_pct", read.confidence_pct},
+                                        {"camera", read.camera_id},
+                                        {"direction", read.direction},
+                                        {"camera_event", read.source_event_id},
+                                        {"camera_time", formatUtcMs(read.time_ms)},
+                                        {"evidence", evidence}}));
+  // Before the decision, a better read replaces a worse one; afterwards it is only recorded.
+  const bool adopt = passage_->decided_ms == 0 &&
+                     (passage_->plate_norm.empty() || read.confidence_pct > passage_->plate_confidence_pct);
+  if (adopt && !norm.empty()) {
+    passage_->plate_raw = read.plate_raw;
+    passage_->plate_norm = norm;
+    passage_->plate_confidence_pct = read.confidence_pct;
+    passage_->identified_ms = clock_.nowWallMs();
+    auto candidates = store_.declarationsForPlate(norm);
+    std::vector<msg::Declaration> declarations;
+    if (candidates.isOk()) {
+      for (auto& c : *candidates) declarations.push_back(std::move(c.declaration));
+    } else {
+      ++store_errors_;
+      log::error("declaration lookup failed", {{"lane", config_.id}, {"error", candidates.status().message()}});
+    }
+    const Match match = matchDeclaration(declarations, clock_.nowWallMs());
+    passage_->declaration_id = match.declaration ? match.declaration->id : "";
+    drafts.push_back(draft("passage.identified",
+                           {{"plate", norm},
+                            {"declaration", match.declaration ? nlohmann::json(match.declaration->id)
+                                                              : nlohmann::json()},
+                            {"candidates", match.candidates},
+                            {"expired", match.expired}}));
+  }
+  // Evidence index rows ride in the same transaction as the read that references them.
+  auto events = store_.transact([&](store::Transaction& tx) -> Status {
+    for (const auto& e : read.evidence) {
+      if (Status s = tx.recordEvidence(e, clock_.nowWallMs()); !s) return s;
+    }
+    if (Status s = tx.savePassage(*passage_); !s) return s;
+    for (auto& d : drafts) {
+      if (Status s = tx.emit(std::move(d)); !s) return s;
+    }
+    return Status::ok();
+  });
+  if (!events.isOk()) {
+    ++store_errors_;
+    log::error("lane store write failed", {{"lane", config_.id}, {"error", events.status().message()}});
+    return;
+  }
+  if (on_events_) on_events_(*events);
+  if (adopt) tryDecide(false);
+}
+
+void Lane::tryDecide(bool timed_out) {
+  if (!passage_ || passage_->decided_ms != 0) return;
+  const bool complete = !passage_->plate_norm.empty() && passage_->gross_kg.has_value();
+  if (!complete && !timed_out) return;
+
+  DecisionInput input;
+  input.plate_norm = passage_->plate_norm;
+  input.measured_gross_kg = passage_->gross_kg;
+  if (!input.plate_norm.empty()) {
+    auto candidates = store_.declarationsForPlate(input.plate_norm);
+    std::vector<msg::Declaration> declarations;
+    if (candidates.isOk()) {
+      for (auto& c : *candidates) declarations.push_back(std::move(c.declaration));
+    }
+    input.match = matchDeclaration(declarations, clock_.nowWallMs());
+  }
+  const Decision decision = decide(input, rules_);
+  passage_->corridor = toString(decision.corridor);
+  passage_->reasons_json = toJson(decision.reasons).dump();
+  passage_->ruleset = decision.ruleset;
+  passage_->decided_ms = clock_.nowWallMs();
+  passage_->state = "decided";
+  passage_->declaration_id = input.match.declaration ? input.match.declaration->id : "";
+
+  std::vector<msg::EventDraft> drafts;
+  drafts.push_back(draft("passage.decided",
+                         {{"corridor", passage_->corridor},
+                          {"reasons", toJson(decision.reasons)},
+                          {"ruleset", decision.ruleset},
+                          {"plate", passage_->plate_norm},
+                          {"declaration", passage_->declaration_id},
+                          {"gross_kg", passage_->gross_kg ? nlohmann::json(*passage_->gross_kg)
+                                                          : nlohmann::json()},
+                          {"timed_out", timed_out}}));
+  const bool release = decision.corridor == Corridor::kGreen && barrier_ != nullptr;
+  std::string command_id;
+  if (release) {
+    command_id = newUuid();
+    drafts.push_back(draft("barrier.open_requested", {{"command", command_id}, {"reason", "green"}}));
+  }
+  log::info("passage decided", {{"lane", config_.id},
+                                {"passage", passage_->id},
+                                {"plate", passage_->plate_norm},
+                                {"corridor", passage_->corridor}});
+  if (!commit(std::move(drafts))) return;
+  if (release) {
+    pending_open_command_ = command_id;
+    barrier_->requestOpen(command_id);
+  }
+}
+
+void Lane::depart() {
+  if (!passage_) return;
+  passage_->departed_ms = clock_.nowWallMs();
+  const bool released = passage_->released_ms != 0;
+  passage_->state = "departed";
+  std::vector<msg::EventDraft> drafts;
+  drafts.push_back(draft("passage.departed", {{"released", released}, {"corridor", passage_->corridor}}));
+  std::string close_command;
+  if (barrier_ != nullptr && (barrier_position_ == msg::BarrierPosition::kOpen ||
+                              barrier_position_ == msg::BarrierPosition::kOpening)) {
+    close_command = newUuid();
+    drafts.push_back(draft("barrier.close_requested", {{"command", close_command}, {"reason", "departed"}}));
+  }
+  log::info("passage departed", {{"lane", config_.id}, {"passage", passage_->id}, {"released", released}});
+  commit(std::move(drafts));
+  passage_.reset();
+  pending_open_command_.clear();
+  if (!close_command.empty()) {
+    pending_close_command_ = close_command;
+    barrier_->requestClose(close_command);
+  }
+}
+
+void Lane::onBarrier(const msg::BarrierStatus& status) {
+  const auto previous = barrier_position_;
+  barrier_position_ = status.position;
+  if (status.position == previous) return;
+  std::vector<msg::EventDraft> drafts;
+  if (status.position == msg::BarrierPosition::kOpen) {
+    drafts.push_back(draft("barrier.opened", {{"command", status.command_id}, {"device", status.device_id}}));
+    if (passage_ && !pending_open_command_.empty() && status.command_id == pending_open_command_) {
+      passage_->released_ms = clock_.nowWallMs();
+      passage_->state = "released";
+      drafts.push_back(draft("passage.released", {{"corridor", passage_->corridor}}));
+      pending_open_command_.clear();
+    }
+  } else if (status.position == msg::BarrierPosition::kClosed) {
+    drafts.push_back({"barrier.closed", config_.id, "", {{"command", status.command_id}, {"device", status.device_id}}});
+  } else {
+    return;  // opening/closing/unknown are transient; the end positions are what we record
+  }
+  commit(std::move(drafts));
+}
+
+void Lane::tick() {
+  if (!passage_ || passage_->decided_ms != 0) return;
+  const auto open_for = clock_.nowSteady() - passage_opened_at_;
+  if (open_for >= std::chrono::milliseconds(config_.identify_timeout_ms)) tryDecide(true);
+}
+
+nlohmann::json Lane::statusJson() const {
+  nlohmann::json j = {{"lane", config_.id},
+                      {"direction", config_.direction},
+                      {"weighbridge_health", std::string(msg::toString(weighbridge_health_))},
+                      {"barrier", std::string(msg::toString(barrier_position_))},
+                      {"gross_kg", last_gross_kg_},
+                      {"store_errors", store_errors_}};
+  if (passage_) {
+    j["passage"] = {{"id", passage_->id},     {"state", passage_->state},
+                    {"plate", passage_->plate_norm}, {"corridor", passage_->corridor},
+                    {"declaration", passage_->declaration_id}};
+  }
+  return j;
+}
+
+}  // namespace kordon::lane

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// One traffic lane: assembles a passage from device readings, matches it to a declaration,
+// decides the corridor and asks the barrier to open for green.
+//
+//   idle --(weight >= occupied threshold, or a plate read)--> open (passage.arrived)
+//   open: plate.read -> passage.identified ; stable weight -> weight.measured
+//   open --(plate and weight known, or identify timeout)--> decided (passage.decided)
+//        green: barrier.open_requested ... barrier reports open -> barrier.opened, passage.released
+//   any --(stable weight below threshold)--> departed (passage.departed; barrier closes)
+//
+// Every transition is one store transaction holding the passage row and its events.
+// Thread-safety: everything runs on the control loop thread.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "drivers/barrier/barrier.hpp"
+#include "edge/base/clock.hpp"
+#include "edge/lane/decision.hpp"
+#include "edge/msg/barrier_status.hpp"
+#include "edge/msg/plate_read.hpp"
+#include "edge/msg/weight_reading.hpp"
+#include "edge/store/store.hpp"
+
+namespace kordon::lane {
+
+struct LaneConfig {
+  std::string id = "L1";
+  std::string direction = "entry";  // "entry" | "exit"
+  std::int64_t occupied_threshold_kg = 500;
+  int identify_timeout_ms = 20000;  // decide without the missing reading after this long
+};
+
+class Lane {
+ public:
+  using EventsCommitted = std::function<void(const std::vector<msg::Event>&)>;
+
+  Lane(LaneConfig config, store::Store& store, drivers::Barrier* barrier, const Clock& clock,
+       const RuleSet& rules, EventsCommitted on_events);
+
+  void onWeight(const msg::WeightReading& reading);
+  void onPlate(const msg::PlateRead& read);
+  void onBarrier(const msg::BarrierStatus& status);
+  void tick();  // timeouts; call about once a second
+
+  const LaneConfig& config() const { return config_; }
+  nlohmann::json statusJson() const;
+  std::uint64_t storeErrors() const { return store_errors_; }
+
+ private:
+  void openPassage(const char* trigger);
+  void tryDecide(bool timed_out);
+  void depart();
+  // Saves the passage and emits the drafts in one transaction; on failure the lane keeps its
+  // in-memory state, counts the error and logs it (the record is what failed, not the lane).
+  bool commit(std::vector<msg::EventDraft> drafts);
+  msg::EventDraft draft(std::string type, nlohmann::json payload) const;
+
+  LaneConfig config_;
+  store::Store& store_;
+  drivers::Barrier* barrier_;
+  const Clock& clock_;
+  const RuleSet& rules_;
+  EventsCommitted on_events_;
+
+  std::optional<store::PassageRecord> passage_;
+  std::chrono::steady_clock::time_point passage_opened_at_{};
+  std::string pending_open_command_;
+  std::string pending_close_command_;
+  msg::DeviceHealth weighbridge_health_ = msg::DeviceHealth::kNotConnected;
+  msg::BarrierPosition barrier_position_ = msg::BarrierPosition::kUnknown;
+  std::int64_t last_gross_kg_ = 0;
+  std::uint64_t store_errors_ = 0;
+};
+
+}  // namespace kordon::lane

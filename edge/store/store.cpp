@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "edge/store/store.hpp"
+
+#include "edge/base/crypto.hpp"
+#include "edge/store/migrations.hpp"
+
+namespace kordon::store {
+
+Transaction::Transaction(Store& store)
+    : store_(store), head_seq_(store.last_seq_), head_hash_(store.last_hash_) {}
+
+Result<UpsertResult> Transaction::upsertDeclaration(const msg::Declaration& declaration,
+                                                    const std::string& plate_norm,
+                                                    WallMs received_ms) {
+  auto& select = store_.select_declaration_version_;
+  select.bind(1, declaration.id);
+  auto row = select.step();
+  if (!row.isOk()) return row.status();
+  const bool exists = *row;
+  const std::int64_t stored_version = exists ? select.columnInt(0) : 0;
+  select.reset();
+  // Versions only move forward: a re-sent or reordered older version changes nothing.
+  if (exists && declaration.version <= stored_version) return UpsertResult::kStale;
+
+  if (declaration.cancelled) {
+    auto& cancel = store_.cancel_declaration_;
+    cancel.bind(1, declaration.id).bind(2, declaration.version).bind(3, received_ms);
+    if (Status s = cancel.run(); !s) return s;
+    return UpsertResult::kCancelled;
+  }
+  auto& upsert = store_.upsert_declaration_;
+  upsert.bind(1, declaration.id)
+      .bind(2, declaration.version)
+      .bind(3, plate_norm)
+      .bind(4, msg::toWire(declaration).dump())
+      .bind(5, declaration.expires_at)
+      .bind(6, received_ms);
+  if (Status s = upsert.run(); !s) return s;
+  return exists ? UpsertResult::kUpdated : UpsertResult::kInserted;
+}
+
+Status Transaction::savePassage(const PassageRecord& p) {
+  auto& stmt = store_.upsert_passage_;
+  auto optTime = [](WallMs t) { return t == 0 ? std::optional<std::int64_t>() : std::optional(t); };
+  stmt.bind(1, p.id)
+      .bind(2, p.lane)
+      .bind(3, p.state)
+      .bind(4, p.plate_raw)
+      .bind(5, p.plate_norm)
+      .bind(6, static_cast<std::int64_t>(p.plate_confidence_pct))
+      .bind(7, p.gross_kg)
+      .bind(8, p.declaration_id)
+      .bind(9, p.corridor)
+      .bind(10, p.reasons_json)
+      .bind(11, p.ruleset)
+      .bind(12, optTime(p.arrived_ms))
+      .bind(13, optTime(p.identified_ms))
+      .bind(14, optTime(p.weighed_ms))
+      .bind(15, optTime(p.decided_ms))
+      .bind(16, optTime(p.released_ms))
+      .bind(17, optTime(p.departed_ms));
+  return stmt.run();
+}
+
+Status Transaction::recordEvidence(const msg::Evidence& evidence, WallMs created_ms) {
+  auto& stmt = store_.insert_evidence_;
+  stmt.bind(1, evidence.sha256)
+      .bind(2, evidence.media_type)
+      .bind(3, evidence.role)
+      .bind(4, static_cast<std::int64_t>(evidence.size_bytes))
+      .bind(5, created_ms);
+  return stmt.run();
+}
+
+Status Transaction::emit(msg::EventDraft draft) {
+  msg::Event e;
+  e.post = store_.post_id_;
+  e.seq = head_seq_ + 1;
+  e.id = newUuid();
+  e.type = std::move(draft.type);
+  e.time_ms = store_.clock_.nowWallMs();
+  e.lane = std::move(draft.lane);
+  e.passage = std::move(draft.passage);
+  e.prev_hash = head_hash_;
+  e.payload = std::move(draft.payload);
+  e.hash = msg::computeEventHash(e);
+
+  auto& journal = store_.insert_journal_;
+  journal.bind(1, e.seq)
+      .bind(2, e.id)
+      .bind(3, e.type)
+      .bind(4, e.time_ms)
+      .bind(5, e.lane)
+      .bind(6, e.passage)
+      .bind(7, e.prev_hash)
+      .bind(8, e.hash)
+      .bind(9, msg::toWireString(e));
+  if (Status s = journal.run(); !s) return s;
+  auto& outbox = store_.insert_outbox_;
+  outbox.bind(1, e.seq);
+  if (Status s = outbox.run(); !s) return s;
+  head_seq_ = e.seq;
+  head_hash_ = e.hash;
+  emitted_.push_back(std::move(e));
+  return Status::ok();
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, const std::string& post_id,
+                                           const Clock& clock) {
+  // FULL: a lane makes few events and each one must survive a power cut (DESIGN.md).
+  auto db = Database::open(path, Durability::kFull);
+  if (!db.isOk()) return db.status().withContext("store");
+  auto version = migrate(**db);
+  if (!version.isOk()) return version.status().withContext("store");
+  std::unique_ptr<Store> store(new Store(std::move(*db), post_id, clock));
+  store->schema_version_ = *version;
+  if (Status s = store->prepareStatements(); !s) return s.withContext("store");
+  if (Status s = store->loadChainHead(); !s) return s.withContext("store");
+  return store;
+}
+
+Store::~Store() = default;
+
+int Store::latestSchemaVersion() { return migrations().back().version; }
+
+Status Store::prepareStatements() {
+  struct Entry {
+    Statement* stmt;
+    const char* sql;
+  };
+  const Entry entries[] = {
+      {&select_declaration_version_, "SELECT version FROM declarations WHERE id = ?1"},
+      {&upsert_declaration_,
+       "INSERT INTO declarations (id, version, status, plate_norm, body, expires_ms, received_ms) "
+       "VALUES (?1, ?2, 'active', ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET "
+       "version = excluded.version, status = 'active', plate_norm = excluded.plate_norm, "
+       "body = excluded.body, expires_ms = excluded.expires_ms, received_ms = excluded.received_ms"},
+      {&cancel_declaration_,
+       "INSERT INTO declarations (id, version, status, plate_norm, body, received_ms) "
+       "VALUES (?1, ?2, 'cancelled', '', '{}', ?3) ON CONFLICT (id) DO UPDATE SET "
+       "version = excluded.version, status = 'cancelled', received_ms = excluded.received_ms"},
+      {&select_declarations_by_plate_,
+       "SELECT body, plate_norm, received_ms FROM declarations "
+       "WHERE plate_norm = ?1 AND status = 'active' ORDER BY received_ms DESC"},
+      {&upsert_passage_,
+       "INSERT OR REPLACE INTO passages (id, lane, state, plate_raw, plate_norm, plate_confidence, "
+       "gross_kg, declaration_id, corridor, reasons, ruleset, arrived_ms, identified_ms, "
+       "weighed_ms, decided_ms, released_ms, departed_ms) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"},
+      {&select_passage_,
+       "SELECT id, lane, state, plate_raw, plate_norm, plate_confidence, gross_kg, declaration_id, "
+       "corridor, reasons, ruleset, arrived_ms, identified_ms, weighed_ms, decided_ms, "
+       "released_ms, departed_ms FROM passages WHERE id = ?1"},
+      {&insert_evidence_,
+       "INSERT OR IGNORE INTO evidence (sha256, media_type, role, size_bytes, created_ms) "
+       "VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&insert_journal_,
+       "INSERT INTO journal (seq, id, type, time_ms, lane, passage, prev_hash, hash, envelope) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+      {&insert_outbox_, "INSERT INTO outbox (seq) VALUES (?1)"},
+      {&select_undelivered_,
+       "SELECT j.envelope FROM outbox o JOIN journal j ON j.seq = o.seq "
+       "WHERE o.delivered_ms IS NULL AND o.seq > ?1 ORDER BY o.seq LIMIT ?2"},
+      {&mark_delivered_,
+       "UPDATE outbox SET delivered_ms = ?2 WHERE seq = ?1 AND delivered_ms IS NULL"},
+      {&count_undelivered_, "SELECT count(*) FROM outbox WHERE delivered_ms IS NULL"},
+  };
+  for (const Entry& e : entries) {
+    auto stmt = db_->prepare(e.sql);
+    if (!stmt.isOk()) return stmt.status();
+    *e.stmt = std::move(*stmt);
+  }
+  return Status::ok();
+}
+
+Status Store::loadChainHead() {
+  auto stmt = db_->prepare("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
+  if (!stmt.isOk()) return stmt.status();
+  auto row = stmt->step();
+  if (!row.isOk()) return row.status();
+  if (*row) {
+    last_seq_ = stmt->columnInt(0);
+    last_hash_ = stmt->columnText(1);
+  }
+  return Status::ok();
+}
+
+Result<std::vector<msg::Event>> Store::transact(const std::function<Status(Transaction&)>& body) {
+  Transaction tx(*this);
+  Status s = db_->transaction([&] { return body(tx); });
+  if (!s) return s;
+  last_seq_ = tx.head_seq_;
+  last_hash_ = tx.head_hash_;
+  return std::move(tx.emitted_);
+}
+
+Result<std::vector<CachedDeclaration>> Store::declarationsForPlate(const std::string& plate_norm) {
+  auto& stmt = select_declarations_by_plate_;
+  stmt.bind(1, plate_norm);
+  std::vector<CachedDeclaration> out;
+  for (;;) {
+    auto row = stmt.step();
+    if (!row.isOk()) return row.status();
+    if (!*row) break;
+    const auto body = nlohmann::json::parse(stmt.columnText(0), nullptr, false);
+    auto declaration = msg::parseDeclaration(body);
+    if (!declaration.isOk()) {
+      stmt.reset();
+      return declaration.status().withContext("cached declaration for " + plate_norm);
+    }
+    out.push_back({std::move(*declaration), stmt.columnText(1), stmt.columnInt(2)});
+  }
+  stmt.reset();
+  return out;
+}
+
+Result<std::optional<PassageRecord>> Store::passage(const std::string& id) {
+  auto& stmt = select_passage_;
+  stmt.bind(1, id);
+  auto row = stmt.step();
+  if (!row.isOk()) return row.status();
+  if (!*row) {
+    stmt.reset();
+    return std::optional<PassageRecord>();
+  }
+  PassageRecord p;
+  p.id = stmt.columnText(0);
+  p.lane = stmt.columnText(1);
+  p.state = stmt.columnText(2);
+  p.plate_raw = stmt.columnText(3);
+  p.plate_norm = stmt.columnText(4);
+  p.plate_confidence_pct = static_cast<int>(stmt.columnInt(5));
+  if (!stmt.columnIsNull(6)) p.gross_kg = stmt.columnInt(6);
+  p.declaration_id = stmt.columnText(7);
+  p.corridor = stmt.columnText(8);
+  p.reasons_json = stmt.columnText(9);
+  p.ruleset = stmt.columnText(10);
+  p.arrived_ms = stmt.columnInt(11);
+  p.identified_ms = stmt.columnInt(12);
+  p.weighed_ms = stmt.columnInt(13);
+  p.decided_ms = stmt.columnInt(14);
+  p.released_ms = stmt.columnInt(15);
+  p.departed_ms = stmt.columnInt(16);
+  stmt.reset();
+  return std::optional<PassageRecord>(std::move(p));
+}
+
+Result<std::vector<msg::Event>> Store::undelivered(std::int64_t after_seq, int limit) {
+  auto& stmt = select_undelivered_;
+  stmt.bind(1, after_seq).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<msg::Event> out;
+  for (;;) {
+    auto row = stmt.step();
+    if (!row.isOk()) return row.status();
+    if (!*row) break;
+    auto event = msg::parseEvent(nlohmann::json::parse(stmt.columnText(0), nullptr, false));
+    if (!event.isOk()) {
+      stmt.reset();
+      return event.status().withContext("journal row corrupt");
+    }
+    out.push_back(std::move(*event));
+  }
+  stmt.reset();
+  return out;
+}
+
+Status Store::markDelivered(const std::vector<std::int64_t>& seqs, WallMs delivered_ms) {
+  if (seqs.empty()) return Status::ok();
+  return db_->transaction([&]() -> Status {
+    for (std::int64_t seq : seqs) {
+      mark_delivered_.bind(1, seq).bind(2, delivered_ms);
+      if (Status s = mark_delivered_.run(); !s) return s;
+    }
+    return Status::ok();
+  });
+}
+
+Result<std::int64_t> Store::undeliveredCount() {
+  auto row = count_undelivered_.step();
+  if (!row.isOk()) return row.status();
+  const std::int64_t n = count_undelivered_.columnInt(0);
+  count_undelivered_.reset();
+  return n;
+}
+
+}  // namespace kordon::store

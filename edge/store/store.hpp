@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The post's durable state in one SQLite file (WAL): the declarations cache, passages, and the
+// event journal plus outbox. Every state change and the events that record it are written in
+// ONE transaction (Store::transact), so the journal can never disagree with the state.
+//
+// The journal is the record: each event gets the next gap-free seq and a hash chained to the
+// previous one (edge/msg/event.hpp). The outbox lists the events not yet acknowledged by the
+// broker; nothing is removed from the journal when an event is delivered.
+//
+// Thread-safety: one writer. A Store belongs to the control loop thread.
+// Schema: docs/CONTRACTS.md; migrations in edge/store/migrations.cpp.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "edge/base/clock.hpp"
+#include "edge/base/status.hpp"
+#include "edge/msg/declaration.hpp"
+#include "edge/msg/event.hpp"
+#include "edge/msg/plate_read.hpp"
+#include "edge/store/sqlite.hpp"
+
+namespace kordon::store {
+
+struct CachedDeclaration {
+  msg::Declaration declaration;
+  std::string plate_norm;
+  WallMs received_ms = 0;
+};
+
+enum class UpsertResult { kInserted, kUpdated, kStale, kCancelled };
+
+// A passage row: one vehicle through one lane. Times are UTC ms, 0 = not yet.
+struct PassageRecord {
+  std::string id;
+  std::string lane;
+  std::string state;  // "open" | "decided" | "released" | "departed"
+  std::string plate_raw;
+  std::string plate_norm;
+  int plate_confidence_pct = 0;
+  std::optional<std::int64_t> gross_kg;
+  std::string declaration_id;
+  std::string corridor;
+  std::string reasons_json = "[]";
+  std::string ruleset;
+  WallMs arrived_ms = 0;
+  WallMs identified_ms = 0;
+  WallMs weighed_ms = 0;
+  WallMs decided_ms = 0;
+  WallMs released_ms = 0;
+  WallMs departed_ms = 0;
+};
+
+class Store;
+
+// Handed to Store::transact's body; everything done through it commits or rolls back together.
+class Transaction {
+ public:
+  Result<UpsertResult> upsertDeclaration(const msg::Declaration& declaration,
+                                         const std::string& plate_norm, WallMs received_ms);
+  Status savePassage(const PassageRecord& passage);
+  Status recordEvidence(const msg::Evidence& evidence, WallMs created_ms);
+  // Appends to the journal and the outbox. The envelope is returned by transact().
+  Status emit(msg::EventDraft draft);
+
+ private:
+  friend class Store;
+  explicit Transaction(Store& store);
+  Store& store_;
+  std::int64_t head_seq_;  // tentative chain head; becomes the store's on commit
+  std::string head_hash_;
+  std::vector<msg::Event> emitted_;
+};
+
+class Store {
+ public:
+  // Opens or creates the database, migrating it forward. A database written by a newer Kordon
+  // is refused with an error that says so.
+  static Result<std::unique_ptr<Store>> open(const std::string& path, const std::string& post_id,
+                                             const Clock& clock);
+  ~Store();
+
+  static int latestSchemaVersion();
+  int schemaVersion() const { return schema_version_; }
+
+  // Runs body inside BEGIN IMMEDIATE..COMMIT; returns the events it emitted once committed.
+  Result<std::vector<msg::Event>> transact(const std::function<Status(Transaction&)>& body);
+
+  Result<std::vector<CachedDeclaration>> declarationsForPlate(const std::string& plate_norm);
+  Result<std::optional<PassageRecord>> passage(const std::string& id);
+
+  // Outbox: undelivered events in seq order, starting after `after_seq`.
+  Result<std::vector<msg::Event>> undelivered(std::int64_t after_seq, int limit);
+  Status markDelivered(const std::vector<std::int64_t>& seqs, WallMs delivered_ms);
+  Result<std::int64_t> undeliveredCount();
+  std::int64_t lastSeq() const { return last_seq_; }
+  const std::string& postId() const { return post_id_; }
+
+ private:
+  friend class Transaction;
+  Store(std::unique_ptr<Database> db, std::string post_id, const Clock& clock)
+      : db_(std::move(db)), post_id_(std::move(post_id)), clock_(clock) {}
+  Status prepareStatements();
+  Status loadChainHead();
+
+  std::unique_ptr<Database> db_;
+  std::string post_id_;
+  const Clock& clock_;
+  int schema_version_ = 0;
+  std::int64_t last_seq_ = 0;
+  std::string last_hash_ = msg::kGenesisHash;
+
+  Statement select_declaration_version_;
+  Statement upsert_declaration_;
+  Statement cancel_declaration_;
+  Statement select_declarations_by_plate_;
+  Statement upsert_passage_;
+  Statement select_passage_;
+  Statement insert_evidence_;
+  Statement insert_journal_;
+  Statement insert_outbox_;
+  Statement select_undelivered_;
+  Statement mark_delivered_;
+  Statement count_undelivered_;
+};
+
+}  // namespace kordon::store

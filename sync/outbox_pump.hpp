@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Drains the store's outbox to MQTT: QoS1, in seq order, with a bounded in-flight window. An
+// event is marked delivered only when its PUBACK arrives. After a reconnect (or a restart) it
+// starts again from the first undelivered event, so a lost connection can cause duplicates at
+// central, never a loss; central deduplicates by (post, seq).
+//
+// Thread-safety: control loop thread only (MqttClient posts its completions there).
+
+#include <cstdint>
+#include <set>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "edge/base/clock.hpp"
+#include "edge/store/store.hpp"
+#include "sync/mqtt_client.hpp"
+
+namespace kordon::sync {
+
+class OutboxPump {
+ public:
+  OutboxPump(boost::asio::io_context& io, store::Store& store, MqttClient& mqtt, const Clock& clock,
+             int window = 64);
+
+  void onConnected();
+  void onConnectionLost();
+  void poke();  // new events were committed
+
+  std::size_t inFlight() const { return in_flight_.size(); }
+  nlohmann::json statusJson();
+
+ private:
+  void pump();
+  void onPuback(std::uint64_t generation, std::int64_t seq, const Status& result);
+  void flushAcks();
+
+  boost::asio::io_context& io_;
+  store::Store& store_;
+  MqttClient& mqtt_;
+  const Clock& clock_;
+  const int window_;
+  std::uint64_t generation_ = 0;  // bumped per connection; stale PUBACKs are ignored
+  std::int64_t published_up_to_ = 0;
+  std::set<std::int64_t> in_flight_;
+  std::vector<std::int64_t> acked_;
+  bool flush_scheduled_ = false;
+  std::uint64_t published_ = 0;
+  std::uint64_t delivered_ = 0;
+  std::uint64_t publish_errors_ = 0;
+  std::uint64_t store_errors_ = 0;
+};
+
+}  // namespace kordon::sync
