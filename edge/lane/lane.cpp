@@ -69,8 +69,8 @@ void Lane::onWeight(const msg::WeightReading& reading) {
   const bool occupied = reading.gross_kg >= config_.occupied_threshold_kg;
 
   if (!passage_) {
-    if (occupied) openPassage("weighbridge");
-    return;
+    if (!occupied) return;
+    openPassage("weighbridge");  // and let this same reading weigh the vehicle
   }
   if (reading.state != msg::WeightState::kStable) return;
   if (!occupied) {

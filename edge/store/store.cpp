@@ -83,6 +83,7 @@ Status Transaction::emit(msg::EventDraft draft) {
   e.passage = std::move(draft.passage);
   e.prev_hash = head_hash_;
   e.payload = std::move(draft.payload);
+  if (e.payload.is_null()) e.payload = nlohmann::json::object();  // the envelope requires an object
   e.hash = msg::computeEventHash(e);
 
   auto& journal = store_.insert_journal_;

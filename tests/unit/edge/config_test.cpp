@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "edge/config/config.hpp"
+#include "tests/unit/edge/test_support.hpp"
+
+namespace kordon::config {
+namespace {
+
+Result<DaemonConfig> loadText(const std::string& text) {
+  testing::TempDir dir;
+  const std::string path = dir.file("kordond.toml");
+  std::ofstream(path) << text;
+  return loadConfig(path);
+}
+
+std::string errorOf(const std::string& text) {
+  auto c = loadText(text);
+  EXPECT_FALSE(c.isOk()) << text;
+  return c.isOk() ? "" : c.status().message();
+}
+
+bool mentions(const std::string& message, const std::string& part) {
+  return message.find(part) != std::string::npos;
+}
+
+TEST(Config, NoFileMeansOneSimulatedLaneOnLoopback) {
+  auto c = loadConfig("");
+  ASSERT_TRUE(c.isOk()) << c.status().message();
+  EXPECT_EQ(c->post_id, "KZ-DEMO");
+  EXPECT_EQ(c->mqtt_uri, "tcp://127.0.0.1:1883");
+  EXPECT_EQ(c->mqtt_client_id, "kordond-KZ-DEMO");
+  ASSERT_EQ(c->lanes.size(), 1u);
+  EXPECT_EQ(c->lanes[0].lane.id, "L1");
+  EXPECT_EQ(c->lanes[0].weighbridge.type, "modbus-tcp");
+  EXPECT_EQ(c->lanes[0].weighbridge.port, 1502);
+  EXPECT_EQ(c->lanes[0].camera.path, "/anpr/L1");
+  EXPECT_EQ(c->lanes[0].barrier.type, "sim");
+}
+
+TEST(Config, ReadsEveryLaneAndOverridesDefaults) {
+  auto c = loadText(R"(
+[post]
+id = "KZ-KHORGOS"
+state_dir = "/tmp/x"
+[rules]
+weight_tolerance_pct = 3.5
+[[lanes]]
+id = "E1"
+[lanes.weighbridge]
+port = 15020
+map = "flintec"
+[[lanes]]
+id = "X1"
+direction = "exit"
+)");
+  ASSERT_TRUE(c.isOk()) << c.status().message();
+  EXPECT_EQ(c->post_id, "KZ-KHORGOS");
+  EXPECT_EQ(c->storePath(), "/tmp/x/kordon.db");
+  EXPECT_DOUBLE_EQ(c->rules.weight_tolerance_pct, 3.5);
+  ASSERT_EQ(c->lanes.size(), 2u);
+  EXPECT_EQ(c->lanes[0].weighbridge.port, 15020);
+  EXPECT_EQ(c->lanes[0].weighbridge.register_map, "flintec");
+  EXPECT_EQ(c->lanes[0].weighbridge.device_id, "E1-wb");
+  EXPECT_EQ(c->lanes[1].lane.direction, "exit");
+  EXPECT_EQ(c->lanes[1].camera.path, "/anpr/X1");
+}
+
+TEST(Config, ErrorsNameTheKey) {
+  EXPECT_TRUE(mentions(errorOf("[mqtt]\nuri = 5\n"), "mqtt.uri: expected a string"));
+  EXPECT_TRUE(mentions(errorOf("[mqtt]\nuri = \"http://x\"\n"), "mqtt.uri: expected tcp://"));
+  EXPECT_TRUE(mentions(errorOf("[[lanes]]\n[lanes.weighbridge]\nport = 70000\n"),
+                       "lanes[0].weighbridge.port: value 70000 is out of range 1..65535"));
+  EXPECT_TRUE(mentions(errorOf("[log]\nlevel = \"loud\"\n"), "log.level: \"loud\" is not one of"));
+  EXPECT_TRUE(mentions(errorOf("[post]\nid = \"KZ/#\"\n"), "post.id: expected letters"));
+  EXPECT_TRUE(mentions(errorOf("[http]\nlisten = \"8080\"\n"), "http.listen: expected host:port"));
+  EXPECT_TRUE(mentions(errorOf("[[lanes]]\nid = \"A\"\n[[lanes]]\nid = \"A\"\n"),
+                       "lanes[1].id: duplicate lane id"));
+}
+
+TEST(Config, UnknownKeysAreErrorsNotSilentlyIgnored) {
+  EXPECT_TRUE(mentions(errorOf("[mqtt]\nurl = \"tcp://x:1\"\n"), "mqtt.url: unknown key"));
+  EXPECT_TRUE(mentions(errorOf("[[lanes]]\n[lanes.weighbridge]\nprot = 1\n"),
+                       "lanes[0].weighbridge.prot: unknown key"));
+}
+
+TEST(Config, SyntaxErrorsGiveLineAndColumn) {
+  const std::string e = errorOf("[post\nid = 1\n");
+  EXPECT_TRUE(mentions(e, "kordond.toml:1:")) << e;
+}
+
+TEST(Config, MissingFileIsAClearError) {
+  auto c = loadConfig("/nonexistent/kordond.toml");
+  ASSERT_FALSE(c.isOk());
+  EXPECT_EQ(c.status().message(), "/nonexistent/kordond.toml: cannot open config file");
+}
+
+}  // namespace
+}  // namespace kordon::config

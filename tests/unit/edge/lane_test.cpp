@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <gtest/gtest.h>
+
+#include "edge/lane/lane.hpp"
+#include "edge/msg/plate.hpp"
+#include "tests/unit/edge/test_support.hpp"
+
+namespace kordon::lane {
+namespace {
+
+using testing::FakeClock;
+using testing::TempDir;
+
+// Records requests; the test decides when the barrier "arrives".
+class FakeBarrier final : public drivers::Barrier {
+ public:
+  void start() override {}
+  void stop() override {}
+  void requestOpen(const std::string& id) override { opens.push_back(id); }
+  void requestClose(const std::string& id) override { closes.push_back(id); }
+  std::vector<std::string> opens, closes;
+};
+
+class LaneTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::Store::open(dir_.file("k.db"), "KZ-TEST", clock_);
+    ASSERT_TRUE(s.isOk()) << s.status().message();
+    store_ = std::move(*s);
+    lane_ = std::make_unique<Lane>(LaneConfig{}, *store_, &barrier_, clock_, rules_,
+                                   [this](const std::vector<msg::Event>& events) {
+                                     for (const auto& e : events) types_.push_back(e.type);
+                                   });
+    msg::Declaration d;
+    d.id = "KZ-TD-1";
+    d.version = 1;
+    d.tractor_plate = "123 ABC 02";
+    d.gross_mass_kg = 38420;
+    ASSERT_TRUE(store_->transact([&](store::Transaction& tx) {
+                        return tx.upsertDeclaration(d, msg::normalisePlate(d.tractor_plate), 0).status();
+                      }).isOk());
+  }
+
+  msg::WeightReading weight(std::int64_t kg, msg::WeightState state) {
+    msg::WeightReading r;
+    r.device_id = "L1-wb";
+    r.lane = "L1";
+    r.health = msg::DeviceHealth::kGood;
+    r.state = state;
+    r.gross_kg = kg;
+    return r;
+  }
+
+  msg::PlateRead plate(const std::string& text) {
+    msg::PlateRead p;
+    p.camera_id = "L1-cam";
+    p.lane = "L1";
+    p.plate_raw = text;
+    p.confidence_pct = 95;
+    return p;
+  }
+
+  std::string lastDecisionCorridor() {
+    auto events = store_->undelivered(0, 1000);
+    std::string corridor;
+    for (const auto& e : *events) {
+      if (e.type == "passage.decided") corridor = e.payload["corridor"];
+    }
+    return corridor;
+  }
+
+  void barrierReports(msg::BarrierPosition position, const std::string& command) {
+    msg::BarrierStatus s;
+    s.position = position;
+    s.command_id = command;
+    lane_->onBarrier(s);
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  RuleSet rules_;
+  FakeBarrier barrier_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Lane> lane_;
+  std::vector<std::string> types_;
+};
+
+TEST_F(LaneTest, GreenTruckIsReleasedThenDeparts) {
+  lane_->onWeight(weight(12000, msg::WeightState::kMotion));
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  EXPECT_TRUE(barrier_.opens.empty());  // no plate yet
+  lane_->onPlate(plate("123 АВС 02"));  // Cyrillic read of a Latin declaration
+  ASSERT_EQ(barrier_.opens.size(), 1u);
+  EXPECT_EQ(lastDecisionCorridor(), "green");
+  barrierReports(msg::BarrierPosition::kOpen, barrier_.opens[0]);
+  lane_->onWeight(weight(0, msg::WeightState::kStable));
+  ASSERT_EQ(barrier_.closes.size(), 1u);
+  barrierReports(msg::BarrierPosition::kClosed, barrier_.closes[0]);
+  EXPECT_EQ(types_, (std::vector<std::string>{
+                        "device.health", "passage.arrived", "weight.measured", "plate.read",
+                        "passage.identified", "passage.decided", "barrier.open_requested",
+                        "barrier.opened", "passage.released", "passage.departed",
+                        "barrier.close_requested", "barrier.closed"}));
+  auto record = store_->passage(store_->undelivered(0, 100)->at(1).passage);
+  ASSERT_TRUE(record.isOk() && record->has_value());
+  EXPECT_EQ((*record)->state, "departed");
+  EXPECT_EQ((*record)->corridor, "green");
+  EXPECT_EQ((*record)->declaration_id, "KZ-TD-1");
+}
+
+TEST_F(LaneTest, OverweightTruckIsYellowAndTheBarrierStaysShut) {
+  lane_->onPlate(plate("123ABC02"));
+  lane_->onWeight(weight(45000, msg::WeightState::kStable));
+  EXPECT_EQ(lastDecisionCorridor(), "yellow");
+  EXPECT_TRUE(barrier_.opens.empty());
+  lane_->onWeight(weight(0, msg::WeightState::kStable));
+  EXPECT_EQ(types_.back(), "passage.departed");
+  EXPECT_TRUE(barrier_.closes.empty());
+}
+
+TEST_F(LaneTest, MotionNeverDecides) {
+  lane_->onPlate(plate("123ABC02"));
+  lane_->onWeight(weight(38420, msg::WeightState::kMotion));
+  EXPECT_EQ(lastDecisionCorridor(), "");
+  EXPECT_TRUE(barrier_.opens.empty());
+}
+
+TEST_F(LaneTest, UnhealthyWeighbridgeGivesNoWeightAndTimeoutDecidesYellow) {
+  auto bad = weight(38420, msg::WeightState::kStable);
+  bad.health = msg::DeviceHealth::kNotConnected;
+  lane_->onPlate(plate("123ABC02"));
+  lane_->onWeight(bad);
+  EXPECT_EQ(lastDecisionCorridor(), "");
+  clock_.advance(std::chrono::milliseconds(LaneConfig{}.identify_timeout_ms));
+  lane_->tick();
+  EXPECT_EQ(lastDecisionCorridor(), "yellow");
+  EXPECT_TRUE(barrier_.opens.empty());
+}
+
+TEST_F(LaneTest, UnknownPlateIsYellow) {
+  lane_->onWeight(weight(38420, msg::WeightState::kStable));
+  lane_->onPlate(plate("999 ZZZ 01"));
+  EXPECT_EQ(lastDecisionCorridor(), "yellow");
+  EXPECT_TRUE(barrier_.opens.empty());
+}
+
+}  // namespace
+}  // namespace kordon::lane
