@@ -22,11 +22,14 @@ void Downlink::record(const std::function<Status(store::Transaction&)>& body) {
   if (on_events_) on_events_(*events);
 }
 
-void Downlink::reject(const std::string& topic, const std::string& payload, const std::string& reason) {
+void Downlink::reject(const std::string& topic, const std::string& payload,
+                      const std::string& reason) {
   ++rejected_;
   log::warn("downlink message rejected", {{"topic", topic}, {"reason", reason}});
   record([&](store::Transaction& tx) {
-    return tx.emit({"downlink.rejected", "", "",
+    return tx.emit({"downlink.rejected",
+                    "",
+                    "",
                     {{"topic", topic},
                      {"reason", reason},
                      {"payload_sha256", sha256Hex(payload)},
@@ -55,15 +58,21 @@ void Downlink::onMessage(const std::string& topic, const std::string& payload) {
     if (!result.isOk()) return result.status();
     if (*result == store::UpsertResult::kStale) {
       ++stale_;
-      return tx.emit({"declaration.ignored", "", "",
-                      {{"declaration", d.id}, {"version", d.version}, {"reason", "stale version"}}});
+      return tx.emit(
+          {"declaration.ignored",
+           "",
+           "",
+           {{"declaration", d.id}, {"version", d.version}, {"reason", "stale version"}}});
     }
     ++applied_;
     const char* outcome = *result == store::UpsertResult::kInserted  ? "inserted"
                           : *result == store::UpsertResult::kUpdated ? "updated"
                                                                      : "cancelled";
-    log::info("declaration applied", {{"declaration", d.id}, {"version", d.version}, {"outcome", outcome}});
-    return tx.emit({"declaration.applied", "", "",
+    log::info("declaration applied",
+              {{"declaration", d.id}, {"version", d.version}, {"outcome", outcome}});
+    return tx.emit({"declaration.applied",
+                    "",
+                    "",
                     {{"declaration", d.id},
                      {"version", d.version},
                      {"outcome", outcome},
@@ -72,7 +81,10 @@ void Downlink::onMessage(const std::string& topic, const std::string& payload) {
 }
 
 nlohmann::json Downlink::statusJson() const {
-  return {{"applied", applied_}, {"stale", stale_}, {"rejected", rejected_}, {"store_errors", store_errors_}};
+  return {{"applied", applied_},
+          {"stale", stale_},
+          {"rejected", rejected_},
+          {"store_errors", store_errors_}};
 }
 
 }  // namespace kordon::sync

@@ -28,8 +28,7 @@ struct PendingPublish {
 
 // Reconnects are ours, not Paho's: Paho's automatic reconnect does not retry a failed first
 // connect, and one loop for both cases is easier to reason about.
-struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>,
-                          mqtt::iaction_listener {
+struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::iaction_listener {
   Impl(asio::io_context& io_context, MqttOptions opts)
       : io(io_context), options(std::move(opts)), reconnect_timer(io_context) {}
 
@@ -90,8 +89,9 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>,
   void scheduleReconnect() {
     asio::post(io, [self = shared_from_this()] {
       if (self->stopping) return;
-      self->backoff_s = self->backoff_s == 0 ? self->options.reconnect_min_s
-                                             : std::min(self->backoff_s * 2, self->options.reconnect_max_s);
+      self->backoff_s = self->backoff_s == 0
+                            ? self->options.reconnect_min_s
+                            : std::min(self->backoff_s * 2, self->options.reconnect_max_s);
       self->reconnect_timer.expires_after(std::chrono::seconds(self->backoff_s));
       self->reconnect_timer.async_wait([self](const boost::system::error_code& ec) {
         if (!ec) self->connect();
@@ -99,20 +99,47 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>,
     });
   }
 
+  // "Connected" means subscribed too: a caller that sees isConnected() can rely on receiving
+  // what is published to its filters from then on.
   void onConnectedPaho() {
-    connected = true;
     std::vector<std::pair<std::string, int>> subs;
     {
       std::lock_guard lock(mutex);
       subs = subscriptions;
     }
+    pending_subacks = static_cast<int>(subs.size());
+    if (subs.empty()) {
+      markReady();
+      return;
+    }
     for (const auto& [filter, qos] : subs) {
       try {
-        client->subscribe(filter, qos);
+        client->subscribe(filter, qos, nullptr, suback_listener);
       } catch (const mqtt::exception& e) {
         log::warn("mqtt subscribe failed", {{"filter", filter}, {"error", e.what()}});
+        onSuback(false);
       }
     }
+  }
+
+  void onSuback(bool ok) {
+    if (!ok) suback_failed = true;
+    if (--pending_subacks > 0) return;
+    if (suback_failed.exchange(false)) {
+      // Without its subscriptions the client is no use; drop and reconnect.
+      log::warn("mqtt subscription refused; reconnecting", {{"uri", options.server_uri}});
+      try {
+        client->disconnect();
+      } catch (const mqtt::exception&) {
+      }
+      scheduleReconnect();
+      return;
+    }
+    markReady();
+  }
+
+  void markReady() {
+    connected = true;
     asio::post(io, [self = shared_from_this()] {
       self->backoff_s = 0;
       log::info("mqtt connected", {{"uri", self->options.server_uri}});
@@ -135,21 +162,32 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>,
     void on_success(const mqtt::token&) override {}  // the connected handler does the work
     void on_failure(const mqtt::token& tok) override {
       impl->connected = false;
-      log::warn("mqtt connect failed", {{"uri", impl->options.server_uri},
-                                        {"paho_rc", tok.get_return_code()}});
+      log::warn("mqtt connect failed",
+                {{"uri", impl->options.server_uri}, {"paho_rc", tok.get_return_code()}});
       impl->scheduleReconnect();
     }
   } connect_listener;
+
+  struct SubackListener : mqtt::iaction_listener {
+    Impl* impl = nullptr;
+    void on_success(const mqtt::token&) override { impl->onSuback(true); }
+    void on_failure(const mqtt::token&) override { impl->onSuback(false); }
+  } suback_listener;
+  std::atomic<int> pending_subacks{0};
+  std::atomic<bool> suback_failed{false};
 };
 
 MqttClient::MqttClient(asio::io_context& io, MqttOptions options)
     : impl_(std::make_shared<Impl>(io, std::move(options))) {
   impl_->connect_listener.impl = impl_.get();
+  impl_->suback_listener.impl = impl_.get();
 }
 
 MqttClient::~MqttClient() { stop(std::chrono::milliseconds(500)); }
 
-void MqttClient::onConnected(ConnectionHandler handler) { impl_->on_connected = std::move(handler); }
+void MqttClient::onConnected(ConnectionHandler handler) {
+  impl_->on_connected = std::move(handler);
+}
 void MqttClient::onConnectionLost(LostHandler handler) { impl_->on_lost = std::move(handler); }
 void MqttClient::onMessage(MessageHandler handler) { impl_->on_message = std::move(handler); }
 

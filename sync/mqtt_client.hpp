@@ -61,6 +61,7 @@ class MqttClient {
   // Disconnects, waiting up to `timeout` for in-flight work. Idempotent.
   void stop(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
 
+  // Connected AND every subscription acknowledged.
   bool isConnected() const;
   // QoS 0 or 1. For QoS1 `done` runs (on the io_context) when the PUBACK arrives, or with an
   // error if the connection is lost first. Returns an error at once when not connected.

@@ -30,7 +30,8 @@ void OutboxPump::poke() { pump(); }
 void OutboxPump::pump() {
   const std::string topic = msg::eventsTopic(store_.postId());
   while (mqtt_.isConnected() && static_cast<int>(in_flight_.size()) < window_) {
-    auto batch = store_.undelivered(published_up_to_, window_ - static_cast<int>(in_flight_.size()));
+    auto batch =
+        store_.undelivered(published_up_to_, window_ - static_cast<int>(in_flight_.size()));
     if (!batch.isOk()) {
       ++store_errors_;
       log::error("outbox read failed", {{"error", batch.status().message()}});
@@ -40,10 +41,9 @@ void OutboxPump::pump() {
     for (const msg::Event& e : *batch) {
       const std::uint64_t generation = generation_;
       const std::int64_t seq = e.seq;
-      Status s = mqtt_.publish(topic, msg::toWireString(e), 1, false,
-                               [this, generation, seq](const Status& result) {
-                                 onPuback(generation, seq, result);
-                               });
+      Status s = mqtt_.publish(
+          topic, msg::toWireString(e), 1, false,
+          [this, generation, seq](const Status& result) { onPuback(generation, seq, result); });
       if (!s) {
         ++publish_errors_;
         log::debug("outbox publish deferred", {{"seq", seq}, {"error", s.message()}});

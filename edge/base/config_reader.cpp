@@ -41,7 +41,8 @@ struct ConfigReader::Impl {
     }
     if (const auto* table = node.as_table()) {
       for (const auto& [key, child] : *table) {
-        collectUnknown(child, path.empty() ? std::string(key.str()) : path + "." + std::string(key.str()),
+        collectUnknown(child,
+                       path.empty() ? std::string(key.str()) : path + "." + std::string(key.str()),
                        unknown);
       }
     } else if (const auto* array = node.as_array()) {
@@ -94,7 +95,8 @@ std::int64_t ConfigReader::getInt(const std::string& path, std::int64_t fallback
   auto node = impl_->at(path);
   if (!node) return fallback;
   if (!node.is_integer()) {
-    impl_->error(path, "expected an integer in " + std::to_string(min) + ".." + std::to_string(max));
+    impl_->error(path,
+                 "expected an integer in " + std::to_string(min) + ".." + std::to_string(max));
     return fallback;
   }
   const std::int64_t v = *node.value<std::int64_t>();

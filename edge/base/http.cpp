@@ -47,7 +47,8 @@ std::string percentDecode(const std::string& text) {
     const char c = text[i];
     if (c == '+') {
       out.push_back(' ');
-    } else if (c == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+    } else if (c == '%' && i + 2 < text.size() &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
       out.push_back(static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16)));
       i += 2;
@@ -124,10 +125,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(limits_.max_body_bytes);
     stream_.expires_after(limits_.read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->onRead(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
   }
 
   void onRead(beast::error_code ec) {
@@ -177,15 +177,15 @@ class Session : public std::enable_shared_from_this<Session> {
     out->body() = res.body;
     out->prepare_payload();
     stream_.expires_after(limits_.read_timeout);
-    bhttp::async_write(stream_, *out,
-                       [self = shared_from_this(), out, keep_alive](beast::error_code ec,
-                                                                   std::size_t) {
-                         if (ec || !keep_alive) {
-                           self->close();
-                         } else {
-                           self->readNext();
-                         }
-                       });
+    bhttp::async_write(
+        stream_, *out,
+        [self = shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec || !keep_alive) {
+            self->close();
+          } else {
+            self->readNext();
+          }
+        });
   }
 
   void close() {
@@ -248,16 +248,15 @@ void Server::stop() {
   if (impl_ && impl_->acceptor.is_open()) impl_->acceptor.close(ec);
 }
 
-Result<Response> request(const std::string& method, const std::string& url,
-                         const std::string& body, const std::string& content_type,
-                         std::chrono::milliseconds timeout) {
+Result<Response> request(const std::string& method, const std::string& url, const std::string& body,
+                         const std::string& content_type, std::chrono::milliseconds timeout) {
   static const std::string kScheme = "http://";
   if (url.compare(0, kScheme.size(), kScheme) != 0) {
     return Status::error("only http:// URLs are supported: " + url);
   }
   const auto slash = url.find('/', kScheme.size());
-  const std::string authority =
-      url.substr(kScheme.size(), slash == std::string::npos ? std::string::npos : slash - kScheme.size());
+  const std::string authority = url.substr(
+      kScheme.size(), slash == std::string::npos ? std::string::npos : slash - kScheme.size());
   const std::string target = slash == std::string::npos ? "/" : url.substr(slash);
   std::string host;
   std::uint16_t port = 80;
@@ -288,27 +287,27 @@ Result<Response> request(const std::string& method, const std::string& url,
   beast::error_code result = asio::error::timed_out;
   tcp::resolver resolver(io);
   stream.expires_after(timeout);
-  resolver.async_resolve(host, std::to_string(port), [&](beast::error_code ec, tcp::resolver::results_type eps) {
-    if (ec) {
-      result = ec;
-      return;
-    }
-    stream.async_connect(eps, [&](beast::error_code ec2, const tcp::endpoint&) {
-      if (ec2) {
-        result = ec2;
-        return;
-      }
-      bhttp::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
-        if (ec3) {
-          result = ec3;
+  resolver.async_resolve(
+      host, std::to_string(port), [&](beast::error_code ec, tcp::resolver::results_type eps) {
+        if (ec) {
+          result = ec;
           return;
         }
-        bhttp::async_read(stream, buffer, parser, [&](beast::error_code ec4, std::size_t) {
-          result = ec4;
+        stream.async_connect(eps, [&](beast::error_code ec2, const tcp::endpoint&) {
+          if (ec2) {
+            result = ec2;
+            return;
+          }
+          bhttp::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
+            if (ec3) {
+              result = ec3;
+              return;
+            }
+            bhttp::async_read(stream, buffer, parser,
+                              [&](beast::error_code ec4, std::size_t) { result = ec4; });
+          });
         });
       });
-    });
-  });
   io.run_for(timeout + std::chrono::milliseconds(100));
   if (result) return Status::error(method + " " + url + ": " + result.message());
   const auto& msg = parser.get();

@@ -87,8 +87,9 @@ void write(Level level, std::string_view msg, Fields fields) {
       line += " ";
       line += key;
       line += "=";
-      line += value.is_string() ? value.get<std::string>()
-                                : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      line += value.is_string()
+                  ? value.get<std::string>()
+                  : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
   }
   line += '\n';

@@ -49,6 +49,7 @@ struct DaemonConfig {
 };
 
 // path "" means defaults only. state_dir_override (from --state-dir) wins over the file.
-Result<DaemonConfig> loadConfig(const std::string& path, const std::string& state_dir_override = "");
+Result<DaemonConfig> loadConfig(const std::string& path,
+                                const std::string& state_dir_override = "");
 
 }  // namespace kordon::config

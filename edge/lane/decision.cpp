@@ -19,7 +19,8 @@ const char* toString(Corridor c) {
 }
 
 nlohmann::json toJson(const Reason& r) {
-  return {{"rule", r.rule}, {"corridor", toString(r.corridor)}, {"text", r.text}, {"values", r.values}};
+  return {
+      {"rule", r.rule}, {"corridor", toString(r.corridor)}, {"text", r.text}, {"values", r.values}};
 }
 
 nlohmann::json toJson(const std::vector<Reason>& reasons) {
@@ -39,8 +40,8 @@ Match matchDeclaration(const std::vector<msg::Declaration>& candidates, WallMs n
       ++match.expired;
       continue;
     }
-    const bool in_window = (!d.arrival_from || *d.arrival_from <= now) &&
-                           (!d.arrival_to || now <= *d.arrival_to);
+    const bool in_window =
+        (!d.arrival_from || *d.arrival_from <= now) && (!d.arrival_to || now <= *d.arrival_to);
     if (best == nullptr || (in_window && !best_in_window) ||
         (in_window == best_in_window && d.version > best->version)) {
       best = &d;
@@ -60,7 +61,8 @@ Decision decide(const DecisionInput& input, const RuleSet& rules) {
     reasons.push_back({"PLATE-UNREAD", Corridor::kYellow,
                        "no licence plate was read for this vehicle", nlohmann::json::object()});
   } else if (!input.match.declaration) {
-    reasons.push_back({"DECL-MISSING", Corridor::kYellow,
+    reasons.push_back({"DECL-MISSING",
+                       Corridor::kYellow,
                        "no valid pre-arrival declaration for plate " + input.plate_norm,
                        {{"plate", input.plate_norm},
                         {"candidates", input.match.candidates},
@@ -68,21 +70,25 @@ Decision decide(const DecisionInput& input, const RuleSet& rules) {
   }
 
   if (const auto& d = input.match.declaration) {
-    reasons.push_back({"DECL-MATCHED", Corridor::kGreen,
-                       "declaration " + d->id + " v" + std::to_string(d->version) + " matches plate " +
-                           input.plate_norm,
-                       {{"declaration", d->id}, {"version", d->version}, {"plate", input.plate_norm}}});
+    reasons.push_back(
+        {"DECL-MATCHED",
+         Corridor::kGreen,
+         "declaration " + d->id + " v" + std::to_string(d->version) + " matches plate " +
+             input.plate_norm,
+         {{"declaration", d->id}, {"version", d->version}, {"plate", input.plate_norm}}});
     if (d->risk_corridor == "yellow" || d->risk_corridor == "red") {
-      reasons.push_back({"RISK-PRESELECTED",
-                         d->risk_corridor == "red" ? Corridor::kRed : Corridor::kYellow,
-                         "central risk management pre-selected the " + d->risk_corridor + " corridor",
-                         {{"corridor", d->risk_corridor}, {"controls", d->required_controls}}});
+      reasons.push_back(
+          {"RISK-PRESELECTED",
+           d->risk_corridor == "red" ? Corridor::kRed : Corridor::kYellow,
+           "central risk management pre-selected the " + d->risk_corridor + " corridor",
+           {{"corridor", d->risk_corridor}, {"controls", d->required_controls}}});
     }
     if (!input.measured_gross_kg) {
       reasons.push_back({"WEIGHT-MISSING", Corridor::kYellow, "no stable weight was measured",
                          nlohmann::json::object()});
     } else if (!d->gross_mass_kg) {
-      reasons.push_back({"WEIGHT-UNDECLARED", Corridor::kYellow,
+      reasons.push_back({"WEIGHT-UNDECLARED",
+                         Corridor::kYellow,
                          "the declaration states no gross mass to check the weight against",
                          {{"measured_kg", *input.measured_gross_kg}}});
     } else {
@@ -91,8 +97,8 @@ Decision decide(const DecisionInput& input, const RuleSet& rules) {
       const std::int64_t diff = measured - declared;
       const auto tolerance = std::max<std::int64_t>(
           rules.weight_tolerance_min_kg,
-          static_cast<std::int64_t>(std::llround(static_cast<double>(declared) *
-                                                 rules.weight_tolerance_pct / 100.0)));
+          static_cast<std::int64_t>(
+              std::llround(static_cast<double>(declared) * rules.weight_tolerance_pct / 100.0)));
       const nlohmann::json values = {{"measured_kg", measured},
                                      {"declared_kg", declared},
                                      {"difference_kg", diff},

@@ -32,7 +32,8 @@ bool Lane::commit(std::vector<msg::EventDraft> drafts) {
   });
   if (!events.isOk()) {
     ++store_errors_;
-    log::error("lane store write failed", {{"lane", config_.id}, {"error", events.status().message()}});
+    log::error("lane store write failed",
+               {{"lane", config_.id}, {"error", events.status().message()}});
     return false;
   }
   if (on_events_) on_events_(*events);
@@ -47,19 +48,23 @@ void Lane::openPassage(const char* trigger) {
   p.arrived_ms = clock_.nowWallMs();
   passage_ = std::move(p);
   passage_opened_at_ = clock_.nowSteady();
-  log::info("passage arrived", {{"lane", config_.id}, {"passage", passage_->id}, {"trigger", trigger}});
+  log::info("passage arrived",
+            {{"lane", config_.id}, {"passage", passage_->id}, {"trigger", trigger}});
   commit({draft("passage.arrived", {{"trigger", trigger}, {"direction", config_.direction}})});
 }
 
 void Lane::onWeight(const msg::WeightReading& reading) {
   if (reading.health != weighbridge_health_) {
     weighbridge_health_ = reading.health;
-    commit({{"device.health", config_.id, "",
+    commit({{"device.health",
+             config_.id,
+             "",
              {{"device", reading.device_id},
               {"class", "weighbridge"},
               {"health", std::string(msg::toString(reading.health))}}}});
   }
-  if (reading.health != msg::DeviceHealth::kGood && reading.health != msg::DeviceHealth::kDegraded) {
+  if (reading.health != msg::DeviceHealth::kGood &&
+      reading.health != msg::DeviceHealth::kDegraded) {
     return;
   }
   const bool has_weight =
@@ -105,8 +110,9 @@ void Lane::onPlate(const msg::PlateRead& read) {
                                         {"camera_time", formatUtcMs(read.time_ms)},
                                         {"evidence", evidence}}));
   // Before the decision, a better read replaces a worse one; afterwards it is only recorded.
-  const bool adopt = passage_->decided_ms == 0 &&
-                     (passage_->plate_norm.empty() || read.confidence_pct > passage_->plate_confidence_pct);
+  const bool adopt =
+      passage_->decided_ms == 0 &&
+      (passage_->plate_norm.empty() || read.confidence_pct > passage_->plate_confidence_pct);
   if (adopt && !norm.empty()) {
     passage_->plate_raw = read.plate_raw;
     passage_->plate_norm = norm;
@@ -118,16 +124,18 @@ void Lane::onPlate(const msg::PlateRead& read) {
       for (auto& c : *candidates) declarations.push_back(std::move(c.declaration));
     } else {
       ++store_errors_;
-      log::error("declaration lookup failed", {{"lane", config_.id}, {"error", candidates.status().message()}});
+      log::error("declaration lookup failed",
+                 {{"lane", config_.id}, {"error", candidates.status().message()}});
     }
     const Match match = matchDeclaration(declarations, clock_.nowWallMs());
     passage_->declaration_id = match.declaration ? match.declaration->id : "";
-    drafts.push_back(draft("passage.identified",
-                           {{"plate", norm},
-                            {"declaration", match.declaration ? nlohmann::json(match.declaration->id)
-                                                              : nlohmann::json()},
-                            {"candidates", match.candidates},
-                            {"expired", match.expired}}));
+    drafts.push_back(
+        draft("passage.identified",
+              {{"plate", norm},
+               {"declaration",
+                match.declaration ? nlohmann::json(match.declaration->id) : nlohmann::json()},
+               {"candidates", match.candidates},
+               {"expired", match.expired}}));
   }
   // Evidence index rows ride in the same transaction as the read that references them.
   auto events = store_.transact([&](store::Transaction& tx) -> Status {
@@ -142,7 +150,8 @@ void Lane::onPlate(const msg::PlateRead& read) {
   });
   if (!events.isOk()) {
     ++store_errors_;
-    log::error("lane store write failed", {{"lane", config_.id}, {"error", events.status().message()}});
+    log::error("lane store write failed",
+               {{"lane", config_.id}, {"error", events.status().message()}});
     return;
   }
   if (on_events_) on_events_(*events);
@@ -174,20 +183,21 @@ void Lane::tryDecide(bool timed_out) {
   passage_->declaration_id = input.match.declaration ? input.match.declaration->id : "";
 
   std::vector<msg::EventDraft> drafts;
-  drafts.push_back(draft("passage.decided",
-                         {{"corridor", passage_->corridor},
-                          {"reasons", toJson(decision.reasons)},
-                          {"ruleset", decision.ruleset},
-                          {"plate", passage_->plate_norm},
-                          {"declaration", passage_->declaration_id},
-                          {"gross_kg", passage_->gross_kg ? nlohmann::json(*passage_->gross_kg)
-                                                          : nlohmann::json()},
-                          {"timed_out", timed_out}}));
+  drafts.push_back(draft(
+      "passage.decided",
+      {{"corridor", passage_->corridor},
+       {"reasons", toJson(decision.reasons)},
+       {"ruleset", decision.ruleset},
+       {"plate", passage_->plate_norm},
+       {"declaration", passage_->declaration_id},
+       {"gross_kg", passage_->gross_kg ? nlohmann::json(*passage_->gross_kg) : nlohmann::json()},
+       {"timed_out", timed_out}}));
   const bool release = decision.corridor == Corridor::kGreen && barrier_ != nullptr;
   std::string command_id;
   if (release) {
     command_id = newUuid();
-    drafts.push_back(draft("barrier.open_requested", {{"command", command_id}, {"reason", "green"}}));
+    drafts.push_back(
+        draft("barrier.open_requested", {{"command", command_id}, {"reason", "green"}}));
   }
   log::info("passage decided", {{"lane", config_.id},
                                 {"passage", passage_->id},
@@ -206,14 +216,17 @@ void Lane::depart() {
   const bool released = passage_->released_ms != 0;
   passage_->state = "departed";
   std::vector<msg::EventDraft> drafts;
-  drafts.push_back(draft("passage.departed", {{"released", released}, {"corridor", passage_->corridor}}));
+  drafts.push_back(
+      draft("passage.departed", {{"released", released}, {"corridor", passage_->corridor}}));
   std::string close_command;
   if (barrier_ != nullptr && (barrier_position_ == msg::BarrierPosition::kOpen ||
                               barrier_position_ == msg::BarrierPosition::kOpening)) {
     close_command = newUuid();
-    drafts.push_back(draft("barrier.close_requested", {{"command", close_command}, {"reason", "departed"}}));
+    drafts.push_back(
+        draft("barrier.close_requested", {{"command", close_command}, {"reason", "departed"}}));
   }
-  log::info("passage departed", {{"lane", config_.id}, {"passage", passage_->id}, {"released", released}});
+  log::info("passage departed",
+            {{"lane", config_.id}, {"passage", passage_->id}, {"released", released}});
   commit(std::move(drafts));
   passage_.reset();
   pending_open_command_.clear();
@@ -229,7 +242,8 @@ void Lane::onBarrier(const msg::BarrierStatus& status) {
   if (status.position == previous) return;
   std::vector<msg::EventDraft> drafts;
   if (status.position == msg::BarrierPosition::kOpen) {
-    drafts.push_back(draft("barrier.opened", {{"command", status.command_id}, {"device", status.device_id}}));
+    drafts.push_back(
+        draft("barrier.opened", {{"command", status.command_id}, {"device", status.device_id}}));
     if (passage_ && !pending_open_command_.empty() && status.command_id == pending_open_command_) {
       passage_->released_ms = clock_.nowWallMs();
       passage_->state = "released";
@@ -237,7 +251,10 @@ void Lane::onBarrier(const msg::BarrierStatus& status) {
       pending_open_command_.clear();
     }
   } else if (status.position == msg::BarrierPosition::kClosed) {
-    drafts.push_back({"barrier.closed", config_.id, "", {{"command", status.command_id}, {"device", status.device_id}}});
+    drafts.push_back({"barrier.closed",
+                      config_.id,
+                      "",
+                      {{"command", status.command_id}, {"device", status.device_id}}});
   } else {
     return;  // opening/closing/unknown are transient; the end positions are what we record
   }
@@ -258,8 +275,10 @@ nlohmann::json Lane::statusJson() const {
                       {"gross_kg", last_gross_kg_},
                       {"store_errors", store_errors_}};
   if (passage_) {
-    j["passage"] = {{"id", passage_->id},     {"state", passage_->state},
-                    {"plate", passage_->plate_norm}, {"corridor", passage_->corridor},
+    j["passage"] = {{"id", passage_->id},
+                    {"state", passage_->state},
+                    {"plate", passage_->plate_norm},
+                    {"corridor", passage_->corridor},
                     {"declaration", passage_->declaration_id}};
   }
   return j;

@@ -4,6 +4,13 @@
 namespace kordon::msg {
 namespace {
 
+// json::value() throws when the key holds another type; wire input must never throw.
+std::string stringOr(const nlohmann::json& obj, const char* key, const std::string& fallback) {
+  const auto it = obj.find(key);
+  if (it == obj.end()) return fallback;
+  return it->is_string() ? it->get<std::string>() : std::string("\x01not-a-string");
+}
+
 Status readTime(const nlohmann::json& obj, const char* key, const std::string& path,
                 std::optional<WallMs>* out) {
   if (!obj.contains(key) || obj[key].is_null()) return Status::ok();
@@ -29,7 +36,7 @@ Status readStrings(const nlohmann::json& obj, const char* key, std::vector<std::
 
 Result<Declaration> parseDeclaration(const nlohmann::json& wire) {
   if (!wire.is_object()) return Status::error("declaration: expected a JSON object");
-  if (wire.value("schema", "") != kDeclarationSchema) {
+  if (stringOr(wire, "schema", "") != kDeclarationSchema) {
     return Status::error(std::string("schema: expected \"") + kDeclarationSchema + "\"");
   }
   Declaration d;
@@ -42,7 +49,7 @@ Result<Declaration> parseDeclaration(const nlohmann::json& wire) {
     return Status::error("version: required integer >= 1");
   }
   d.version = wire["version"].get<std::int64_t>();
-  const std::string action = wire.value("action", "upsert");
+  const std::string action = stringOr(wire, "action", "upsert");
   if (action == "cancel") {
     d.cancelled = true;
     return d;
@@ -60,7 +67,8 @@ Result<Declaration> parseDeclaration(const nlohmann::json& wire) {
   if (Status s = readStrings(wire, "trailer_plates", &d.trailer_plates); !s) return s;
   if (Status s = readStrings(wire, "containers", &d.containers); !s) return s;
   if (wire.contains("gross_mass_kg") && !wire["gross_mass_kg"].is_null()) {
-    if (!wire["gross_mass_kg"].is_number_integer() || wire["gross_mass_kg"].get<std::int64_t>() < 0) {
+    if (!wire["gross_mass_kg"].is_number_integer() ||
+        wire["gross_mass_kg"].get<std::int64_t>() < 0) {
       return Status::error("gross_mass_kg: expected a non-negative integer");
     }
     d.gross_mass_kg = wire["gross_mass_kg"].get<std::int64_t>();
@@ -72,7 +80,7 @@ Result<Declaration> parseDeclaration(const nlohmann::json& wire) {
   if (wire.contains("risk")) {
     const auto& risk = wire["risk"];
     if (!risk.is_object()) return Status::error("risk: expected an object");
-    d.risk_corridor = risk.value("corridor", "");
+    d.risk_corridor = stringOr(risk, "corridor", "");
     if (!d.risk_corridor.empty() && d.risk_corridor != "green" && d.risk_corridor != "yellow" &&
         d.risk_corridor != "red") {
       return Status::error("risk.corridor: expected green, yellow or red");

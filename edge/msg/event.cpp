@@ -7,11 +7,16 @@ namespace kordon::msg {
 namespace {
 
 nlohmann::json withoutHash(const Event& e) {
-  return nlohmann::json{{"schema", kEventSchema}, {"post", e.post},
-                        {"seq", e.seq},           {"id", e.id},
-                        {"type", e.type},         {"time", formatUtcMs(e.time_ms)},
-                        {"lane", e.lane},         {"passage", e.passage},
-                        {"prev_hash", e.prev_hash}, {"payload", e.payload}};
+  return nlohmann::json{{"schema", kEventSchema},
+                        {"post", e.post},
+                        {"seq", e.seq},
+                        {"id", e.id},
+                        {"type", e.type},
+                        {"time", formatUtcMs(e.time_ms)},
+                        {"lane", e.lane},
+                        {"passage", e.passage},
+                        {"prev_hash", e.prev_hash},
+                        {"payload", e.payload}};
 }
 
 bool isHex64(const std::string& s) {
@@ -41,7 +46,7 @@ std::string toWireString(const Event& e) {
 
 Result<Event> parseEvent(const nlohmann::json& j) {
   if (!j.is_object()) return Status::error("event: expected a JSON object");
-  if (j.value("schema", "") != kEventSchema) {
+  if (!j.contains("schema") || !j["schema"].is_string() || j["schema"] != kEventSchema) {
     return Status::error(std::string("schema: expected \"") + kEventSchema + "\"");
   }
   Event e;
@@ -53,10 +58,10 @@ Result<Event> parseEvent(const nlohmann::json& j) {
     return Status::ok();
   };
   std::string time;
-  for (auto [key, out] : {std::pair{"post", &e.post}, std::pair{"id", &e.id},
-                          std::pair{"type", &e.type}, std::pair{"time", &time},
-                          std::pair{"lane", &e.lane}, std::pair{"passage", &e.passage},
-                          std::pair{"prev_hash", &e.prev_hash}, std::pair{"hash", &e.hash}}) {
+  for (auto [key, out] :
+       {std::pair{"post", &e.post}, std::pair{"id", &e.id}, std::pair{"type", &e.type},
+        std::pair{"time", &time}, std::pair{"lane", &e.lane}, std::pair{"passage", &e.passage},
+        std::pair{"prev_hash", &e.prev_hash}, std::pair{"hash", &e.hash}}) {
     if (Status s = str(key, out); !s) return s;
   }
   if (!j.contains("seq") || !j["seq"].is_number_integer() || j["seq"].get<std::int64_t>() < 1) {

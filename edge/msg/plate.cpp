@@ -64,25 +64,38 @@ void appendUtf8(char32_t cp, std::string* out) {
 // The twelve Cyrillic capitals that share a glyph with a Latin letter.
 char latinLookAlike(char32_t upper_cyrillic) {
   switch (upper_cyrillic) {
-    case U'А': return 'A';
-    case U'В': return 'B';
-    case U'Е': return 'E';
-    case U'К': return 'K';
-    case U'М': return 'M';
-    case U'Н': return 'H';
-    case U'О': return 'O';
-    case U'Р': return 'P';
-    case U'С': return 'C';
-    case U'Т': return 'T';
-    case U'У': return 'Y';
-    case U'Х': return 'X';
-    default: return 0;
+    case U'А':
+      return 'A';
+    case U'В':
+      return 'B';
+    case U'Е':
+      return 'E';
+    case U'К':
+      return 'K';
+    case U'М':
+      return 'M';
+    case U'Н':
+      return 'H';
+    case U'О':
+      return 'O';
+    case U'Р':
+      return 'P';
+    case U'С':
+      return 'C';
+    case U'Т':
+      return 'T';
+    case U'У':
+      return 'Y';
+    case U'Х':
+      return 'X';
+    default:
+      return 0;
   }
 }
 
 bool isSeparator(char32_t cp) {
-  return cp == ' ' || cp == '-' || cp == '.' || cp == '_' || cp == '/' || cp == '|' ||
-         cp == '\t' || cp == 0x00A0 /* no-break space */ || cp == 0x2010 || cp == 0x2013;
+  return cp == ' ' || cp == '-' || cp == '.' || cp == '_' || cp == '/' || cp == '|' || cp == '\t' ||
+         cp == 0x00A0 /* no-break space */ || cp == 0x2010 || cp == 0x2013;
 }
 
 }  // namespace

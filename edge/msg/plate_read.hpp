@@ -23,10 +23,10 @@ struct PlateRead {
   std::string camera_id;
   std::string lane;
   std::string plate_raw;
-  int confidence_pct = 0;            // 0..100
-  std::string direction;             // "forward" | "reverse" | "unknown"
-  std::string source_event_id;       // the camera's own event UUID, when it sends one
-  WallMs time_ms = 0;                // camera time when given, else receive time
+  int confidence_pct = 0;       // 0..100
+  std::string direction;        // "forward" | "reverse" | "unknown"
+  std::string source_event_id;  // the camera's own event UUID, when it sends one
+  WallMs time_ms = 0;           // camera time when given, else receive time
   std::vector<Evidence> evidence;
 };
 

@@ -114,7 +114,8 @@ Result<int> migrate(Database& db, int target) {
       if (Status e = db.exec(m.sql); !e) return e;
       return db.exec("UPDATE schema_version SET version = " + std::to_string(m.version));
     });
-    if (!s) return s.withContext("migration " + std::to_string(m.version) + " (" + m.description + ")");
+    if (!s)
+      return s.withContext("migration " + std::to_string(m.version) + " (" + m.description + ")");
     version = m.version;
   }
   return version;

@@ -85,8 +85,9 @@ bool Statement::columnIsNull(int col) const {
 Result<std::unique_ptr<Database>> Database::open(const std::string& path, Durability durability,
                                                  bool read_only) {
   sqlite3* raw = nullptr;
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_FULLMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_FULLMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
     Status err = sqliteError("open " + path, rc, raw);
@@ -99,7 +100,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, Durabi
   std::string pragmas = "PRAGMA foreign_keys=ON;";
   if (!read_only) {
     pragmas += "PRAGMA journal_mode=WAL;";
-    pragmas += durability == Durability::kFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
+    pragmas +=
+        durability == Durability::kFull ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
   }
   if (Status s = db->exec(pragmas); !s) return s.withContext("open " + path);
   return db;
@@ -120,7 +122,8 @@ Status Database::exec(const std::string& sql) {
 
 Result<Statement> Database::prepare(const std::string& sql) {
   sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  const int rc =
+      sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return sqliteError("prepare \"" + sql + "\"", rc, db_);
   return Statement(db_, stmt);
 }

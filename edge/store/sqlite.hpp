@@ -6,8 +6,6 @@
 //
 // Thread-safety: a Database and its statements belong to one thread (the single writer).
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,6 +13,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <sqlite3.h>
 
 #include "edge/base/status.hpp"
 

@@ -135,7 +135,8 @@ Status Store::prepareStatements() {
        "INSERT INTO declarations (id, version, status, plate_norm, body, expires_ms, received_ms) "
        "VALUES (?1, ?2, 'active', ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET "
        "version = excluded.version, status = 'active', plate_norm = excluded.plate_norm, "
-       "body = excluded.body, expires_ms = excluded.expires_ms, received_ms = excluded.received_ms"},
+       "body = excluded.body, expires_ms = excluded.expires_ms, received_ms = "
+       "excluded.received_ms"},
       {&cancel_declaration_,
        "INSERT INTO declarations (id, version, status, plate_norm, body, received_ms) "
        "VALUES (?1, ?2, 'cancelled', '', '{}', ?3) ON CONFLICT (id) DO UPDATE SET "

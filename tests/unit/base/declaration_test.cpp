@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "edge/msg/declaration.hpp"
+
 #include <gtest/gtest.h>
 
-#include "edge/msg/declaration.hpp"
+#include "edge/msg/event.hpp"
 
 namespace kordon::msg {
 namespace {
@@ -48,6 +50,24 @@ TEST(Declaration, CancelNeedsOnlyIdAndVersion) {
       R"({"schema":"kordon.declaration/1","action":"cancel","id":"KZ-TD-1","version":3})"));
   ASSERT_TRUE(d.isOk());
   EXPECT_TRUE(d->cancelled);
+}
+
+}  // namespace
+}  // namespace kordon::msg
+
+namespace kordon::msg {
+namespace {
+
+TEST(WireInput, WrongTypesAreErrorsNotExceptions) {
+  for (
+      const char* text :
+      {R"({"schema":5,"id":"x","version":1,"tractor_plate":"A"})",
+       R"({"schema":"kordon.declaration/1","id":"x","version":1,"action":[],"tractor_plate":"A"})",
+       R"({"schema":"kordon.declaration/1","id":"x","version":1,"tractor_plate":"A","risk":{"corridor":1}})",
+       R"({"schema":"kordon.declaration/1","id":"x","version":1,"tractor_plate":"A","goods":{}})"}) {
+    EXPECT_FALSE(parseDeclaration(nlohmann::json::parse(text)).isOk()) << text;
+  }
+  EXPECT_FALSE(parseEvent(nlohmann::json::parse(R"({"schema":{}})")).isOk());
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <gtest/gtest.h>
-
 #include "edge/msg/event.hpp"
+
+#include <gtest/gtest.h>
 
 namespace kordon::msg {
 namespace {
@@ -42,8 +42,8 @@ TEST(Event, HashCoversPayloadAndChain) {
 
 TEST(Event, RejectsMalformedEnvelopes) {
   auto good = toJson(sample());
-  for (const char* key : {"schema", "post", "seq", "id", "type", "time", "prev_hash", "hash",
-                          "payload"}) {
+  for (const char* key :
+       {"schema", "post", "seq", "id", "type", "time", "prev_hash", "hash", "payload"}) {
     auto bad = good;
     bad.erase(key);
     EXPECT_FALSE(parseEvent(bad).isOk()) << key;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <gtest/gtest.h>
+#include "edge/config/config.hpp"
 
 #include <fstream>
 
-#include "edge/config/config.hpp"
+#include <gtest/gtest.h>
+
 #include "tests/unit/edge/test_support.hpp"
 
 namespace kordon::config {

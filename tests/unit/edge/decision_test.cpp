@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <gtest/gtest.h>
-
 #include "edge/lane/decision.hpp"
+
+#include <gtest/gtest.h>
 
 namespace kordon::lane {
 namespace {
@@ -91,7 +91,8 @@ TEST(Decide, CentralPreselectionWinsOverAGoodWeight) {
   DecisionInput in{"123ABC02", 38420, matchDeclaration({d}, kNow)};
   const Decision out = decide(in, RuleSet{});
   EXPECT_EQ(out.corridor, Corridor::kRed);
-  EXPECT_EQ(rules(out), (std::vector<std::string>{"DECL-MATCHED", "RISK-PRESELECTED", "WEIGHT-OK"}));
+  EXPECT_EQ(rules(out),
+            (std::vector<std::string>{"DECL-MATCHED", "RISK-PRESELECTED", "WEIGHT-OK"}));
 }
 
 TEST(Decide, YellowWhenWeightMissingOrUndeclared) {
@@ -100,7 +101,8 @@ TEST(Decide, YellowWhenWeightMissingOrUndeclared) {
   auto undeclared = declaration();
   undeclared.gross_mass_kg.reset();
   DecisionInput in2{"123ABC02", 38000, matchDeclaration({undeclared}, kNow)};
-  EXPECT_EQ(rules(decide(in2, RuleSet{})), (std::vector<std::string>{"DECL-MATCHED", "WEIGHT-UNDECLARED"}));
+  EXPECT_EQ(rules(decide(in2, RuleSet{})),
+            (std::vector<std::string>{"DECL-MATCHED", "WEIGHT-UNDECLARED"}));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "edge/lane/lane.hpp"
+
 #include <gtest/gtest.h>
 
-#include "edge/lane/lane.hpp"
 #include "edge/msg/plate.hpp"
 #include "tests/unit/edge/test_support.hpp"
 
@@ -36,9 +37,12 @@ class LaneTest : public ::testing::Test {
     d.version = 1;
     d.tractor_plate = "123 ABC 02";
     d.gross_mass_kg = 38420;
-    ASSERT_TRUE(store_->transact([&](store::Transaction& tx) {
-                        return tx.upsertDeclaration(d, msg::normalisePlate(d.tractor_plate), 0).status();
-                      }).isOk());
+    ASSERT_TRUE(
+        store_
+            ->transact([&](store::Transaction& tx) {
+              return tx.upsertDeclaration(d, msg::normalisePlate(d.tractor_plate), 0).status();
+            })
+            .isOk());
   }
 
   msg::WeightReading weight(std::int64_t kg, msg::WeightState state) {
@@ -96,11 +100,11 @@ TEST_F(LaneTest, GreenTruckIsReleasedThenDeparts) {
   lane_->onWeight(weight(0, msg::WeightState::kStable));
   ASSERT_EQ(barrier_.closes.size(), 1u);
   barrierReports(msg::BarrierPosition::kClosed, barrier_.closes[0]);
-  EXPECT_EQ(types_, (std::vector<std::string>{
-                        "device.health", "passage.arrived", "weight.measured", "plate.read",
-                        "passage.identified", "passage.decided", "barrier.open_requested",
-                        "barrier.opened", "passage.released", "passage.departed",
-                        "barrier.close_requested", "barrier.closed"}));
+  EXPECT_EQ(types_, (std::vector<std::string>{"device.health", "passage.arrived", "weight.measured",
+                                              "plate.read", "passage.identified", "passage.decided",
+                                              "barrier.open_requested", "barrier.opened",
+                                              "passage.released", "passage.departed",
+                                              "barrier.close_requested", "barrier.closed"}));
   auto record = store_->passage(store_->undelivered(0, 100)->at(1).passage);
   ASSERT_TRUE(record.isOk() && record->has_value());
   EXPECT_EQ((*record)->state, "departed");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <gtest/gtest.h>
-
 #include "edge/msg/plate.hpp"
+
+#include <gtest/gtest.h>
 
 namespace kordon::msg {
 namespace {
@@ -28,8 +28,10 @@ TEST(PlateNormalisation, KeepsOtherLettersSoTheyCannotCollide) {
 }
 
 TEST(PlateNormalisation, InvalidUtf8BecomesAMarkerNotACrash) {
-  EXPECT_EQ(normalisePlate(std::string("12\xff" "3")), "12?3");
-  EXPECT_EQ(normalisePlate(std::string("\xd0")), "?");        // truncated sequence
+  EXPECT_EQ(normalisePlate(std::string("12\xff"
+                                       "3")),
+            "12?3");
+  EXPECT_EQ(normalisePlate(std::string("\xd0")), "?");         // truncated sequence
   EXPECT_EQ(normalisePlate(std::string("A\xe2\x82")), "A??");  // truncated 3-byte sequence
 }
 

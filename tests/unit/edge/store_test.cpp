@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <gtest/gtest.h>
+#include "edge/store/store.hpp"
 
 #include <fstream>
 #include <sstream>
 
+#include <gtest/gtest.h>
+
 #include "edge/msg/plate.hpp"
 #include "edge/store/migrations.hpp"
-#include "edge/store/store.hpp"
 #include "tests/unit/edge/test_support.hpp"
 
 namespace kordon::store {
@@ -58,7 +59,9 @@ TEST(Migrations, OlderDatabaseIsMigratedKeepingItsData) {
   EXPECT_EQ((*cached)[0].declaration.version, 4);
   // The journal continues where the old database left it, chained to its last hash.
   EXPECT_EQ(s.lastSeq(), 2);
-  auto events = s.transact([](Transaction& tx) { return tx.emit({"test.after_migration", "", "", {}}); });
+  auto events = s.transact([](Transaction& tx) {
+    return tx.emit({"test.after_migration", "", "", {}});
+  });
   ASSERT_TRUE(events.isOk()) << events.status().message();
   EXPECT_EQ((*events)[0].seq, 3);
   EXPECT_EQ((*events)[0].prev_hash, std::string(64, '2'));

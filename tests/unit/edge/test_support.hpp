@@ -3,14 +3,14 @@
 
 // Shared by the edge unit tests: a settable clock and a fresh temporary directory.
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
 #include "edge/base/clock.hpp"
+
+#include <unistd.h>
 
 namespace kordon::testing {
 

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Hikvision ISAPI "HTTP listening" receiver (device-protocols.md §4.1): the camera POSTs each
+// event to kordond, and this class turns it into a msg::PlateRead.
+//
+// Accepted requests (anything else is a 4xx with a one-line reason and comms_errors++):
+//   POST, Content-Type multipart/form-data (or any multipart/*): one XML part, found as the
+//        part whose Content-Type mentions xml, else whose filename ends in ".xml", else whose
+//        bytes start with '<'; image/jpeg parts are stored as evidence.
+//   POST, Content-Type application/xml or text/xml (or none, with a body starting with '<'):
+//        the XML alone, as some firmware sends it for events without pictures.
+//
+// Replies: 200 {"ok":true,...} once the evidence is durable and the callback has run; 400 for
+// a malformed body, 415 for an unsupported Content-Type, 405 for a method other than POST.
+// Non-ANPR events (heartBeat, videoloss, ...) get a 200 so the camera does not retry, are not
+// published, and are counted in ignoredEvents().
+//
+// Degraded inputs that still yield a plate read (the read is worth more than a picture):
+//   - a JPEG part that does not start with FF D8 is rejected as evidence, comms_errors++;
+//   - an evidence write failure (disk full) leaves that picture out, evidenceWriteFailures()++,
+//     with a warn log once per transition to failing and an info log on recovery.
+//
+// Thread-safety: handle() must be called from one thread at a time (the control loop, via
+// kordon::http::Server). counters() may be read from any thread.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "drivers/anpr_camera/anpr_camera.hpp"
+#include "drivers/anpr_camera/isapi_event.hpp"
+#include "drivers/anpr_camera/multipart.hpp"
+
+namespace kordon::drivers {
+
+class IsapiPushCamera final : public AnprCamera {
+ public:
+  IsapiPushCamera(CameraConfig config, EvidenceStore& evidence, const Clock& clock,
+                  PlateCallback on_plate);
+
+  const CameraConfig& config() const override { return config_; }
+  http::Response handle(const http::Request& request) override;
+  const DeviceCounters& counters() const override { return counters_; }
+
+  std::uint64_t ignoredEvents() const { return ignored_events_.load(); }
+  std::uint64_t evidenceWriteFailures() const { return evidence_write_failures_.load(); }
+
+ private:
+  http::Response reject(int status, const std::string& reason, const http::Request& request);
+  enum class BodyKind { kMultipart, kXml };
+  // The XML document of a push; for multipart bodies also the JPEG parts.
+  Result<std::string> extractXml(const http::Request& request, BodyKind kind,
+                                 std::vector<MultipartPart>* image_parts) const;
+  std::vector<msg::Evidence> storeImages(const std::vector<MultipartPart>& image_parts,
+                                         const IsapiAnpr& anpr);
+
+  CameraConfig config_;
+  EvidenceStore& evidence_;
+  const Clock& clock_;
+  PlateCallback on_plate_;
+  DeviceCounters counters_;
+  std::atomic<std::uint64_t> ignored_events_{0};
+  std::atomic<std::uint64_t> evidence_write_failures_{0};
+  // Log de-duplication, so a camera stuck sending the same bad body does not flood the log.
+  std::string last_logged_reject_reason_;
+  bool evidence_failing_ = false;
+};
+
+}  // namespace kordon::drivers

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "drivers/weighbridge/modbus_weighbridge.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "edge/base/log.hpp"
+
+namespace kordon::drivers {
+namespace {
+
+using std::chrono::milliseconds;
+
+Status requirePositive(const char* field, long long value) {
+  if (value > 0) return Status::ok();
+  return Status::error(std::string(field) + " must be > 0 (got " + std::to_string(value) + ")");
+}
+
+}  // namespace
+
+Status checkWeighbridgeConfig(const WeighbridgeConfig& config) {
+  Status status;
+  if (config.device_id.empty()) status = Status::error("device_id must not be empty");
+  if (status) status = requirePositive("poll_interval_ms", config.poll_interval_ms);
+  if (status) status = requirePositive("response_timeout_ms", config.response_timeout_ms);
+  if (status) status = requirePositive("backoff_initial_ms", config.backoff_initial_ms);
+  if (status) status = requirePositive("stale_after_ms", config.stale_after_ms);
+  if (status && config.backoff_max_ms < config.backoff_initial_ms) {
+    status = Status::error("backoff_max_ms (" + std::to_string(config.backoff_max_ms) +
+                           ") must be >= backoff_initial_ms (" +
+                           std::to_string(config.backoff_initial_ms) + ")");
+  }
+  if (status && (config.unit_id < 0 || config.unit_id > 255)) {
+    status =
+        Status::error("unit_id must be in 0..255 (got " + std::to_string(config.unit_id) + ")");
+  }
+  if (status && config.stable_time_ms < 0) {
+    status = Status::error("stable_time_ms must be >= 0 (got " +
+                           std::to_string(config.stable_time_ms) + ")");
+  }
+  if (status && config.stable_band_kg < 0) {
+    status = Status::error("stable_band_kg must be >= 0 (got " +
+                           std::to_string(config.stable_band_kg) + ")");
+  }
+  return status.withContext("weighbridge '" + config.device_id + "'");
+}
+
+ModbusWeighbridge::ModbusWeighbridge(WeighbridgeConfig config, const RegisterMap& map,
+                                     std::unique_ptr<ModbusLink>&& link, ReadingCallback on_reading,
+                                     const Clock& clock)
+    : config_(std::move(config)),
+      map_(map),
+      link_(std::move(link)),
+      on_reading_(std::move(on_reading)),
+      clock_(clock),
+      filter_(config_.stable_band_kg, milliseconds(config_.stable_time_ms)),
+      backoff_(config_.backoff_initial_ms) {}
+
+ModbusWeighbridge::~ModbusWeighbridge() { stop(); }
+
+void ModbusWeighbridge::start() {
+  if (worker_.joinable()) return;
+  io_.restart();
+  scheduleStep(milliseconds(0));
+  worker_ = std::thread([this] { io_.run(); });
+}
+
+void ModbusWeighbridge::stop() {
+  if (!worker_.joinable()) return;
+  // run() returns once the handler in progress (at worst a libmodbus call bounded by the
+  // response timeout) is done.
+  io_.stop();
+  worker_.join();
+  // The worker is gone, so the timer and link are ours: drain the cancelled wait so a later
+  // start() begins with a single timer chain.
+  timer_.cancel();
+  io_.restart();
+  io_.poll();
+  link_->close();
+  state_ = State::kConnect;
+  consecutive_failures_ = 0;
+  filter_.reset();
+}
+
+void ModbusWeighbridge::scheduleStep(milliseconds delay) {
+  timer_.expires_after(delay);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled by stop()
+    scheduleStep(step());
+  });
+}
+
+milliseconds ModbusWeighbridge::step() {
+  switch (state_) {
+    case State::kBackoff:
+      state_ = State::kConnect;
+      [[fallthrough]];
+    case State::kConnect:
+      return connectStep();
+    case State::kPoll:
+      return pollStep();
+  }
+  return milliseconds(config_.poll_interval_ms);
+}
+
+milliseconds ModbusWeighbridge::connectStep() {
+  if (Status status = link_->connect(); !status) {
+    filter_.reset();
+    publish(msg::DeviceHealth::kNotConnected, clock_.nowSteady(), nullptr, status.message());
+    return enterBackoff();
+  }
+  if (ever_connected_) ++counters_.reconnects;
+  ever_connected_ = true;
+  consecutive_failures_ = 0;
+  state_ = State::kPoll;
+  return milliseconds(0);  // poll at once: health is unknown until the first reply
+}
+
+milliseconds ModbusWeighbridge::pollStep() {
+  const auto block = link_->readHolding(config_.unit_id, map_.block_start, map_.block_count);
+  const auto sampled_at = clock_.nowSteady();
+  if (!block) return pollFailed(block.status());
+  const auto sample = decodeWeight(*block, map_);
+  if (!sample) return pollFailed(sample.status());
+
+  ++counters_.readings;
+  consecutive_failures_ = 0;
+  backoff_ = milliseconds(config_.backoff_initial_ms);
+  last_good_at_ = sampled_at;
+  publish(msg::DeviceHealth::kGood, sampled_at, &*sample, "");
+  return milliseconds(config_.poll_interval_ms);
+}
+
+milliseconds ModbusWeighbridge::pollFailed(const Status& error) {
+  if (isModbusTimeout(error)) {
+    ++counters_.timeouts;
+  } else {
+    ++counters_.comms_errors;
+  }
+  filter_.reset();
+  const auto now = clock_.nowSteady();
+  ++consecutive_failures_;
+  if (!link_->isConnected() || consecutive_failures_ >= kMaxConsecutiveFailures) {
+    link_->close();
+    publish(msg::DeviceHealth::kNotConnected, now, nullptr, error.message());
+    return enterBackoff();
+  }
+  const bool fresh = last_good_at_ && now - *last_good_at_ <= milliseconds(config_.stale_after_ms);
+  publish(fresh ? msg::DeviceHealth::kDegraded : msg::DeviceHealth::kNoData, now, nullptr,
+          error.message());
+  return milliseconds(config_.poll_interval_ms);
+}
+
+milliseconds ModbusWeighbridge::enterBackoff() {
+  state_ = State::kBackoff;
+  const milliseconds delay = backoff_;
+  backoff_ = std::min(backoff_ * 2, milliseconds(config_.backoff_max_ms));
+  return delay;
+}
+
+void ModbusWeighbridge::publish(msg::DeviceHealth health,
+                                std::chrono::steady_clock::time_point sampled_at,
+                                const WeightSample* sample, const std::string& reason) {
+  msg::WeightReading reading;
+  reading.device_id = config_.device_id;
+  reading.lane = config_.lane;
+  reading.time_ms = clock_.nowWallMs();
+  reading.sampled_at = sampled_at;
+  reading.health = health;
+  reading.state = msg::WeightState::kError;
+  reading.gross_kg = 0;
+
+  if (health == msg::DeviceHealth::kGood && sample != nullptr) {
+    reading.state = sample->state;
+    const bool weighing =
+        sample->state == msg::WeightState::kStable || sample->state == msg::WeightState::kMotion;
+    if (weighing) {
+      const bool stable =
+          filter_.feed(sampled_at, sample->gross_kg, sample->state == msg::WeightState::kStable);
+      reading.state = stable ? msg::WeightState::kStable : msg::WeightState::kMotion;
+      reading.gross_kg = sample->gross_kg;
+    } else {
+      filter_.reset();  // under zero, overload, indicator fault: a number means nothing here
+    }
+  }
+
+  health_.store(health);
+  if (published_health_ != health) {
+    const auto level = health == msg::DeviceHealth::kGood ? log::Level::kInfo : log::Level::kWarn;
+    log::write(level, "weighbridge health changed",
+               {{"device_id", config_.device_id},
+                {"lane", config_.lane},
+                {"link", link_->describe()},
+                {"from", published_health_ ? toString(*published_health_) : "none"},
+                {"to", toString(health)},
+                {"reason", reason},
+                {"counters", counters_.toJson()}});
+    published_health_ = health;
+  }
+  on_reading_(reading);
+}
+
+}  // namespace kordon::drivers

@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: Apache-2.0
+// kordon-sim-anpr: a Hikvision ANPR camera in "HTTP listening" mode (device-protocols.md §4.1).
+// On command it renders a Kazakh-style plate crop and a 1280x720 scene with OpenCV and POSTs
+// them to the target as the camera does: multipart/form-data with the EventNotificationAlert
+// XML part ("anpr.xml") followed by licensePlatePicture.jpg and detectionPicture.jpg.
+//
+// The XML and multipart body are built here by string building, independently of the
+// driver's parsers (STYLE.md §C.3), so a symmetric bug cannot hide.
+//
+// Run recipe:
+//   build/bin/kordon-sim-anpr --target http://127.0.0.1:8080/anpr/L1 --control 127.0.0.1:8502
+//   curl -X POST 'http://127.0.0.1:8502/plate?text=123ABC02&confidence=97&direction=forward'
+// paired with kordond config  [lanes.camera] type = "isapi-push"  path = "/anpr/L1"
+//
+// Control API (JSON replies):
+//   POST /plate?text=123ABC02[&confidence=0..100][&direction=forward|reverse|unknown][&line=N]
+//              [&fault=bad-jpeg|no-close|bad-xml|xml-only]
+//        text is sent as given (printable UTF-8, e.g. "123 ABC 02" or Cyrillic "А 777 ВС 77"),
+//        as a camera reports what it read; the lane normalises.
+//        -> 200 {"ok":true,"target_status":200,"uuid":...}; 400 on bad parameters; 502 with the
+//           reason when the target is unreachable or answers non-2xx.
+//        Fault knobs (STYLE.md §C.5): bad-jpeg = plate picture without a JPEG header; no-close =
+//        multipart without its closing delimiter; bad-xml = truncated XML; xml-only = the XML
+//        alone as application/xml, as some firmware sends it.
+//   POST /heartbeat  -> a heartBeat EventNotificationAlert (XML alone), as cameras send.
+//   GET  /health     -> {"ok":true,"pushes":N,"target":...}
+//
+// Threads: one io_context thread. A push blocks it for up to the 5 s request timeout, which
+// only delays the next control command; acceptable for a simulator.
+
+#include <algorithm>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "edge/base/clock.hpp"
+#include "edge/base/crypto.hpp"
+#include "edge/base/http.hpp"
+#include "edge/base/log.hpp"
+#include "edge/base/status.hpp"
+
+namespace kordon::sim {
+namespace {
+
+struct Options {
+  std::string target_url = "http://127.0.0.1:8080/anpr/L1";
+  std::string control_host = "127.0.0.1";
+  std::uint16_t control_port = 8502;
+  std::string camera_ip = "127.0.0.1";
+  int channel = 1;
+  int utc_offset_min = 0;  // the camera's local time zone; real cameras send local time + offset
+};
+
+constexpr const char* kUsage =
+    "usage: kordon-sim-anpr [--target URL] [--control HOST:PORT] [--camera-ip IP]\n"
+    "                       [--channel N] [--utc-offset +HH:MM]\n";
+
+bool parseInt(const std::string& text, int min, int max, int* out) {
+  if (text.empty() || text.size() > 9) return false;
+  int value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  if (value < min || value > max) return false;
+  *out = value;
+  return true;
+}
+
+bool parseUtcOffset(const std::string& text, int* offset_min) {
+  if (text == "Z") {
+    *offset_min = 0;
+    return true;
+  }
+  int hours = 0, minutes = 0;
+  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':' ||
+      !parseInt(text.substr(1, 2), 0, 14, &hours) ||
+      !parseInt(text.substr(4, 2), 0, 59, &minutes)) {
+    return false;
+  }
+  *offset_min = (text[0] == '-' ? -1 : 1) * (hours * 60 + minutes);
+  return true;
+}
+
+Result<Options> parseArgs(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    if (const auto eq = arg.find('='); eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    } else if (arg != "--help" && arg != "-h") {
+      if (i + 1 >= argc) return Status::error(arg + " needs a value");
+      value = argv[++i];
+    }
+    if (arg == "--help" || arg == "-h") return Status::error("");
+    if (arg == "--target") {
+      if (value.rfind("http://", 0) != 0) return Status::error("--target must be an http:// URL");
+      options.target_url = value;
+    } else if (arg == "--control") {
+      if (!http::splitHostPort(value, &options.control_host, &options.control_port)) {
+        return Status::error("--control must be HOST:PORT, got '" + value + "'");
+      }
+    } else if (arg == "--camera-ip") {
+      options.camera_ip = value;
+    } else if (arg == "--channel") {
+      if (!parseInt(value, 1, 255, &options.channel)) return Status::error("--channel: 1..255");
+    } else if (arg == "--utc-offset") {
+      if (!parseUtcOffset(value, &options.utc_offset_min)) {
+        return Status::error("--utc-offset must be +HH:MM, -HH:MM or Z");
+      }
+    } else {
+      return Status::error("unknown option " + arg);
+    }
+  }
+  return options;
+}
+
+// Camera-local wall time pieces, shifted by the camera's UTC offset.
+struct LocalTime {
+  std::tm tm{};
+  int ms = 0;
+};
+
+LocalTime toCameraLocal(WallMs utc_ms, int utc_offset_min) {
+  const WallMs local_ms = utc_ms + static_cast<WallMs>(utc_offset_min) * 60'000;
+  LocalTime local;
+  const std::time_t secs = static_cast<std::time_t>(local_ms / 1000);
+  local.ms = static_cast<int>(local_ms % 1000);
+  gmtime_r(&secs, &local.tm);
+  return local;
+}
+
+// "2024-05-07T17:48:03.847+07:00": the camera's dateTime, local time with its offset.
+std::string formatCameraDateTime(WallMs utc_ms, int utc_offset_min) {
+  const LocalTime t = toCameraLocal(utc_ms, utc_offset_min);
+  const int offset_abs = utc_offset_min < 0 ? -utc_offset_min : utc_offset_min;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02d:%02d",
+                t.tm.tm_year + 1900, t.tm.tm_mon + 1, t.tm.tm_mday, t.tm.tm_hour, t.tm.tm_min,
+                t.tm.tm_sec, t.ms, utc_offset_min < 0 ? '-' : '+', offset_abs / 60,
+                offset_abs % 60);
+  return buf;
+}
+
+// "20240507174803847": pictureInfo/absTime, local time without separators.
+std::string formatAbsTime(WallMs utc_ms, int utc_offset_min) {
+  const LocalTime t = toCameraLocal(utc_ms, utc_offset_min);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02d%03d", t.tm.tm_year + 1900,
+                t.tm.tm_mon + 1, t.tm.tm_mday, t.tm.tm_hour, t.tm.tm_min, t.tm.tm_sec, t.ms);
+  return buf;
+}
+
+std::string xmlEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// ---- Images ---------------------------------------------------------------------------------
+
+constexpr int kPlateWidthPx = 520;  // a KZ plate is 520 x 112 mm; one pixel per millimetre
+constexpr int kPlateHeightPx = 112;
+constexpr int kSceneWidthPx = 1280;
+constexpr int kSceneHeightPx = 720;
+
+struct RenderedPush {
+  std::string plate_jpeg;
+  std::string scene_jpeg;
+  cv::Rect plate_in_scene;  // reported as detectionPicture/plateRect
+};
+
+constexpr std::size_t kMaxPlateBytes = 32;
+
+// Decodes UTF-8 into code points; false on malformed input.
+bool decodeUtf8(const std::string& text, std::vector<char32_t>* out) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    int extra = -1;  // continuation bytes after the lead byte
+    if (lead < 0x80) {
+      extra = 0;
+    } else if ((lead >> 5) == 0x6) {
+      extra = 1;
+    } else if ((lead >> 4) == 0xE) {
+      extra = 2;
+    } else if ((lead >> 3) == 0x1E) {
+      extra = 3;
+    }
+    if (extra < 0 || text.size() - i <= static_cast<std::size_t>(extra)) return false;
+    char32_t code_point = extra == 0 ? lead : lead & (0x3F >> extra);
+    for (int k = 1; k <= extra; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + static_cast<std::size_t>(k)]);
+      if ((next & 0xC0) != 0x80) return false;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    out->push_back(code_point);
+    i += 1 + static_cast<std::size_t>(extra);
+  }
+  return true;
+}
+
+bool isPrintableUtf8(const std::string& text) {
+  std::vector<char32_t> code_points;
+  if (!decodeUtf8(text, &code_points)) return false;
+  for (char32_t c : code_points) {
+    if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0)) return false;
+  }
+  return true;
+}
+
+// What is painted on the plate: spaces dropped, Latin upper case. Hershey fonts have no
+// Cyrillic, so the 12 Cyrillic letters with Latin look-alikes (device-protocols.md §4.5) are
+// drawn as those; a plate looks the same either way. Anything else is drawn as '?'.
+std::string plateGlyphs(const std::string& text) {
+  static constexpr std::pair<char32_t, char> kLookAlikes[] = {
+      {U'\u0410', 'A'}, {U'\u0412', 'B'}, {U'\u0415', 'E'}, {U'\u041A', 'K'},
+      {U'\u041C', 'M'}, {U'\u041D', 'H'}, {U'\u041E', 'O'}, {U'\u0420', 'P'},
+      {U'\u0421', 'C'}, {U'\u0422', 'T'}, {U'\u0423', 'Y'}, {U'\u0425', 'X'}};
+  std::vector<char32_t> code_points;
+  if (!decodeUtf8(text, &code_points)) return "?";
+  std::string glyphs;
+  for (char32_t c : code_points) {
+    if (c == U' ' || c == U'-') continue;
+    if (c >= U'a' && c <= U'z') c -= 0x20;
+    if (c >= U'\u0430' && c <= U'\u044F') c -= 0x20;  // Cyrillic lower -> upper
+    char glyph = '?';
+    if ((c >= U'0' && c <= U'9') || (c >= U'A' && c <= U'Z')) glyph = static_cast<char>(c);
+    for (const auto& [cyrillic, latin] : kLookAlikes) {
+      if (c == cyrillic) glyph = latin;
+    }
+    glyphs.push_back(glyph);
+  }
+  return glyphs.empty() ? "?" : glyphs;
+}
+
+// 2012-format plates end in a 2-digit region code printed in its own box ("123 ABC | 02").
+bool hasRegionBox(const std::string& text) {
+  if (text.size() < 7 || text.size() > 8) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    const bool in_number = i < 3, in_region = i >= text.size() - 2;
+    if ((in_number || in_region) != digit) return false;
+  }
+  return true;
+}
+
+// Draws `text` as large as fits in `box`, centred.
+void putFittedText(cv::Mat& image, const std::string& text, const cv::Rect& box,
+                   const cv::Scalar& colour) {
+  constexpr int kFont = cv::FONT_HERSHEY_DUPLEX;
+  int baseline = 0;
+  const cv::Size unit = cv::getTextSize(text, kFont, 1.0, 2, &baseline);
+  const double scale = std::min(0.9 * box.width / unit.width, 0.75 * box.height / unit.height);
+  const int thickness = std::max(2, static_cast<int>(scale * 2.2));
+  const cv::Size size = cv::getTextSize(text, kFont, scale, thickness, &baseline);
+  const cv::Point origin(box.x + (box.width - size.width) / 2,
+                         box.y + (box.height + size.height) / 2);
+  cv::putText(image, text, origin, kFont, scale, colour, thickness, cv::LINE_AA);
+}
+
+cv::Mat renderPlate(const std::string& text) {
+  const cv::Scalar kWhite(255, 255, 255), kBlack(0, 0, 0), kFlagBlue(200, 160, 0),
+      kSunYellow(0, 200, 255);
+  cv::Mat plate(kPlateHeightPx, kPlateWidthPx, CV_8UC3, kWhite);
+  cv::rectangle(plate, cv::Rect(0, 0, kPlateWidthPx, kPlateHeightPx), kBlack, 5);
+  // Left strip: the flag (blue with a sun) above "KZ".
+  const cv::Rect strip(5, 5, 62, kPlateHeightPx - 10);
+  cv::rectangle(plate, strip, kFlagBlue, cv::FILLED);
+  cv::circle(plate, cv::Point(strip.x + strip.width / 2, 38), 14, kSunYellow, cv::FILLED);
+  putFittedText(plate, "KZ", cv::Rect(strip.x, 62, strip.width, 40), kWhite);
+
+  const int text_left = strip.x + strip.width + 6;
+  const int text_right = kPlateWidthPx - 8;
+  if (hasRegionBox(text)) {
+    const int region_left = text_right - 86;
+    cv::line(plate, cv::Point(region_left, 5), cv::Point(region_left, kPlateHeightPx - 6), kBlack,
+             4);
+    const std::string number = text.substr(0, 3) + " " + text.substr(3, text.size() - 5);
+    putFittedText(plate, number, cv::Rect(text_left, 8, region_left - text_left - 6, 96), kBlack);
+    putFittedText(plate, text.substr(text.size() - 2), cv::Rect(region_left + 4, 8, 80, 96),
+                  kBlack);
+  } else {
+    putFittedText(plate, text, cv::Rect(text_left, 8, text_right - text_left, 96), kBlack);
+  }
+  return plate;
+}
+
+Result<std::string> encodeJpeg(const cv::Mat& image) {
+  std::vector<unsigned char> bytes;
+  if (!cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_QUALITY, 90})) {
+    return Status::error("cv::imencode failed");
+  }
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// OpenCV throws; nothing passes this boundary but a Status.
+Result<RenderedPush> renderImages(const std::string& text) {
+  try {
+    const cv::Mat plate = renderPlate(plateGlyphs(text));
+    cv::Mat scene(kSceneHeightPx, kSceneWidthPx, CV_8UC3, cv::Scalar(128, 128, 128));
+    // A dark truck front with headlights, the plate on its bumper.
+    cv::rectangle(scene, cv::Rect(340, 140, 600, 580), cv::Scalar(70, 64, 60), cv::FILLED);
+    cv::rectangle(scene, cv::Rect(400, 200, 480, 200), cv::Scalar(110, 100, 90), cv::FILLED);
+    cv::circle(scene, cv::Point(400, 560), 34, cv::Scalar(220, 240, 250), cv::FILLED);
+    cv::circle(scene, cv::Point(880, 560), 34, cv::Scalar(220, 240, 250), cv::FILLED);
+    RenderedPush out;
+    out.plate_in_scene =
+        cv::Rect((kSceneWidthPx - kPlateWidthPx) / 2, 580, kPlateWidthPx, kPlateHeightPx);
+    plate.copyTo(scene(out.plate_in_scene));
+
+    auto plate_jpeg = encodeJpeg(plate);
+    if (!plate_jpeg) return plate_jpeg.status();
+    auto scene_jpeg = encodeJpeg(scene);
+    if (!scene_jpeg) return scene_jpeg.status();
+    out.plate_jpeg = std::move(plate_jpeg).value();
+    out.scene_jpeg = std::move(scene_jpeg).value();
+    return out;
+  } catch (const std::exception& e) {
+    return Status::error(std::string("render: ") + e.what());
+  }
+}
+
+// ---- ISAPI encoding (independent of drivers/anpr_camera) ------------------------------------
+
+struct PlateEvent {
+  std::string plate;
+  int confidence_pct = 95;
+  std::string direction = "forward";
+  int line = 1;
+  std::string uuid;
+  WallMs time_ms = 0;
+  cv::Rect plate_rect;
+};
+
+std::string alertHeader(const Options& options, WallMs time_ms, const std::string& event_type,
+                        const std::string& event_state, int active_post_count) {
+  std::string xml;
+  xml += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n";
+  xml +=
+      "<EventNotificationAlert version=\"2.0\" xmlns=\"http://www.isapi.org/ver20/XMLSchema\">\r\n";
+  xml += "<ipAddress>" + xmlEscape(options.camera_ip) + "</ipAddress>\r\n";
+  xml += "<protocol>HTTP</protocol>\r\n";
+  xml += "<macAddress>02:00:00:4b:5a:01</macAddress>\r\n";  // locally administered
+  xml += "<channelID>" + std::to_string(options.channel) + "</channelID>\r\n";
+  xml += "<dateTime>" + formatCameraDateTime(time_ms, options.utc_offset_min) + "</dateTime>\r\n";
+  xml += "<activePostCount>" + std::to_string(active_post_count) + "</activePostCount>\r\n";
+  xml += "<eventType>" + event_type + "</eventType>\r\n";
+  xml += "<eventState>" + event_state + "</eventState>\r\n";
+  xml += "<eventDescription>" + event_type + "</eventDescription>\r\n";
+  xml += "<channelName>KORDON SIM CAMERA</channelName>\r\n";
+  return xml;
+}
+
+std::string buildAnprXml(const Options& options, const PlateEvent& event, int active_post_count) {
+  std::string char_confidence;
+  for (std::size_t i = 0; i < plateGlyphs(event.plate).size(); ++i) {
+    char_confidence += (i ? "," : "") + std::to_string(event.confidence_pct);
+  }
+  const std::string abs_time = formatAbsTime(event.time_ms, options.utc_offset_min);
+  const cv::Rect& r = event.plate_rect;
+  std::string xml = alertHeader(options, event.time_ms, "ANPR", "active", active_post_count);
+  xml += "<ANPR>\r\n";
+  // Country index copied from the reference capture; its mapping is not documented for KZ.
+  xml += "<country>64</country>\r\n";
+  xml += "<licensePlate>" + xmlEscape(event.plate) + "</licensePlate>\r\n";
+  xml += "<line>" + std::to_string(event.line) + "</line>\r\n";
+  xml += "<direction>" + event.direction + "</direction>\r\n";
+  xml += "<confidenceLevel>" + std::to_string(event.confidence_pct) + "</confidenceLevel>\r\n";
+  xml += "<plateType>unknown</plateType>\r\n<plateColor>white</plateColor>\r\n";
+  xml += "<licenseBright>173</licenseBright>\r\n";
+  xml += "<plateCharBelieve>" + char_confidence + "</plateCharBelieve>\r\n";
+  xml += "<vehicleType>truck</vehicleType>\r\n";
+  xml += "<detectDir>8</detectDir>\r\n<detectType>2</detectType>\r\n";
+  xml += "<pictureInfoList>\r\n";
+  xml +=
+      "<pictureInfo>\r\n<fileName>detectionPicture.jpg</fileName>\r\n"
+      "<type>detectionPicture</type>\r\n<dataType>0</dataType>\r\n";
+  xml += "<absTime>" + abs_time + "</absTime>\r\n";
+  xml += "<plateRect>\r\n<X>" + std::to_string(r.x) + "</X>\r\n<Y>" + std::to_string(r.y) +
+         "</Y>\r\n<width>" + std::to_string(r.width) + "</width>\r\n<height>" +
+         std::to_string(r.height) + "</height>\r\n</plateRect>\r\n";
+  xml += "</pictureInfo>\r\n";
+  xml +=
+      "<pictureInfo>\r\n<fileName>licensePlatePicture.jpg</fileName>\r\n"
+      "<type>licensePlatePicture</type>\r\n<dataType>0</dataType>\r\n";
+  xml += "<absTime>" + abs_time + "</absTime>\r\n</pictureInfo>\r\n";
+  xml += "</pictureInfoList>\r\n";
+  xml += "<listType>temporary</listType>\r\n";
+  xml += "<originalLicensePlate>" + xmlEscape(event.plate) + "</originalLicensePlate>\r\n";
+  xml += "</ANPR>\r\n";
+  xml += "<UUID>" + event.uuid + "</UUID>\r\n<picNum>2</picNum>\r\n";
+  xml += "</EventNotificationAlert>\r\n";
+  return xml;
+}
+
+std::string buildHeartbeatXml(const Options& options, WallMs time_ms, int active_post_count) {
+  return alertHeader(options, time_ms, "heartBeat", "active", active_post_count) +
+         "</EventNotificationAlert>\r\n";
+}
+
+struct FormPart {
+  std::string file_name;  // used as both the form field name and the filename
+  std::string content_type;
+  std::string bytes;
+};
+
+// multipart/form-data as the camera writes it: each part carries its own Content-Length.
+std::string buildMultipart(const std::string& boundary, const std::vector<FormPart>& parts,
+                           bool with_closing_delimiter) {
+  std::string body;
+  for (const FormPart& part : parts) {
+    body += "--" + boundary + "\r\n";
+    body += "Content-Disposition: form-data; name=\"" + part.file_name + "\"; filename=\"" +
+            part.file_name + "\"\r\n";
+    body += "Content-Type: " + part.content_type + "\r\n";
+    body += "Content-Length: " + std::to_string(part.bytes.size()) + "\r\n\r\n";
+    body += part.bytes;
+    body += "\r\n";
+  }
+  if (with_closing_delimiter) body += "--" + boundary + "--\r\n";
+  return body;
+}
+
+// ---- Control API ----------------------------------------------------------------------------
+
+http::Response jsonReply(int status, const nlohmann::json& body) {
+  return http::Response::json(status, body.dump());
+}
+
+class CameraSim {
+ public:
+  CameraSim(Options options, const Clock& clock) : options_(std::move(options)), clock_(clock) {}
+
+  http::Response handle(const http::Request& request) {
+    if (request.path == "/health" && request.method == "GET") {
+      return jsonReply(200, {{"ok", true}, {"pushes", pushes_}, {"target", options_.target_url}});
+    }
+    if (request.path == "/plate" || request.path == "/heartbeat") {
+      if (request.method != "POST") return jsonReply(405, {{"ok", false}, {"error", "use POST"}});
+      return request.path == "/plate" ? pushPlate(request) : pushHeartbeat();
+    }
+    return jsonReply(404, {{"ok", false}, {"error", "no such endpoint: " + request.path}});
+  }
+
+ private:
+  http::Response pushPlate(const http::Request& request) {
+    PlateEvent event;
+    // Sent as given (spaces, Cyrillic): cameras report what they read, the lane normalises.
+    event.plate = request.param("text");
+    if (event.plate.empty() || event.plate.size() > kMaxPlateBytes) {
+      return badRequest("text must be 1.." + std::to_string(kMaxPlateBytes) + " bytes");
+    }
+    if (!isPrintableUtf8(event.plate)) return badRequest("text must be printable UTF-8");
+    if (!parseInt(request.param("confidence", "95"), 0, 100, &event.confidence_pct)) {
+      return badRequest("confidence must be 0..100");
+    }
+    event.direction = request.param("direction", "forward");
+    if (event.direction != "forward" && event.direction != "reverse" &&
+        event.direction != "unknown") {
+      return badRequest("direction must be forward, reverse or unknown");
+    }
+    if (!parseInt(request.param("line", "1"), 0, 99, &event.line)) {
+      return badRequest("line must be 0..99");
+    }
+    const std::string fault = request.param("fault", "");
+    static const std::vector<std::string> kFaults = {"", "bad-jpeg", "no-close", "bad-xml",
+                                                     "xml-only"};
+    if (std::find(kFaults.begin(), kFaults.end(), fault) == kFaults.end()) {
+      return badRequest("fault must be one of bad-jpeg, no-close, bad-xml, xml-only");
+    }
+
+    auto images = renderImages(event.plate);
+    if (!images) return jsonReply(500, {{"ok", false}, {"error", images.status().message()}});
+    event.uuid = newUuid();
+    event.time_ms = clock_.nowWallMs();
+    event.plate_rect = images->plate_in_scene;
+    std::string xml = buildAnprXml(options_, event, ++active_post_count_);
+
+    if (fault == "bad-jpeg") images->plate_jpeg[0] = 'X';
+    if (fault == "bad-xml") xml.resize(xml.size() / 2);
+    std::string body;
+    std::string content_type;
+    if (fault == "xml-only") {
+      body = xml;
+      content_type = "application/xml; charset=UTF-8";
+    } else {
+      const std::string boundary = "kordon-sim-" + newUuid().substr(0, 8);
+      body = buildMultipart(boundary,
+                            {{"anpr.xml", "application/xml", xml},
+                             {"licensePlatePicture.jpg", "image/jpeg", images->plate_jpeg},
+                             {"detectionPicture.jpg", "image/jpeg", images->scene_jpeg}},
+                            fault != "no-close");
+      content_type = "multipart/form-data; boundary=" + boundary;
+    }
+    nlohmann::json reply = {{"plate", event.plate}, {"uuid", event.uuid}};
+    if (!fault.empty()) reply["fault"] = fault;
+    return post(body, content_type, std::move(reply));
+  }
+
+  http::Response pushHeartbeat() {
+    const std::string xml = buildHeartbeatXml(options_, clock_.nowWallMs(), ++active_post_count_);
+    return post(xml, "application/xml; charset=UTF-8", {{"event", "heartBeat"}});
+  }
+
+  http::Response post(const std::string& body, const std::string& content_type,
+                      nlohmann::json reply) {
+    ++pushes_;
+    auto response = http::request("POST", options_.target_url, body, content_type);
+    if (!response) {
+      log::warn("push failed",
+                {{"target", options_.target_url}, {"error", response.status().message()}});
+      reply["ok"] = false;
+      reply["error"] = "target unreachable: " + response.status().message();
+      return jsonReply(502, reply);
+    }
+    reply["target_status"] = response->status;
+    const bool accepted = response->status >= 200 && response->status < 300;
+    reply["ok"] = accepted;
+    if (!accepted)
+      reply["error"] = "target answered " + std::to_string(response->status) + ": " +
+                       response->body.substr(0, 200);
+    log::info("pushed", {{"target_status", response->status}, {"bytes", body.size()}});
+    return jsonReply(accepted ? 200 : 502, reply);
+  }
+
+  http::Response badRequest(const std::string& reason) {
+    return jsonReply(400, {{"ok", false}, {"error", reason}});
+  }
+
+  Options options_;
+  const Clock& clock_;
+  int active_post_count_ = 0;  // the camera's running event counter
+  std::uint64_t pushes_ = 0;
+};
+
+int run(int argc, char** argv) {
+  log::configure(log::Level::kInfo, log::Format::kText, "kordon-sim-anpr");
+  auto options = parseArgs(argc, argv);
+  if (!options) {
+    if (!options.status().message().empty()) {
+      std::fprintf(stderr, "kordon-sim-anpr: %s\n", options.status().message().c_str());
+    }
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+
+  boost::asio::io_context io;
+  SystemClock clock;
+  CameraSim camera(*options, clock);
+  http::Server server(io, [&camera](const http::Request& r) { return camera.handle(r); });
+  auto port = server.listen(options->control_host, options->control_port);
+  if (!port) {
+    log::error("cannot start control API", {{"error", port.status().message()}});
+    return 1;
+  }
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+    if (ec) return;
+    log::info("stopping", {{"signal", signal_number}});
+    server.stop();
+    io.stop();
+  });
+  log::info("camera simulator ready",
+            {{"control", options->control_host + ":" + std::to_string(*port)},
+             {"target", options->target_url}});
+  io.run();
+  return 0;
+}
+
+}  // namespace
+}  // namespace kordon::sim
+
+int main(int argc, char** argv) { return kordon::sim::run(argc, argv); }
