@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sync/central/central_api.hpp"
+
+#include <limits>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "edge/msg/declaration.hpp"
+#include "edge/msg/topics.hpp"
+
+namespace kordon::central {
+namespace {
+
+using nlohmann::json;
+
+std::string dumpJson(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+http::Response jsonError(int status, const std::string& message) {
+  return http::Response::json(status, errorJson(message));
+}
+
+http::Response methodNotAllowed(const std::string& allow) {
+  http::Response r = jsonError(405, "method not allowed; use " + allow);
+  r.headers["Allow"] = allow;
+  return r;
+}
+
+bool parseNonNegative(const std::string& text, std::int64_t* out) {
+  if (text.empty() || text.size() > 19) return false;
+  std::int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    const std::int64_t digit = c - '0';
+    if (value > (std::numeric_limits<std::int64_t>::max() - digit) / 10) return false;
+    value = value * 10 + digit;
+  }
+  *out = value;
+  return true;
+}
+
+}  // namespace
+
+std::string errorJson(const std::string& message) { return dumpJson(json{{"error", message}}); }
+
+std::string csvField(std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string eventsCsvHeader() {
+  return "post,seq,id,type,time,lane,passage,hash,chain_ok,payload\r\n";
+}
+
+std::string eventCsvRow(const StoredEvent& e) {
+  std::string payload;
+  const json envelope = json::parse(e.envelope, nullptr, /*allow_exceptions=*/false);
+  if (envelope.is_object()) {
+    auto it = envelope.find("payload");
+    if (it != envelope.end()) payload = dumpJson(*it);
+  }
+  const char* chain = !e.chain_ok ? "" : (*e.chain_ok ? "true" : "false");
+  std::string row;
+  for (const std::string& field :
+       {e.post, std::to_string(e.seq), e.id, e.type, formatUtcMs(e.time_ms), e.lane, e.passage,
+        e.hash, std::string(chain)}) {
+    row += csvField(field);
+    row += ',';
+  }
+  row += csvField(payload);
+  row += "\r\n";
+  return row;
+}
+
+Result<EventQuery> parseEventQuery(const std::map<std::string, std::string>& params) {
+  static const std::set<std::string> kKnown = {"post", "after", "limit", "type",
+                                               "lane", "from",  "to",    "format"};
+  for (const auto& [key, value] : params) {
+    if (!kKnown.count(key)) {
+      return Status::error("unknown parameter \"" + key.substr(0, 64) +
+                           "\"; expected post, after, limit, type, lane, from, to or format");
+    }
+  }
+  EventQuery q;
+  if (auto it = params.find("post"); it != params.end()) {
+    if (!isValidPostId(it->second)) {
+      return Status::error("post: expected 1..64 characters of [A-Za-z0-9._-]");
+    }
+    q.post = it->second;
+  }
+  if (auto it = params.find("after"); it != params.end()) {
+    if (!parseNonNegative(it->second, &q.after)) {
+      return Status::error("after: expected a non-negative integer");
+    }
+  }
+  if (auto it = params.find("limit"); it != params.end()) {
+    std::int64_t limit = 0;
+    if (!parseNonNegative(it->second, &limit) || limit < 1 || limit > kMaxQueryLimit) {
+      return Status::error("limit: expected an integer in 1.." + std::to_string(kMaxQueryLimit));
+    }
+    q.limit = static_cast<int>(limit);
+  }
+  if (auto it = params.find("type"); it != params.end()) {
+    if (it->second.empty()) return Status::error("type: expected an event type");
+    q.type = it->second;
+  }
+  if (auto it = params.find("lane"); it != params.end()) q.lane = it->second;
+  for (const auto& [key, out] : {std::pair{"from", &q.from_ms}, std::pair{"to", &q.to_ms}}) {
+    if (auto it = params.find(key); it != params.end()) {
+      WallMs t = 0;
+      if (!parseUtcMs(it->second, &t)) {
+        return Status::error(std::string(key) +
+                             ": expected an RFC 3339 time such as 2026-11-21T10:25:00Z");
+      }
+      *out = t;
+    }
+  }
+  if (auto it = params.find("format"); it != params.end()) {
+    if (it->second != "json" && it->second != "csv") {
+      return Status::error("format: expected json or csv");
+    }
+  }
+  return q;
+}
+
+CentralApi::CentralApi(CentralStore& store, Publisher publish,
+                       std::function<bool()> broker_connected)
+    : store_(store), publish_(std::move(publish)), broker_connected_(std::move(broker_connected)) {}
+
+http::Handler CentralApi::handler() {
+  return [this](const http::Request& request) { return handle(request); };
+}
+
+http::Response CentralApi::handle(const http::Request& request) {
+  const std::string& path = request.path;
+  if (path == "/healthz") {
+    if (request.method != "GET") return methodNotAllowed("GET");
+    nlohmann::json health = {{"ok", true}};
+    if (broker_connected_) health["mqtt_connected"] = broker_connected_();
+    return http::Response::json(200, health.dump());
+  }
+  if (path == "/v1/events") {
+    if (request.method != "GET") return methodNotAllowed("GET");
+    return getEvents(request);
+  }
+  if (path == "/v1/posts") {
+    if (request.method != "GET") return methodNotAllowed("GET");
+    return getPosts();
+  }
+  static const std::string kPostsPrefix = "/v1/posts/";
+  static const std::string kDeclarationsSuffix = "/declarations";
+  if (path.size() > kPostsPrefix.size() + kDeclarationsSuffix.size() &&
+      path.compare(0, kPostsPrefix.size(), kPostsPrefix) == 0 &&
+      path.compare(path.size() - kDeclarationsSuffix.size(), kDeclarationsSuffix.size(),
+                   kDeclarationsSuffix) == 0) {
+    const std::string post = path.substr(
+        kPostsPrefix.size(), path.size() - kPostsPrefix.size() - kDeclarationsSuffix.size());
+    if (post.find('/') == std::string::npos) {
+      if (request.method != "POST") return methodNotAllowed("POST");
+      if (!isValidPostId(post)) {
+        return jsonError(400, "post: expected 1..64 characters of [A-Za-z0-9._-]");
+      }
+      return postDeclaration(post, request);
+    }
+  }
+  return jsonError(404, "no such resource: " + path.substr(0, 128));
+}
+
+http::Response CentralApi::getEvents(const http::Request& request) {
+  auto query = parseEventQuery(request.query);
+  if (!query) return jsonError(400, query.status().message());
+  const bool csv = request.param("format", "json") == "csv";
+  auto events = store_.eventsAfter(*query);
+  if (!events) return jsonError(500, events.status().message());
+  std::int64_t next = query->after;
+  if (!events->empty()) next = query->post ? events->back().seq : events->back().cursor;
+  if (csv) {
+    http::Response r;
+    r.status = 200;
+    r.content_type = "text/csv; charset=utf-8";
+    r.headers["X-Kordon-Next"] = std::to_string(next);
+    r.body = eventsCsvHeader();
+    for (const auto& e : *events) r.body += eventCsvRow(e);
+    return r;
+  }
+  // Envelopes were validated as JSON objects at ingest, so they are spliced in as received.
+  std::string body = R"({"events":[)";
+  bool first = true;
+  for (const auto& e : *events) {
+    if (!first) body += ',';
+    first = false;
+    body += e.envelope;
+  }
+  body += R"(],"next":)" + std::to_string(next) + "}";
+  return http::Response::json(200, body);
+}
+
+http::Response CentralApi::getPosts() {
+  auto posts = store_.postStatus();
+  if (!posts) return jsonError(500, posts.status().message());
+  json list = json::array();
+  for (const auto& p : *posts) {
+    json gaps = json::array();
+    for (const auto& [from, to] : p.gaps) gaps.push_back(json::array({from, to}));
+    list.push_back(json{
+        {"post", p.post},
+        {"highest_seq", p.highest_seq},
+        {"contiguous_seq", p.contiguous_seq},
+        {"gaps", gaps},
+        {"gaps_truncated", p.gaps_truncated},
+        {"events", p.events},
+        {"duplicates", p.duplicates},
+        {"rejected", p.rejected},
+        {"conflicts", p.conflicts},
+        {"chain_breaks", p.chain_breaks},
+        {"last_seen", p.last_seen_ms > 0 ? json(formatUtcMs(p.last_seen_ms)) : json()},
+    });
+  }
+  return http::Response::json(200, dumpJson(json{{"posts", list}}));
+}
+
+http::Response CentralApi::postDeclaration(const std::string& post, const http::Request& request) {
+  const json wire = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (wire.is_discarded()) return jsonError(400, "body: expected a declaration as JSON");
+  if (auto parsed = msg::parseDeclaration(wire); !parsed) {
+    return jsonError(400, parsed.status().message());
+  }
+  const std::string topic = msg::commandTopic(post, "declarations");
+  if (!publish_) return jsonError(503, "mqtt: no publisher");
+  if (Status s = publish_(topic, dumpJson(wire)); !s) return jsonError(503, s.message());
+  return http::Response::json(202, dumpJson(json{{"ok", true}, {"topic", topic}}));
+}
+
+}  // namespace kordon::central

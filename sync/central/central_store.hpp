@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Central's event store: every post's event journal as received over MQTT, deduplicated by
+// (post, seq), hash-verified and chain-checked (DESIGN.md "Contracts worth fixing early",
+// "Offline semantics", "Security").
+//
+// Ingest outcomes, decided in this order:
+//   kRejected   the message is not a valid envelope (bad JSON, missing field, bad post name,
+//               post differs from the topic it came on) or its hash is not computeEventHash()
+//               of its content: tampered or corrupt. The raw bytes and reason go to `rejects`.
+//   kDuplicate  (post, seq) is stored with the same hash: an at-least-once re-send. Ignored.
+//   kConflict   (post, seq) is stored with a different (but self-consistent) hash: a forked
+//               journal or tampering. The first one stays; the newcomer goes to `conflicts`.
+//   kStored     new. Its link to seq-1 (or kGenesisHash for seq 1) is checked if seq-1 is
+//               stored, and seq+1's link to it if seq+1 arrived first.
+//
+// events.chain_ok is per event: 1 = its prev_hash matches the stored hash of seq-1 (or the
+// genesis hash), 0 = it does not (counted in posts.chain_breaks), NULL = seq-1 not received
+// yet (verified when it arrives).
+//
+// Storage: SQLite, WAL, synchronous=FULL, one transaction per ingest. A `schema_version` table
+// is checked at open; migrations are an ordered list of SQL steps applied forward; a database
+// newer than this binary is refused.
+//
+// Thread-safety: none. One CentralStore belongs to one thread (kordon-central's io thread).
+// Separate processes may read the same file with openReadOnly() (WAL allows it).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "edge/base/clock.hpp"
+#include "edge/base/status.hpp"
+#include "edge/store/sqlite.hpp"
+
+namespace kordon::central {
+
+inline constexpr int kSchemaVersion = 1;
+inline constexpr int kDefaultQueryLimit = 100;
+inline constexpr int kMaxQueryLimit = 1000;
+// An event envelope is a few KiB; anything larger than this is rejected unparsed.
+inline constexpr std::size_t kMaxEnvelopeBytes = std::size_t{1024} * 1024;
+
+enum class IngestOutcome { kStored, kDuplicate, kConflict, kRejected };
+const char* toString(IngestOutcome outcome);
+
+// What ingest() found, for logs. Fields are filled as far as parsing got.
+struct IngestDetail {
+  std::string post;
+  std::int64_t seq = 0;
+  std::string hash;
+  std::string reason;            // kRejected / kConflict: why
+  std::optional<bool> chain_ok;  // kStored: link to seq-1 (nullopt: seq-1 not yet received)
+  std::optional<bool> next_ok;   // kStored: link from seq+1, if seq+1 was already stored
+};
+
+struct StoredEvent {
+  std::int64_t cursor = 0;  // central's ingest order, for "after" without a post
+  std::string post;
+  std::int64_t seq = 0;
+  std::string id;
+  std::string type;
+  WallMs time_ms = 0;
+  std::string lane;
+  std::string passage;
+  std::string prev_hash;
+  std::string hash;
+  std::string envelope;  // wire JSON exactly as received
+  WallMs received_ms = 0;
+  std::optional<bool> chain_ok;
+};
+
+struct EventQuery {
+  std::optional<std::string> post;
+  // With `post`: return seq > after. Without: return cursor > after.
+  std::int64_t after = 0;
+  std::optional<std::string> type;
+  std::optional<std::string> lane;
+  std::optional<WallMs> from_ms;   // event time >= from_ms
+  std::optional<WallMs> to_ms;     // event time <  to_ms
+  int limit = kDefaultQueryLimit;  // 1..kMaxQueryLimit
+};
+
+struct PostStatus {
+  std::string post;
+  std::int64_t highest_seq = 0;
+  std::int64_t contiguous_seq = 0;                          // 1..contiguous_seq are all stored
+  std::vector<std::pair<std::int64_t, std::int64_t>> gaps;  // missing [from, to], ascending
+  bool gaps_truncated = false;  // more than kMaxGapsListed gaps; the first ones are listed
+  WallMs last_seen_ms = 0;
+  std::int64_t events = 0;
+  std::int64_t duplicates = 0;
+  std::int64_t rejected = 0;
+  std::int64_t conflicts = 0;
+  std::int64_t chain_breaks = 0;
+};
+
+inline constexpr int kMaxGapsListed = 1000;
+
+// A post id as it may appear in a topic, a URL path and the envelope: 1..64 of [A-Za-z0-9._-].
+bool isValidPostId(const std::string& post);
+// "kordon/v1/{post}/events" -> post; nullopt when the topic has another shape.
+std::optional<std::string> postFromEventsTopic(const std::string& topic);
+
+class CentralStore {
+ public:
+  // Opens or creates the database and migrates it forward to kSchemaVersion.
+  static Result<std::unique_ptr<CentralStore>> open(const std::string& path);
+  // Opens an existing database for queries only: no migrations, but the version must match.
+  static Result<std::unique_ptr<CentralStore>> openReadOnly(const std::string& path);
+
+  ~CentralStore();
+  CentralStore(const CentralStore&) = delete;
+  CentralStore& operator=(const CentralStore&) = delete;
+
+  // Ingests one wire envelope. An error Result means the database failed (disk full, I/O);
+  // every problem with the message itself is an outcome, never an error.
+  Result<IngestOutcome> ingest(const std::string& wire_json, WallMs received_ms,
+                               IngestDetail* detail = nullptr);
+  // As ingest(), for a message that arrived on `topic`: the envelope's post must be the topic's
+  // {post}, because broker ACLs vouch for the topic only. Rejects are counted against the
+  // topic's post.
+  Result<IngestOutcome> ingestFromTopic(const std::string& topic, const std::string& wire_json,
+                                        WallMs received_ms, IngestDetail* detail = nullptr);
+
+  Result<std::vector<StoredEvent>> eventsAfter(const EventQuery& query);
+  Result<std::vector<PostStatus>> postStatus();
+
+  int schemaVersion() const { return kSchemaVersion; }
+
+ private:
+  struct Statements;
+  CentralStore(std::unique_ptr<store::Database> db, bool read_only);
+  Status prepareStatements();
+  Result<IngestOutcome> ingestImpl(const std::string& wire_json, WallMs received_ms,
+                                   const std::optional<std::string>& topic_post,
+                                   IngestDetail* detail);
+
+  std::unique_ptr<store::Database> db_;
+  bool read_only_;
+  std::unique_ptr<Statements> stmts_;
+};
+
+}  // namespace kordon::central

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: Apache-2.0
+// kordon-central: subscribes to every post's events, stores them (deduplicated by post+seq,
+// hash- and chain-checked), serves the pull API, and pushes declarations down.
+//
+//   kordon-central serve [--config FILE]
+//   kordon-central events --db FILE [--post P] [--after N] [--limit N] [--type T] [--lane L]
+//                         [--from RFC3339] [--to RFC3339] [--format json|csv]
+//   kordon-central declare --api http://127.0.0.1:8090 --post P FILE
+//
+// Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+#include <systemd/sd-daemon.h>
+
+#include "edge/base/clock.hpp"
+#include "edge/base/config_reader.hpp"
+#include "edge/base/http.hpp"
+#include "edge/base/log.hpp"
+#include "edge/msg/topics.hpp"
+#include "sync/central/central_api.hpp"
+#include "sync/central/central_store.hpp"
+#include "sync/mqtt_client.hpp"
+
+namespace kordon::central {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+constexpr const char* kUsage = R"(usage:
+  kordon-central serve [--config FILE]
+      Subscribe to kordon/v1/+/events, store every event, serve the HTTP API.
+      Config (TOML, every key optional):
+        [central] db = "/var/lib/kordon-central/central.db"
+        [mqtt]    uri = "tcp://127.0.0.1:1883"  client_id = "kordon-central"
+                  username = ""  password = ""
+        [http]    listen = "127.0.0.1:8090"
+        [log]     level = "info" (debug|info|warn|error)  format = "json" (json|text)
+      SIGTERM/SIGINT stop; SIGHUP re-reads [log] level and format.
+  kordon-central events --db FILE [--post P] [--after N] [--limit N] [--type T] [--lane L]
+                        [--from RFC3339] [--to RFC3339] [--format json|csv]
+      Print stored events (read-only): one JSON envelope per line, or CSV.
+      --after is the post's seq with --post, else central's ingest cursor. No --limit: all.
+  kordon-central declare --api URL --post P FILE
+      POST the declaration in FILE to URL/v1/posts/P/declarations and print the reply.
+  kordon-central --help
+)";
+
+int usageError(const std::string& message) {
+  std::cerr << "kordon-central: " << message << "\n(see kordon-central --help)\n";
+  return kExitUsage;
+}
+
+// Parses "--name value" pairs and positional arguments. Every option takes a value.
+struct Args {
+  std::map<std::string, std::string> options;
+  std::vector<std::string> positional;
+};
+
+Result<Args> parseArgs(int argc, char** argv, int first, const std::vector<std::string>& known) {
+  Args args;
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0 || arg == "--") {
+      args.positional.push_back(arg);
+      continue;
+    }
+    std::string value;
+    bool has_value = false;
+    if (const auto eq = arg.find('='); eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    const std::string name = arg.substr(2);
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return Status::error("unknown option " + arg);
+    }
+    if (!has_value) {
+      if (i + 1 >= argc) return Status::error(arg + ": missing value");
+      value = argv[++i];
+    }
+    if (args.options.count(name)) return Status::error(arg + ": given twice");
+    args.options[name] = value;
+  }
+  return args;
+}
+
+// ---------------------------------------------------------------------------------------------
+// serve
+
+struct ServeConfig {
+  std::string db;
+  sync::MqttOptions mqtt;
+  std::string http_host;
+  std::uint16_t http_port = 0;
+  log::Level log_level = log::Level::kInfo;
+  log::Format log_format = log::Format::kJson;
+};
+
+Result<ServeConfig> loadConfig(const std::string& path) {
+  auto reader = ConfigReader::fromFile(path);
+  if (!reader) return reader.status();
+  ConfigReader& r = *reader;
+  ServeConfig cfg;
+  cfg.db = r.getString("central.db", "/var/lib/kordon-central/central.db");
+  if (cfg.db.empty()) r.fail("central.db", "expected a file path");
+  cfg.mqtt.server_uri = r.getString("mqtt.uri", "tcp://127.0.0.1:1883");
+  // A fixed id and a persistent session: the broker queues QoS1 events while central is down.
+  cfg.mqtt.client_id = r.getString("mqtt.client_id", "kordon-central");
+  if (cfg.mqtt.client_id.empty()) r.fail("mqtt.client_id", "expected a non-empty client id");
+  cfg.mqtt.clean_session = false;
+  cfg.mqtt.username = r.getString("mqtt.username", "");
+  cfg.mqtt.password = r.getString("mqtt.password", "");
+  const std::string listen = r.getString("http.listen", "127.0.0.1:8090");
+  if (!http::splitHostPort(listen, &cfg.http_host, &cfg.http_port)) {
+    r.fail("http.listen", "expected host:port, e.g. \"127.0.0.1:8090\"");
+  }
+  const std::string level = r.getEnum("log.level", "info", {"debug", "info", "warn", "error"});
+  const std::string format = r.getEnum("log.format", "json", {"json", "text"});
+  log::parseLevel(level, &cfg.log_level);
+  log::parseFormat(format, &cfg.log_format);
+  if (Status s = r.finish(); !s) return s;
+  return cfg;
+}
+
+class CentralServer {
+ public:
+  CentralServer(std::string config_path, ServeConfig cfg, std::unique_ptr<CentralStore> store)
+      : config_path_(std::move(config_path)),
+        cfg_(std::move(cfg)),
+        store_(std::move(store)),
+        mqtt_(io_, cfg_.mqtt),
+        api_(
+            *store_,
+            [this](const std::string& topic, const std::string& payload) {
+              return publish(topic, payload);
+            },
+            [this] { return mqtt_.isConnected(); }),
+        http_(io_, api_.handler()),
+        signals_(io_, SIGTERM, SIGINT, SIGHUP),
+        watchdog_(io_) {}
+
+  int run() {
+    mqtt_.addSubscription(msg::kAllEventsFilter, 1);
+    mqtt_.onMessage(
+        [this](const std::string& topic, const std::string& payload) { onEvent(topic, payload); });
+    if (Status s = mqtt_.start(); !s) {
+      log::error("cannot start mqtt client", {{"error", s.message()}});
+      return kExitFailure;
+    }
+    auto port = http_.listen(cfg_.http_host, cfg_.http_port);
+    if (!port) {
+      log::error("cannot start http api", {{"error", port.status().message()}});
+      mqtt_.stop();
+      return kExitFailure;
+    }
+    waitForSignal();
+    startWatchdog();
+    log::info("kordon-central started", {{"db", cfg_.db},
+                                         {"mqtt", cfg_.mqtt.server_uri},
+                                         {"client_id", cfg_.mqtt.client_id},
+                                         {"http", cfg_.http_host + ":" + std::to_string(*port)}});
+    sd_notify(0, "READY=1");
+    io_.run();
+    // Paho acknowledged every message already post()ed here; store them before leaving.
+    io_.restart();
+    io_.poll();
+    log::info("kordon-central stopped");
+    return kExitOk;
+  }
+
+ private:
+  Status publish(const std::string& topic, const std::string& payload) {
+    return mqtt_.publish(topic, payload, 1, false, [topic](const Status& result) {
+      if (result) {
+        log::info("declaration delivered to broker", {{"topic", topic}});
+      } else {
+        log::warn("declaration not delivered", {{"topic", topic}, {"error", result.message()}});
+      }
+    });
+  }
+
+  void onEvent(const std::string& topic, const std::string& payload) {
+    IngestDetail d;
+    auto outcome = store_->ingestFromTopic(topic, payload, clock_.nowWallMs(), &d);
+    if (!outcome) {
+      // The broker considers it delivered; the post's journal still holds it for a backfill.
+      ++store_failures_;
+      log::error("event not stored", {{"topic", topic},
+                                      {"post", d.post},
+                                      {"seq", d.seq},
+                                      {"failures", store_failures_},
+                                      {"error", outcome.status().message()}});
+      return;
+    }
+    switch (*outcome) {
+      case IngestOutcome::kStored:
+        if (!d.reason.empty()) {
+          log::warn("event chain break", {{"post", d.post}, {"seq", d.seq}, {"reason", d.reason}});
+        } else {
+          log::debug("event stored", {{"post", d.post}, {"seq", d.seq}});
+        }
+        break;
+      case IngestOutcome::kDuplicate:
+      case IngestOutcome::kConflict:
+      case IngestOutcome::kRejected:
+        log::warn(std::string("event ") + toString(*outcome),
+                  {{"topic", topic}, {"post", d.post}, {"seq", d.seq}, {"reason", d.reason}});
+        break;
+    }
+  }
+
+  void waitForSignal() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      if (signo == SIGHUP) {
+        reloadLogSettings();
+        waitForSignal();
+        return;
+      }
+      log::info("stopping", {{"signal", signo == SIGTERM ? "TERM" : "INT"}});
+      sd_notify(0, "STOPPING=1");
+      http_.stop();
+      mqtt_.stop();
+      watchdog_.cancel();
+      io_.stop();
+    });
+  }
+
+  void reloadLogSettings() {
+    auto cfg = loadConfig(config_path_);
+    if (!cfg) {
+      log::warn("SIGHUP: config not reloaded", {{"error", cfg.status().message()}});
+      return;
+    }
+    log::configure(cfg->log_level, cfg->log_format, "central");
+    log::info("SIGHUP: log settings reloaded");
+  }
+
+  void startWatchdog() {
+    std::uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
+    watchdog_interval_ = std::chrono::microseconds(usec / 2);
+    kickWatchdog();
+  }
+
+  void kickWatchdog() {
+    sd_notify(0, "WATCHDOG=1");
+    watchdog_.expires_after(watchdog_interval_);
+    watchdog_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) kickWatchdog();
+    });
+  }
+
+  std::string config_path_;
+  ServeConfig cfg_;
+  SystemClock clock_;
+  asio::io_context io_;
+  std::unique_ptr<CentralStore> store_;
+  sync::MqttClient mqtt_;
+  CentralApi api_;
+  http::Server http_;
+  asio::signal_set signals_;
+  asio::steady_timer watchdog_;
+  std::chrono::microseconds watchdog_interval_{0};
+  std::int64_t store_failures_ = 0;
+};
+
+int serve(int argc, char** argv) {
+  auto args = parseArgs(argc, argv, 2, {"config"});
+  if (!args) return usageError(args.status().message());
+  if (!args->positional.empty()) return usageError("serve: unexpected " + args->positional[0]);
+  const std::string config_path = args->options.count("config") ? args->options["config"] : "";
+  auto cfg = loadConfig(config_path);
+  if (!cfg) {
+    std::cerr << "kordon-central: " << cfg.status().message() << "\n";
+    return kExitUsage;
+  }
+  log::configure(cfg->log_level, cfg->log_format, "central");
+  auto store = CentralStore::open(cfg->db);
+  if (!store) {
+    log::error("cannot open store", {{"error", store.status().message()}});
+    return kExitFailure;
+  }
+  CentralServer server(config_path, std::move(cfg).value(), std::move(store).value());
+  return server.run();
+}
+
+// ---------------------------------------------------------------------------------------------
+// events
+
+int events(int argc, char** argv) {
+  auto args = parseArgs(argc, argv, 2,
+                        {"db", "post", "after", "limit", "type", "lane", "from", "to", "format"});
+  if (!args) return usageError(args.status().message());
+  if (!args->positional.empty()) return usageError("events: unexpected " + args->positional[0]);
+  auto& opts = args->options;
+  if (!opts.count("db")) return usageError("events: --db FILE is required");
+  const std::string db_path = opts["db"];
+  opts.erase("db");
+  std::optional<std::int64_t> total;
+  if (auto it = opts.find("limit"); it != opts.end()) {
+    const std::string& text = it->second;
+    if (text.empty() || text.size() > 18 ||
+        text.find_first_not_of("0123456789") != std::string::npos) {
+      return usageError("--limit: expected a non-negative integer");
+    }
+    total = std::stoll(text);
+    opts.erase(it);
+  }
+  auto query = parseEventQuery(opts);
+  if (!query) return usageError("--" + query.status().message());
+  const bool csv = opts.count("format") && opts["format"] == "csv";
+
+  auto store = CentralStore::openReadOnly(db_path);
+  if (!store) {
+    std::cerr << "kordon-central: " << store.status().message() << "\n";
+    return kExitFailure;
+  }
+  if (csv) std::cout << eventsCsvHeader();
+  std::int64_t printed = 0;
+  for (;;) {
+    std::int64_t want = kMaxQueryLimit;
+    if (total) want = std::min<std::int64_t>(want, *total - printed);
+    if (want <= 0) break;
+    query->limit = static_cast<int>(want);
+    auto batch = (*store)->eventsAfter(*query);
+    if (!batch) {
+      std::cerr << "kordon-central: " << batch.status().message() << "\n";
+      return kExitFailure;
+    }
+    for (const auto& e : *batch) {
+      if (csv) {
+        std::cout << eventCsvRow(e);
+      } else if (e.envelope.find_first_of("\r\n") == std::string::npos) {
+        std::cout << e.envelope << '\n';
+      } else {  // keep one envelope per line even if a post sent it pretty-printed
+        std::cout << nlohmann::json::parse(e.envelope, nullptr, false)
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << '\n';
+      }
+    }
+    printed += static_cast<std::int64_t>(batch->size());
+    if (batch->size() < static_cast<std::size_t>(want)) break;
+    query->after = query->post ? batch->back().seq : batch->back().cursor;
+  }
+  std::cout.flush();
+  if (!std::cout) {
+    std::cerr << "kordon-central: write to stdout failed\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+// declare
+
+int declare(int argc, char** argv) {
+  auto args = parseArgs(argc, argv, 2, {"api", "post"});
+  if (!args) return usageError(args.status().message());
+  auto& opts = args->options;
+  if (!opts.count("api")) return usageError("declare: --api URL is required");
+  if (!opts.count("post")) return usageError("declare: --post P is required");
+  if (args->positional.size() != 1) return usageError("declare: expected exactly one FILE");
+  if (!isValidPostId(opts["post"])) {
+    return usageError("--post: expected 1..64 characters of [A-Za-z0-9._-]");
+  }
+  const std::string& file = args->positional[0];
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << "kordon-central: " << file << ": cannot open\n";
+    return kExitFailure;
+  }
+  std::ostringstream body;
+  body << in.rdbuf();
+  std::string api = opts["api"];
+  while (!api.empty() && api.back() == '/') api.pop_back();
+  const std::string url = api + "/v1/posts/" + http::percentEncode(opts["post"]) + "/declarations";
+  auto response = http::request("POST", url, body.str());
+  if (!response) {
+    std::cerr << "kordon-central: " << response.status().message() << "\n";
+    return kExitFailure;
+  }
+  const bool ok = response->status >= 200 && response->status < 300;
+  (ok ? std::cout : std::cerr) << response->body
+                               << (response->body.empty() || response->body.back() != '\n' ? "\n"
+                                                                                           : "");
+  if (!ok) {
+    std::cerr << "kordon-central: " << url << ": HTTP " << response->status << "\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int run(int argc, char** argv) {
+  if (argc < 2) return usageError("missing command");
+  const std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << kUsage;
+    return kExitOk;
+  }
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+  }
+  if (command == "serve") return serve(argc, argv);
+  if (command == "events") return events(argc, argv);
+  if (command == "declare") return declare(argc, argv);
+  return usageError("unknown command \"" + command + "\"");
+}
+
+}  // namespace
+}  // namespace kordon::central
+
+int main(int argc, char** argv) {
+  try {
+    return kordon::central::run(argc, argv);
+  } catch (const std::exception& e) {  // last resort: a bug, not a control path
+    std::cerr << "kordon-central: fatal: " << e.what() << "\n";
+    return kordon::central::kExitFailure;
+  }
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: Apache-2.0
+// kordon-central as a process against a real mosquitto (label hil; registered from
+// tests/hil/CMakeLists.txt): events in over MQTT, the pull API and CLI out, the broker's
+// persistent session holding QoS1 events while central is down, declarations down, and the
+// exit codes a supervisor relies on.
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "edge/base/http.hpp"
+#include "edge/msg/event.hpp"
+#include "edge/msg/topics.hpp"
+#include "tests/hil/process.hpp"
+#include "tests/unit/central/central_test_util.hpp"
+
+namespace kordon::central {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using test::Process;
+using test::readTail;
+
+constexpr const char* kPost = "KZ-CENTRAL-HIL";
+
+void writeFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class CentralServe : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(dir_.path().empty());
+    auto mqtt = test::freeLoopbackPort();
+    auto http = test::freeLoopbackPort();
+    ASSERT_TRUE(mqtt.isOk() && http.isOk());
+    mqtt_port_ = *mqtt;
+    http_port_ = *http;
+    writeFile(dir_.file("mosquitto.conf"), "listener " + std::to_string(mqtt_port_) +
+                                               " 127.0.0.1\nallow_anonymous true\n"
+                                               "persistence false\n");
+    writeFile(dir_.file("central.toml"),
+              "[central]\ndb = \"" + dir_.file("central.db") +
+                  "\"\n[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(mqtt_port_) +
+                  "\"\nclient_id = \"central-hil\"\n[http]\nlisten = \"127.0.0.1:" +
+                  std::to_string(http_port_) + "\"\n[log]\nlevel = \"debug\"\nformat = \"text\"\n");
+    auto broker = Process::spawn({"/usr/sbin/mosquitto", "-c", dir_.file("mosquitto.conf")},
+                                 dir_.file("mosquitto.log"));
+    ASSERT_TRUE(broker.isOk()) << broker.status().message();
+    broker_.emplace(std::move(*broker));
+    ASSERT_TRUE(test::waitForTcpPort("127.0.0.1", mqtt_port_, seconds(10)));
+  }
+
+  void TearDown() override {
+    if (central_) (void)central_->terminate(seconds(5));
+    if (broker_) (void)broker_->terminate(seconds(5));
+  }
+
+  void startCentral() {
+    auto p = Process::spawn(
+        {KORDON_BIN_DIR "/kordon-central", "serve", "--config", dir_.file("central.toml")},
+        dir_.file("central.log"));
+    ASSERT_TRUE(p.isOk()) << p.status().message();
+    central_.emplace(std::move(*p));
+    Status up = test::waitForTcpPort("127.0.0.1", http_port_, seconds(10));
+    ASSERT_TRUE(up) << up.message() << "\n" << readTail(dir_.file("central.log"));
+  }
+
+  // Waits until central has logged its `n`th MQTT connection, then a moment for its
+  // subscription to reach the broker (events published before that are not queued for it).
+  void waitForMqtt(int n) {
+    const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::string log = readFile(dir_.file("central.log"));
+      int seen = 0;
+      for (auto pos = log.find("mqtt connected"); pos != std::string::npos;
+           pos = log.find("mqtt connected", pos + 1)) {
+        ++seen;
+      }
+      if (seen >= n) {
+        std::this_thread::sleep_for(milliseconds(300));
+        return;
+      }
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    ADD_FAILURE() << "central did not connect to the broker\n"
+                  << readTail(dir_.file("central.log"));
+  }
+
+  std::string api() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
+
+  // Publishes at QoS1 the way a post does; mosquitto_pub waits for the PUBACK.
+  void publish(const std::string& topic, const std::string& payload) {
+    auto p = Process::spawn({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(mqtt_port_),
+                             "-q", "1", "-t", topic, "-m", payload},
+                            dir_.file("pub.log"));
+    ASSERT_TRUE(p.isOk()) << p.status().message();
+    auto done = p->wait(seconds(10));
+    ASSERT_TRUE(done.isOk() && done->cleanExit()) << readTail(dir_.file("pub.log"));
+  }
+
+  // Polls /v1/posts until `pred` holds for this post's entry.
+  json waitForPost(const std::function<bool(const json&)>& pred) {
+    json last;
+    const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto res = http::request("GET", api() + "/v1/posts");
+      if (res.isOk() && res->status == 200) {
+        const json body = json::parse(res->body, nullptr, false);
+        if (!body.is_discarded()) {
+          for (const auto& p : body["posts"]) {
+            if (p["post"] == kPost) {
+              last = p;
+              if (pred(p)) return p;
+            }
+          }
+        }
+      }
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    ADD_FAILURE() << "post status never matched; last: " << last.dump() << "\n"
+                  << readTail(dir_.file("central.log"));
+    return last;
+  }
+
+  testing::TempDir dir_;
+  std::uint16_t mqtt_port_ = 0;
+  std::uint16_t http_port_ = 0;
+  std::optional<Process> broker_;
+  std::optional<Process> central_;
+};
+
+TEST_F(CentralServe, CollectsEventsAcrossARestartAndServesThem) {
+  testing::Journal journal(kPost);
+  std::vector<msg::Event> events;
+  for (int i = 0; i < 4; ++i) events.push_back(journal.next());
+  const std::string topic = msg::eventsTopic(kPost);
+
+  startCentral();
+  waitForMqtt(1);
+  publish(topic, testing::wire(events[0]));
+  publish(topic, testing::wire(events[1]));
+  publish(topic, testing::wire(events[1]));  // an at-least-once re-send
+  waitForPost([](const json& p) { return p["contiguous_seq"] == 2 && p["duplicates"] == 1; });
+
+  // A clean stop, then two events published while central is away: the broker keeps them in
+  // central's persistent session.
+  auto stopped = central_->terminate(seconds(10));
+  ASSERT_TRUE(stopped.isOk());
+  EXPECT_TRUE(stopped->cleanExit()) << stopped->toString() << "\n"
+                                    << readTail(dir_.file("central.log"));
+  central_.reset();
+  publish(topic, testing::wire(events[2]));
+  publish(topic, testing::wire(events[3]));
+  nlohmann::json tampered = msg::toJson(journal.next());
+  tampered["payload"]["corridor"] = "green-after-all";
+  publish(topic, tampered.dump());
+
+  startCentral();
+  const json p =
+      waitForPost([](const json& q) { return q["contiguous_seq"] == 4 && q["rejected"] == 1; });
+  EXPECT_EQ(p["highest_seq"], 4);
+  EXPECT_EQ(p["gaps"], json::array());
+  EXPECT_EQ(p["chain_breaks"], 0);
+
+  auto res = http::request("GET", api() + "/v1/events?post=" + kPost + "&after=0");
+  ASSERT_TRUE(res.isOk()) << res.status().message();
+  const json body = json::parse(res->body);
+  ASSERT_EQ(body["events"].size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(body["events"][i], msg::toJson(events[i]));
+  EXPECT_EQ(body["next"], 4);
+
+  // The CLI reads the same database while central runs.
+  auto cli = Process::spawn({KORDON_BIN_DIR "/kordon-central", "events", "--db",
+                             dir_.file("central.db"), "--post", kPost, "--after", "1"},
+                            dir_.file("cli.out"));
+  ASSERT_TRUE(cli.isOk());
+  auto cli_exit = cli->wait(seconds(10));
+  ASSERT_TRUE(cli_exit.isOk() && cli_exit->cleanExit()) << readFile(dir_.file("cli.out"));
+  std::istringstream lines(readFile(dir_.file("cli.out")));
+  std::vector<json> printed;
+  for (std::string line; std::getline(lines, line);) printed.push_back(json::parse(line));
+  ASSERT_EQ(printed.size(), 3u);
+  EXPECT_EQ(printed[0], msg::toJson(events[1]));
+}
+
+TEST_F(CentralServe, PushesADeclarationDownToThePost) {
+  startCentral();
+  const std::string topic = msg::commandTopic(kPost, "declarations");
+  auto sub = Process::spawn({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(mqtt_port_),
+                             "-q", "1", "-t", topic, "-C", "1", "-W", "15"},
+                            dir_.file("sub.out"));
+  ASSERT_TRUE(sub.isOk());
+  std::this_thread::sleep_for(milliseconds(500));  // let the subscription settle
+
+  const json declaration = {{"schema", "kordon.declaration/1"},
+                            {"id", "KZ-TD-1"},
+                            {"version", 1},
+                            {"tractor_plate", "123 ABC 02"}};
+  writeFile(dir_.file("decl.json"), declaration.dump());
+  // central connects in the background; retry while it answers 503.
+  bool accepted = false;
+  for (int attempt = 0; attempt < 50 && !accepted; ++attempt) {
+    auto declare = Process::spawn({KORDON_BIN_DIR "/kordon-central", "declare", "--api", api(),
+                                   "--post", kPost, dir_.file("decl.json")},
+                                  dir_.file("declare.out"));
+    ASSERT_TRUE(declare.isOk());
+    auto exit = declare->wait(seconds(10));
+    ASSERT_TRUE(exit.isOk());
+    accepted = exit->cleanExit();
+    if (!accepted) std::this_thread::sleep_for(milliseconds(200));
+  }
+  ASSERT_TRUE(accepted) << readFile(dir_.file("declare.out"));
+  auto got = sub->wait(seconds(15));
+  ASSERT_TRUE(got.isOk() && got->cleanExit()) << readFile(dir_.file("sub.out"));
+  std::string received = readFile(dir_.file("sub.out"));
+  EXPECT_EQ(json::parse(received), declaration);
+
+  // An invalid one is refused with the field's name and a non-zero exit.
+  writeFile(dir_.file("bad.json"), R"({"schema":"kordon.declaration/1","id":"x","version":0})");
+  auto bad = Process::spawn({KORDON_BIN_DIR "/kordon-central", "declare", "--api", api(), "--post",
+                             kPost, dir_.file("bad.json")},
+                            dir_.file("bad.out"));
+  ASSERT_TRUE(bad.isOk());
+  auto bad_exit = bad->wait(seconds(10));
+  ASSERT_TRUE(bad_exit.isOk());
+  EXPECT_FALSE(bad_exit->cleanExit());
+  EXPECT_NE(readFile(dir_.file("bad.out")).find("version"), std::string::npos);
+}
+
+TEST_F(CentralServe, ExitsTwoWithOneLineOnABadConfig) {
+  writeFile(dir_.file("bad.toml"), "[mqtt]\nurl = \"tcp://127.0.0.1:1\"\n");
+  auto p =
+      Process::spawn({KORDON_BIN_DIR "/kordon-central", "serve", "--config", dir_.file("bad.toml")},
+                     dir_.file("bad.log"));
+  ASSERT_TRUE(p.isOk());
+  auto exit = p->wait(seconds(10));
+  ASSERT_TRUE(exit.isOk());
+  EXPECT_TRUE(exit->exited);
+  EXPECT_EQ(exit->code, 2);
+  const std::string out = readFile(dir_.file("bad.log"));
+  EXPECT_NE(out.find("mqtt.url"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+}
+
+TEST_F(CentralServe, EventsCliFailsClearlyOnAMissingDatabase) {
+  auto p =
+      Process::spawn({KORDON_BIN_DIR "/kordon-central", "events", "--db", dir_.file("none.db")},
+                     dir_.file("cli.log"));
+  ASSERT_TRUE(p.isOk());
+  auto exit = p->wait(seconds(10));
+  ASSERT_TRUE(exit.isOk());
+  EXPECT_FALSE(exit->cleanExit());
+  EXPECT_NE(readFile(dir_.file("cli.log")).find("no such database file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kordon::central
