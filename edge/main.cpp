@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: Apache-2.0
+// kordond: the border-post edge daemon. Wiring only: configuration, the control loop, devices,
+// lanes, the store and the MQTT sync (STYLE.md §D threads):
+//   - one io_context thread (this one) runs lanes, decisions, the store, HTTP and MQTT callbacks;
+//   - each weighbridge polls on its own worker thread and post()s readings here;
+//   - Paho's threads only post() here (sync/mqtt_client).
+// Signals: SIGTERM/SIGINT drain the outbox (bounded) and stop; SIGHUP reloads what can change
+// at run time (log level and format, rule set) and says what needs a restart.
+//
+//   kordond [--config FILE] [--state-dir DIR] [--check-config]
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <systemd/sd-daemon.h>
+
+#include "drivers/anpr_camera/anpr_camera.hpp"
+#include "drivers/barrier/barrier.hpp"
+#include "drivers/common/evidence_store.hpp"
+#include "drivers/weighbridge/weighbridge.hpp"
+#include "edge/base/clock.hpp"
+#include "edge/base/http.hpp"
+#include "edge/base/log.hpp"
+#include "edge/config/config.hpp"
+#include "edge/lane/lane.hpp"
+#include "edge/msg/topics.hpp"
+#include "edge/store/store.hpp"
+#include "sync/downlink.hpp"
+#include "sync/mqtt_client.hpp"
+#include "sync/outbox_pump.hpp"
+
+#include <sys/stat.h>
+
+namespace kordon {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr const char* kVersion = "0.1.0";
+
+struct LaneRuntime {
+  std::unique_ptr<drivers::Barrier> barrier;
+  std::unique_ptr<lane::Lane> lane;
+  std::unique_ptr<drivers::Weighbridge> weighbridge;
+  std::unique_ptr<drivers::AnprCamera> camera;
+};
+
+class Daemon {
+ public:
+  Daemon(config::DaemonConfig config, std::string config_path, std::string state_dir_override)
+      : state_dir_override_(std::move(state_dir_override)),
+        config_(std::move(config)),
+        config_path_(std::move(config_path)),
+        signals_(io_, SIGTERM, SIGINT),
+        reload_signal_(io_, SIGHUP),
+        tick_timer_(io_),
+        drain_timer_(io_),
+        evidence_(config_.evidenceDir()) {}
+
+  int run() {
+    std::error_code ec;
+    std::filesystem::create_directories(config_.evidenceDir(), ec);
+    if (ec) {
+      log::error("cannot create state directory",
+                 {{"path", config_.state_dir}, {"error", ec.message()}});
+      return 1;
+    }
+    auto store = store::Store::open(config_.storePath(), config_.post_id, clock_);
+    if (!store.isOk()) {
+      log::error("cannot open store", {{"error", store.status().message()}});
+      return 1;
+    }
+    store_ = std::move(*store);
+    log::info("store open", {{"path", config_.storePath()},
+                             {"schema_version", store_->schemaVersion()},
+                             {"last_seq", store_->lastSeq()}});
+    if (Status s = startSync(); !s) {
+      log::error("cannot start sync", {{"error", s.message()}});
+      return 1;
+    }
+    if (Status s = startLanes(); !s) {
+      log::error("cannot start lanes", {{"error", s.message()}});
+      return 1;
+    }
+    if (Status s = startHttp(); !s) {
+      log::error("cannot start HTTP server", {{"error", s.message()}});
+      return 1;
+    }
+    signals_.async_wait([this](const boost::system::error_code& e, int signo) {
+      if (!e) beginShutdown(signo);
+    });
+    waitForReload();
+    scheduleTick();
+    sd_notify(0, "READY=1");
+    log::info("kordond ready", {{"post", config_.post_id},
+                                {"version", kVersion},
+                                {"lanes", config_.lanes.size()},
+                                {"http", config_.http_listen},
+                                {"mqtt", config_.mqtt_uri}});
+    io_.run();
+    for (auto& l : lanes_) {
+      if (l.weighbridge) l.weighbridge->stop();
+    }
+    log::info("kordond stopped", {{"last_seq", store_->lastSeq()}});
+    return 0;
+  }
+
+ private:
+  void onEventsCommitted(const std::vector<msg::Event>& events) {
+    if (!events.empty() && pump_) pump_->poke();
+  }
+
+  Status startSync() {
+    sync::MqttOptions options;
+    options.server_uri = config_.mqtt_uri;
+    options.client_id = config_.mqtt_client_id;
+    options.keep_alive_s = config_.mqtt_keep_alive_s;
+    // A persistent session: the broker queues central's commands (declarations) while the post
+    // is offline. Upward durability does not depend on it; the outbox re-sends after reconnect.
+    options.clean_session = false;
+    options.will_topic = msg::statusTopic(config_.post_id);
+    options.will_payload = nlohmann::json{{"post", config_.post_id}, {"state", "offline"}}.dump();
+    mqtt_ = std::make_unique<sync::MqttClient>(io_, options);
+    pump_ = std::make_unique<sync::OutboxPump>(io_, *store_, *mqtt_, clock_, config_.outbox_window);
+    downlink_ = std::make_unique<sync::Downlink>(
+        *store_, clock_, [this](const std::vector<msg::Event>& e) { onEventsCommitted(e); });
+    mqtt_->addSubscription(msg::commandTopic(config_.post_id, "#"), 1);
+    mqtt_->onConnected([this] {
+      publishStatus("online");
+      pump_->onConnected();
+    });
+    mqtt_->onConnectionLost([this](const std::string&) { pump_->onConnectionLost(); });
+    mqtt_->onMessage([this](const std::string& topic, const std::string& payload) {
+      downlink_->onMessage(topic, payload);
+    });
+    return mqtt_->start();
+  }
+
+  void publishStatus(const std::string& state) {
+    const nlohmann::json status = {{"post", config_.post_id},
+                                   {"state", state},
+                                   {"version", kVersion},
+                                   {"time", formatUtcMs(clock_.nowWallMs())},
+                                   {"last_seq", store_->lastSeq()}};
+    (void)mqtt_->publish(msg::statusTopic(config_.post_id), status.dump(), 1, true, nullptr);
+  }
+
+  Status startLanes() {
+    for (const auto& setup : config_.lanes) {
+      LaneRuntime rt;
+      // The barrier exists before its lane, so its reports find the lane by id.
+      auto barrier = drivers::makeBarrier(setup.barrier, io_, clock_,
+                                          [this, id = setup.lane.id](const msg::BarrierStatus& s) {
+                                            if (auto* l = findLane(id)) l->onBarrier(s);
+                                          });
+      if (!barrier.isOk()) return barrier.status().withContext("lane " + setup.lane.id);
+      rt.barrier = std::move(*barrier);
+      rt.lane = std::make_unique<lane::Lane>(
+          setup.lane, *store_, rt.barrier.get(), clock_, rules_,
+          [this](const std::vector<msg::Event>& e) { onEventsCommitted(e); });
+      lane::Lane* lane_ptr = rt.lane.get();
+      auto weighbridge = drivers::makeWeighbridge(
+          setup.weighbridge,
+          [this, lane_ptr](const msg::WeightReading& r) {
+            asio::post(io_, [lane_ptr, r] { lane_ptr->onWeight(r); });
+          },
+          clock_);
+      if (!weighbridge.isOk()) return weighbridge.status().withContext("lane " + setup.lane.id);
+      rt.weighbridge = std::move(*weighbridge);
+      auto camera =
+          drivers::makeAnprCamera(setup.camera, evidence_, clock_,
+                                  [lane_ptr](const msg::PlateRead& p) { lane_ptr->onPlate(p); });
+      if (!camera.isOk()) return camera.status().withContext("lane " + setup.lane.id);
+      rt.camera = std::move(*camera);
+      camera_routes_[setup.camera.path] = rt.camera.get();
+      lanes_.push_back(std::move(rt));
+    }
+    for (auto& rt : lanes_) {
+      rt.barrier->start();
+      rt.weighbridge->start();
+    }
+    return Status::ok();
+  }
+
+  lane::Lane* findLane(const std::string& id) {
+    for (auto& rt : lanes_) {
+      if (rt.lane && rt.lane->config().id == id) return rt.lane.get();
+    }
+    return nullptr;
+  }
+
+  Status startHttp() {
+    http_ = std::make_unique<http::Server>(io_,
+                                           [this](const http::Request& req) { return route(req); });
+    std::string host;
+    std::uint16_t port = 0;
+    http::splitHostPort(config_.http_listen, &host, &port);
+    auto bound = http_->listen(host, port);
+    if (!bound.isOk()) return bound.status();
+    return Status::ok();
+  }
+
+  http::Response route(const http::Request& req) {
+    if (auto it = camera_routes_.find(req.path); it != camera_routes_.end()) {
+      if (draining_) return http::Response::text(503, "shutting down\n");
+      return it->second->handle(req);
+    }
+    if (req.path == "/healthz" && req.method == "GET")
+      return http::Response::json(200, statusJson().dump());
+    return http::Response::json(404, R"({"error":"no such endpoint"})");
+  }
+
+  nlohmann::json statusJson() {
+    nlohmann::json lanes = nlohmann::json::array();
+    for (auto& rt : lanes_) {
+      auto j = rt.lane->statusJson();
+      j["weighbridge_counters"] = rt.weighbridge->counters().toJson();
+      j["camera_counters"] = rt.camera->counters().toJson();
+      lanes.push_back(j);
+    }
+    return {
+        {"ok", true},     {"post", config_.post_id},       {"version", kVersion},
+        {"lanes", lanes}, {"outbox", pump_->statusJson()}, {"downlink", downlink_->statusJson()}};
+  }
+
+  void scheduleTick() {
+    tick_timer_.expires_after(std::chrono::seconds(1));
+    tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      for (auto& rt : lanes_) rt.lane->tick();
+      // The watchdog is fed from the loop itself, so a stalled loop gets restarted by systemd.
+      sd_notify(0, "WATCHDOG=1");
+      scheduleTick();
+    });
+  }
+
+  void waitForReload() {
+    reload_signal_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      reload();
+      waitForReload();
+    });
+  }
+
+  void reload() {
+    sd_notify(0, "RELOADING=1");
+    auto fresh = config::loadConfig(config_path_, state_dir_override_);
+    if (!fresh.isOk()) {
+      log::error("reload rejected, keeping the running configuration",
+                 {{"error", fresh.status().message()}});
+      sd_notify(0, "READY=1");
+      return;
+    }
+    log::configure(fresh->log_level, fresh->log_format, "kordond");
+    rules_ = fresh->rules;  // lanes hold a reference: the next decision uses the new rules
+    std::vector<std::string> restart_needed;
+    if (fresh->post_id != config_.post_id) restart_needed.push_back("post.id");
+    if (fresh->state_dir != config_.state_dir) restart_needed.push_back("post.state_dir");
+    if (fresh->mqtt_uri != config_.mqtt_uri) restart_needed.push_back("mqtt.uri");
+    if (fresh->http_listen != config_.http_listen) restart_needed.push_back("http.listen");
+    if (fresh->lanes.size() != config_.lanes.size()) restart_needed.push_back("lanes");
+    log::info("configuration reloaded",
+              {{"rules", rules_.version}, {"restart_needed_for", restart_needed}});
+    sd_notify(0, "READY=1");
+  }
+
+  void beginShutdown(int signo) {
+    if (draining_) return;
+    draining_ = true;
+    sd_notify(0, "STOPPING=1");
+    log::info("draining before stop",
+              {{"signal", strsignal(signo)}, {"timeout_ms", config_.drain_timeout_ms}});
+    for (auto& rt : lanes_) rt.weighbridge->stop();
+    drain_deadline_ =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.drain_timeout_ms);
+    checkDrained();
+  }
+
+  void checkDrained() {
+    auto pending = store_->undeliveredCount();
+    const bool drained = pending.isOk() && *pending == 0;
+    if (drained || std::chrono::steady_clock::now() >= drain_deadline_) {
+      if (!drained) {
+        log::warn("stopping with undelivered events; they are kept and sent after restart",
+                  {{"undelivered", pending.isOk() ? *pending : -1}});
+      }
+      publishStatus("offline");
+      tick_timer_.cancel();
+      http_->stop();
+      for (auto& rt : lanes_) rt.barrier->stop();
+      mqtt_->stop(std::chrono::milliseconds(1000));
+      signals_.cancel();
+      reload_signal_.cancel();
+      io_.stop();
+      return;
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds(50));
+    drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) checkDrained();
+    });
+  }
+
+  std::string state_dir_override_;
+  config::DaemonConfig config_;
+  std::string config_path_;
+  SystemClock clock_;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  asio::signal_set reload_signal_;
+  asio::steady_timer tick_timer_;
+  asio::steady_timer drain_timer_;
+  std::chrono::steady_clock::time_point drain_deadline_{};
+  bool draining_ = false;
+  lane::RuleSet rules_ = config_.rules;
+  drivers::EvidenceStore evidence_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<sync::MqttClient> mqtt_;
+  std::unique_ptr<sync::OutboxPump> pump_;
+  std::unique_ptr<sync::Downlink> downlink_;
+  std::vector<LaneRuntime> lanes_;
+  std::map<std::string, drivers::AnprCamera*> camera_routes_;
+  std::unique_ptr<http::Server> http_;
+};
+
+void usage() {
+  std::fputs(
+      "usage: kordond [--config FILE] [--state-dir DIR] [--check-config] [--version]\n"
+      "  Runs the border-post edge daemon. Every setting has a default; see\n"
+      "  systemd/kordond.toml.example for all keys.\n",
+      stdout);
+}
+
+}  // namespace
+}  // namespace kordon
+
+int main(int argc, char** argv) {
+  using namespace kordon;
+  std::string config_path;
+  std::string state_dir;
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg == "--state-dir" && i + 1 < argc) {
+      state_dir = argv[++i];
+    } else if (arg == "--check-config") {
+      check_only = true;
+    } else if (arg == "--version") {
+      std::printf("kordond %s\n", kVersion);
+      return 0;
+    } else if (arg == "--help" || arg == "-h") {
+      usage();
+      return 0;
+    } else {
+      std::fprintf(stderr, "kordond: unknown argument '%s' (try --help)\n", arg.c_str());
+      return 2;
+    }
+  }
+  auto config = config::loadConfig(config_path, state_dir);
+  if (!config.isOk()) {
+    std::fprintf(stderr, "kordond: config error: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  if (check_only) {
+    std::printf("kordond: configuration OK (%zu lane(s))\n", config->lanes.size());
+    return 0;
+  }
+  log::configure(config->log_level, config->log_format, "kordond");
+  Daemon daemon(std::move(*config), config_path, state_dir);
+  return daemon.run();
+}

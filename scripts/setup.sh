@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Kordon needs, then configures and builds (build/bin/).
+# Idempotent: packages already present are not touched and a second run only rebuilds what
+# changed. Run as root on a fresh machine; as a user it works once the packages are there.
+#
+#   scripts/setup.sh              # release build (RelWithDebInfo) in build/
+#   KORDON_PRESET=asan-ubsan scripts/setup.sh   # sanitizer build in build-asan/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config git clang-format
+  # libraries (the stack is fixed: Boost.Asio/Beast, libmodbus, OpenCV, SQLite, Paho, GoogleTest)
+  libboost-dev libmodbus-dev libsqlite3-dev libpaho-mqttpp-dev libpaho-mqtt-dev libsystemd-dev
+  libtomlplusplus-dev nlohmann-json3-dev libpugixml-dev libssl-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  libgtest-dev libgmock-dev
+  # run time and tests: the broker, its clients, sqlite3 for inspection, curl for the demo
+  mosquitto mosquitto-clients sqlite3 curl
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup.sh: these packages are missing and installing them needs root: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+preset=${KORDON_PRESET:-release}
+binary_dir=build
+[[ $preset == asan-ubsan ]] && binary_dir=build-asan
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+if [[ ! -f $binary_dir/CMakeCache.txt ]]; then
+  cmake --preset "$preset" >/dev/null
+fi
+# Two cores: more parallel C++ jobs than that only thrashes (Beast and OpenCV headers are big).
+cmake --build "$binary_dir" --parallel "${KORDON_JOBS:-2}"
+echo "setup.sh: built $binary_dir/bin: $(ls "$binary_dir/bin" | tr '\n' ' ')"

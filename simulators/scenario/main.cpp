@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: Apache-2.0
+// kordon-scenario: drives simulated trucks through one lane of a running post and prints the
+// ground truth next to what central recorded (STYLE.md §C.4: ground truth on its own channel).
+//
+// Per truck: central publishes its declaration (POST /v1/posts/{post}/declarations), the
+// scenario waits for the post's declaration.applied at central, puts the truck on the
+// weighbridge simulator, makes the camera simulator push the plate, waits for the decision,
+// for the release when green, then drives the truck off and waits for the departure.
+//
+// Run recipe (what scripts/demo.sh does, all on embedded defaults):
+//   kordon-scenario --post KZ-DEMO --central http://127.0.0.1:8090
+//     --weighbridge http://127.0.0.1:8501 --camera http://127.0.0.1:8502 [--trucks FILE] [--loop]
+//
+// Truck file: one JSON object per line,
+//   {"plate":"123 ABC 02","declared_kg":38420,"actual_kg":38460,"expect":"green"}
+// optional: "declaration" (id), "risk" ("yellow"/"red"), "confidence".
+// Prints one JSON line per truck: {"truth":{...},"observed":{...},"ok":true}. Exits 0 when every
+// observed corridor (and barrier behaviour) matches the truth, 1 otherwise, 2 on bad usage.
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "edge/base/clock.hpp"
+#include "edge/base/crypto.hpp"
+#include "edge/base/http.hpp"
+#include "edge/msg/plate.hpp"
+
+namespace kordon::sim {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+volatile std::sig_atomic_t g_stop = 0;
+
+struct Options {
+  std::string post = "KZ-DEMO";
+  std::string lane = "L1";
+  std::string central = "http://127.0.0.1:8090";
+  std::string weighbridge = "http://127.0.0.1:8501";
+  std::string camera = "http://127.0.0.1:8502";
+  std::string trucks_file;
+  bool loop = false;
+  int timeout_s = 30;
+  int settle_ms = 1500;
+};
+
+std::vector<json> demoTrucks() {
+  return {
+      json{{"plate", "123 ABC 02"},
+           {"declared_kg", 38420},
+           {"actual_kg", 38460},
+           {"expect", "green"}},
+      json{{"plate", "А 777 ВС 77"},
+           {"declared_kg", 20000},
+           {"actual_kg", 24500},
+           {"expect", "yellow"}},
+      json{{"plate", "389 BK 01"},
+           {"declared_kg", 15000},
+           {"actual_kg", 15100},
+           {"expect", "green"}},
+  };
+}
+
+// Polls central for the first event of `type` on the lane matching `pred`, after seq `after`.
+std::optional<json> waitForEvent(const Options& o, const std::string& type, std::int64_t after,
+                                 const std::function<bool(const json&)>& pred) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
+  while (!g_stop && std::chrono::steady_clock::now() < deadline) {
+    const std::string url = o.central + "/v1/events?post=" + http::percentEncode(o.post) +
+                            "&type=" + http::percentEncode(type) +
+                            "&after=" + std::to_string(after) + "&limit=1000";
+    auto res = http::request("GET", url);
+    if (res.isOk() && res->status == 200) {
+      const auto body = json::parse(res->body, nullptr, false);
+      if (!body.is_discarded() && body.contains("events")) {
+        for (const auto& e : body["events"]) {
+          if (pred(e)) return e;
+        }
+      }
+    }
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  return std::nullopt;
+}
+
+std::int64_t highestSeq(const Options& o) {
+  auto res = http::request("GET", o.central + "/v1/posts");
+  if (!res.isOk() || res->status != 200) return 0;
+  const auto body = json::parse(res->body, nullptr, false);
+  if (body.is_discarded()) return 0;
+  const json& posts = body.is_array() ? body : body.value("posts", json::array());
+  for (const auto& p : posts) {
+    if (p.value("post", "") == o.post) return p.value("highest_seq", 0);
+  }
+  return 0;
+}
+
+bool post(const std::string& url, const std::string& body, std::string* error) {
+  auto res = http::request("POST", url, body);
+  if (!res.isOk()) {
+    *error = res.status().message();
+    return false;
+  }
+  if (res->status / 100 != 2) {
+    *error = url + " answered " + std::to_string(res->status) + ": " + res->body;
+    return false;
+  }
+  return true;
+}
+
+json runTruck(const Options& o, const json& truck, int index) {
+  const std::string plate = truck.value("plate", "");
+  const std::string plate_norm = msg::normalisePlate(plate);
+  const std::string declaration_id =
+      truck.value("declaration", "SIM-" + plate_norm + "-" + newUuid().substr(0, 8));
+  const std::string expect = truck.value("expect", "green");
+  json result = {{"truth", truck}, {"truck", index}};
+  result["truth"]["declaration"] = declaration_id;
+  auto fail = [&](const std::string& why) {
+    result["ok"] = false;
+    result["error"] = why;
+    return result;
+  };
+  std::string error;
+  const std::int64_t start_seq = highestSeq(o);
+
+  const WallMs now = SystemClock().nowWallMs();
+  json declaration = {
+      {"schema", "kordon.declaration/1"},
+      {"action", "upsert"},
+      {"id", declaration_id},
+      {"version", 1},
+      {"procedure", "TIR"},
+      {"tractor_plate", plate},
+      {"gross_mass_kg", truck.value("declared_kg", 0)},
+      {"arrival", {{"from", formatUtcMs(now - 3600000)}, {"to", formatUtcMs(now + 86400000)}}},
+      {"risk", {{"corridor", truck.value("risk", "green")}, {"controls", json::array()}}},
+      {"expires_at", formatUtcMs(now + 7 * 86400000LL)}};
+  // Re-publishing the same version is harmless (the post ignores it as stale), so a
+  // declaration published before the post subscribed is simply sent again.
+  const auto declare_deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
+  Options short_wait = o;
+  short_wait.timeout_s = 3;
+  bool applied = false;
+  while (!applied && !g_stop && std::chrono::steady_clock::now() < declare_deadline) {
+    if (!post(o.central + "/v1/posts/" + http::percentEncode(o.post) + "/declarations",
+              declaration.dump(), &error)) {
+      std::this_thread::sleep_for(milliseconds(500));
+      continue;
+    }
+    applied = waitForEvent(short_wait, "declaration.applied", start_seq, [&](const json& e) {
+                return e["payload"].value("declaration", "") == declaration_id;
+              }).has_value();
+  }
+  if (!applied) {
+    return fail("the post did not apply declaration " + declaration_id + " in time" +
+                (error.empty() ? "" : " (last error: " + error + ")"));
+  }
+
+  const std::string weight_url = o.weighbridge +
+                                 "/weight?kg=" + std::to_string(truck.value("actual_kg", 0)) +
+                                 "&settle_ms=" + std::to_string(o.settle_ms);
+  if (!post(weight_url, "", &error)) return fail("weighbridge: " + error);
+  std::this_thread::sleep_for(milliseconds(300));
+  const std::string plate_url = o.camera + "/plate?text=" + http::percentEncode(plate) +
+                                "&confidence=" + std::to_string(truck.value("confidence", 96)) +
+                                "&direction=forward";
+  if (!post(plate_url, "", &error)) return fail("camera: " + error);
+
+  auto decided = waitForEvent(o, "passage.decided", start_seq, [&](const json& e) {
+    return e.value("lane", "") == o.lane && e["payload"].value("plate", "") == plate_norm;
+  });
+  if (!decided) return fail("no passage.decided for " + plate_norm);
+  const std::string passage = decided->value("passage", "");
+  const std::string corridor = (*decided)["payload"].value("corridor", "");
+  result["observed"] = {{"passage", passage},
+                        {"corridor", corridor},
+                        {"reasons", (*decided)["payload"]["reasons"]},
+                        {"gross_kg", (*decided)["payload"]["gross_kg"]}};
+  bool ok = corridor == expect;
+  if (corridor == "green") {
+    auto released = waitForEvent(o, "passage.released", start_seq,
+                                 [&](const json& e) { return e.value("passage", "") == passage; });
+    result["observed"]["released"] = released.has_value();
+    ok = ok && released.has_value();
+  }
+  if (!post(o.weighbridge + "/weight?kg=0&settle_ms=" + std::to_string(o.settle_ms / 2), "",
+            &error)) {
+    return fail("weighbridge: " + error);
+  }
+  auto departed = waitForEvent(o, "passage.departed", start_seq,
+                               [&](const json& e) { return e.value("passage", "") == passage; });
+  result["observed"]["departed"] = departed.has_value();
+  if (departed) result["observed"]["released"] = (*departed)["payload"].value("released", false);
+  ok = ok && departed.has_value() && result["observed"]["released"] == (expect == "green");
+  result["ok"] = ok;
+  return result;
+}
+
+int usage(const char* error) {
+  if (error) std::fprintf(stderr, "kordon-scenario: %s\n", error);
+  std::fputs(
+      "usage: kordon-scenario [--post ID] [--lane ID] [--central URL] [--weighbridge URL]\n"
+      "                       [--camera URL] [--trucks FILE] [--loop] [--timeout-s N]\n"
+      "                       [--settle-ms N]\n",
+      error ? stderr : stdout);
+  return error ? 2 : 0;
+}
+
+}  // namespace
+}  // namespace kordon::sim
+
+int main(int argc, char** argv) {
+  using namespace kordon::sim;
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (arg == "--post")
+      o.post = next();
+    else if (arg == "--lane")
+      o.lane = next();
+    else if (arg == "--central")
+      o.central = next();
+    else if (arg == "--weighbridge")
+      o.weighbridge = next();
+    else if (arg == "--camera")
+      o.camera = next();
+    else if (arg == "--trucks")
+      o.trucks_file = next();
+    else if (arg == "--loop")
+      o.loop = true;
+    else if (arg == "--timeout-s")
+      o.timeout_s = std::atoi(next().c_str());
+    else if (arg == "--settle-ms")
+      o.settle_ms = std::atoi(next().c_str());
+    else if (arg == "--help" || arg == "-h")
+      return usage(nullptr);
+    else
+      return usage(("unknown argument '" + arg + "'").c_str());
+  }
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+
+  std::vector<nlohmann::json> trucks;
+  if (o.trucks_file.empty()) {
+    trucks = demoTrucks();
+  } else {
+    std::ifstream in(o.trucks_file);
+    if (!in) return usage(("cannot read " + o.trucks_file).c_str());
+    std::string line;
+    int line_no = 0;
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (line.empty() || line[0] == '#') continue;
+      auto truck = nlohmann::json::parse(line, nullptr, false);
+      if (truck.is_discarded() || !truck.is_object() || !truck.contains("plate")) {
+        std::fprintf(stderr, "kordon-scenario: %s:%d: expected a JSON object with \"plate\"\n",
+                     o.trucks_file.c_str(), line_no);
+        return 2;
+      }
+      trucks.push_back(truck);
+    }
+  }
+  bool all_ok = true;
+  int index = 0;
+  do {
+    for (const auto& truck : trucks) {
+      if (g_stop) break;
+      const auto result = runTruck(o, truck, ++index);
+      all_ok = all_ok && result.value("ok", false);
+      std::cout << result.dump() << std::endl;
+    }
+  } while (o.loop && !g_stop);
+  return all_ok ? 0 : 1;
+}
