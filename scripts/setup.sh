@@ -41,6 +41,8 @@ preset=${KORDON_PRESET:-release}
 binary_dir=build
 [[ $preset == asan-ubsan ]] && binary_dir=build-asan
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Relative paths in the cache key, so a fresh clone elsewhere (CI) reuses earlier compiles.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
 if [[ ! -f $binary_dir/CMakeCache.txt ]]; then
   cmake --preset "$preset" >/dev/null
 fi

@@ -64,10 +64,9 @@ LaneSetup readLane(ConfigReader& r, const std::string& prefix, std::size_t index
 
 }  // namespace
 
-Result<DaemonConfig> loadConfig(const std::string& path, const std::string& state_dir_override) {
-  auto reader = ConfigReader::fromFile(path);
-  if (!reader.isOk()) return reader.status();
-  ConfigReader& r = *reader;
+namespace {
+
+Result<DaemonConfig> readConfig(ConfigReader& r, const std::string& state_dir_override) {
   DaemonConfig c;
 
   c.post_id = r.getString("post.id", c.post_id);
@@ -119,6 +118,20 @@ Result<DaemonConfig> loadConfig(const std::string& path, const std::string& stat
   }
   if (Status s = r.finish(); !s) return s;
   return c;
+}
+
+}  // namespace
+
+Result<DaemonConfig> loadConfig(const std::string& path, const std::string& state_dir_override) {
+  auto reader = ConfigReader::fromFile(path);
+  if (!reader.isOk()) return reader.status();
+  return readConfig(*reader, state_dir_override);
+}
+
+Result<DaemonConfig> parseConfig(const std::string& text, const std::string& source) {
+  auto reader = ConfigReader::fromString(text, source);
+  if (!reader.isOk()) return reader.status();
+  return readConfig(*reader, "");
 }
 
 }  // namespace kordon::config

@@ -51,5 +51,7 @@ struct DaemonConfig {
 // path "" means defaults only. state_dir_override (from --state-dir) wins over the file.
 Result<DaemonConfig> loadConfig(const std::string& path,
                                 const std::string& state_dir_override = "");
+// The same from text; `source` names the text in errors. Used by the config fuzz target.
+Result<DaemonConfig> parseConfig(const std::string& text, const std::string& source);
 
 }  // namespace kordon::config
