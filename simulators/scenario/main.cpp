@@ -207,6 +207,24 @@ json runTruck(const Options& o, const json& truck, int index) {
   return result;
 }
 
+// One line for a person watching the demo; stdout keeps the machine-readable JSON.
+std::string summary(const json& result) {
+  const json& truth = result["truth"];
+  std::string line = "truck " + std::to_string(result.value("truck", 0)) + ": " +
+                     truth.value("plate", "?") + ", declared " +
+                     std::to_string(truth.value("declared_kg", 0)) + " kg, on the scale " +
+                     std::to_string(truth.value("actual_kg", 0)) + " kg -> ";
+  if (result.contains("observed")) {
+    const json& seen = result["observed"];
+    line += seen.value("corridor", "?") + " (expected " + truth.value("expect", "?") + "), " +
+            (seen.value("released", false) ? "barrier opened" : "barrier stayed shut");
+  } else {
+    line += "no decision";
+  }
+  line += result.value("ok", false) ? "  [ok]" : "  [MISMATCH] " + result.value("error", "");
+  return line;
+}
+
 int usage(const char* error) {
   if (error) std::fprintf(stderr, "kordon-scenario: %s\n", error);
   std::fputs(
@@ -280,6 +298,7 @@ int main(int argc, char** argv) {
       const auto result = runTruck(o, truck, ++index);
       all_ok = all_ok && result.value("ok", false);
       std::cout << result.dump() << std::endl;
+      std::cerr << summary(result) << std::endl;
     }
   } while (o.loop && !g_stop);
   return all_ok ? 0 : 1;

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// kordond as a process: configuration errors at start, SIGHUP reload (good and bad files) and
+// SIGTERM with an undeliverable outbox (no broker), which must still exit cleanly and keep
+// the events for the next start.
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "edge/base/http.hpp"
+#include "tests/hil/process.hpp"
+
+namespace kordon::test {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::string readAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool waitForLog(const std::string& path, const std::string& needle, seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (readAll(path).find(needle) != std::string::npos) return true;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return false;
+}
+
+class KordondProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "kordond-XXXXXX").string();
+    dir_ = mkdtemp(pattern.data());
+  }
+  void TearDown() override {
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
+  void writeConfig(const std::string& text) { std::ofstream(dir_ + "/kordond.toml") << text; }
+
+  std::string dir_;
+};
+
+TEST_F(KordondProcess, BadConfigExitsTwoWithOneLineNamingTheKey) {
+  writeConfig("[mqtt]\nport = 1883\n");
+  auto p = Process::spawn({KORDON_BIN_DIR "/kordond", "--config", dir_ + "/kordond.toml"},
+                          dir_ + "/out.log");
+  ASSERT_TRUE(p.isOk());
+  auto exit = p->wait(seconds(10));
+  ASSERT_TRUE(exit.isOk());
+  EXPECT_TRUE(exit->exited);
+  EXPECT_EQ(exit->code, 2);
+  const std::string out = readAll(dir_ + "/out.log");
+  EXPECT_EQ(out, "kordond: config error: " + dir_ + "/kordond.toml: mqtt.port: unknown key\n");
+}
+
+TEST_F(KordondProcess, ReloadsOnSighupKeepsRunningOnABadReloadAndDrainsOnSigterm) {
+  auto http = freeLoopbackPort();
+  auto no_broker = freeLoopbackPort();
+  auto no_scale = freeLoopbackPort();
+  ASSERT_TRUE(http.isOk() && no_broker.isOk() && no_scale.isOk());
+  const std::string base =
+      "[post]\nid = \"KZ-PROC\"\nstate_dir = \"" + dir_ +
+      "/state\"\n[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(*no_broker) +
+      "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(*http) +
+      "\"\n[shutdown]\ndrain_timeout_ms = 300\n[log]\nformat = \"text\"\n" +
+      "[[lanes]]\n[lanes.weighbridge]\nport = " + std::to_string(*no_scale) + "\n";
+  writeConfig(base);
+  const std::string log = dir_ + "/kordond.log";
+  auto p = Process::spawn({KORDON_BIN_DIR "/kordond", "--config", dir_ + "/kordond.toml"}, log);
+  ASSERT_TRUE(p.isOk());
+  ASSERT_TRUE(waitForTcpPort("127.0.0.1", *http, seconds(10))) << readTail(log);
+  ASSERT_TRUE(waitForLog(log, "kordond ready", seconds(10))) << readTail(log);
+
+  writeConfig(base + "[rules]\nweight_tolerance_pct = 2.5\nversion = \"site-7\"\n");
+  ASSERT_TRUE(p->sendSignal(SIGHUP));
+  EXPECT_TRUE(waitForLog(log, "configuration reloaded rules=site-7", seconds(10))) << readTail(log);
+
+  writeConfig(base + "[rules]\nweight_tolerance_pct = \"lots\"\n");
+  ASSERT_TRUE(p->sendSignal(SIGHUP));
+  EXPECT_TRUE(waitForLog(log, "rules.weight_tolerance_pct: expected a number", seconds(10)))
+      << readTail(log);
+  EXPECT_TRUE(p->isRunning());
+  auto health = http::request("GET", "http://127.0.0.1:" + std::to_string(*http) + "/healthz");
+  ASSERT_TRUE(health.isOk());
+  EXPECT_EQ(health->status, 200);
+
+  // No broker: the weighbridge health events stay undelivered, SIGTERM still ends within the
+  // drain timeout, and they are kept for the next start.
+  auto exit = p->terminate(seconds(10));
+  ASSERT_TRUE(exit.isOk());
+  EXPECT_TRUE(exit->cleanExit()) << exit->toString() << "\n" << readTail(log);
+  EXPECT_NE(readAll(log).find("stopping with undelivered events"), std::string::npos)
+      << readTail(log);
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/state/kordon.db"));
+}
+
+}  // namespace
+}  // namespace kordon::test
