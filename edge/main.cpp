@@ -38,7 +38,6 @@
 #include "sync/mqtt_client.hpp"
 #include "sync/outbox_pump.hpp"
 
-#include <sys/stat.h>
 
 namespace kordon {
 namespace {

@@ -34,7 +34,6 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
 
   asio::io_context& io;
   MqttOptions options;
-  std::unique_ptr<mqtt::async_client> client;
   asio::steady_timer reconnect_timer;  // io thread only
   int backoff_s = 0;                   // io thread only
   std::atomic<bool> connected{false};
@@ -175,6 +174,8 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
   } suback_listener;
   std::atomic<int> pending_subacks{0};
   std::atomic<bool> suback_failed{false};
+  // Last member, so it is destroyed first: its callbacks use the listeners above.
+  std::unique_ptr<mqtt::async_client> client;
 };
 
 MqttClient::MqttClient(asio::io_context& io, MqttOptions options)

@@ -69,7 +69,8 @@ void OutboxPump::onPuback(std::uint64_t generation, std::int64_t seq, const Stat
     flush_scheduled_ = true;
     boost::asio::post(io_, [this] { flushAcks(); });
   }
-  pump();
+  // Refill in batches rather than one outbox query per PUBACK.
+  if (static_cast<int>(in_flight_.size()) <= window_ / 2) pump();
 }
 
 void OutboxPump::flushAcks() {

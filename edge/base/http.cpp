@@ -115,8 +115,9 @@ void splitTarget(const std::string& target, Request* req) {
 // One connection: read a request, call the handler, write the reply, repeat while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Handler& handler, const ServerLimits& limits)
-      : stream_(std::move(socket)), handler_(handler), limits_(limits) {}
+  // Copies of the handler and limits: a connection may outlive the Server that accepted it.
+  Session(tcp::socket socket, Handler handler, ServerLimits limits)
+      : stream_(std::move(socket)), handler_(std::move(handler)), limits_(limits) {}
 
   void start() { readNext(); }
 
@@ -197,8 +198,8 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  Handler& handler_;
-  const ServerLimits& limits_;
+  Handler handler_;
+  ServerLimits limits_;
 };
 
 }  // namespace

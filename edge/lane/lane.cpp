@@ -20,8 +20,12 @@ msg::EventDraft Lane::draft(std::string type, nlohmann::json payload) const {
   return {std::move(type), config_.id, passage_ ? passage_->id : std::string(), std::move(payload)};
 }
 
-bool Lane::commit(std::vector<msg::EventDraft> drafts) {
+bool Lane::commit(std::vector<msg::EventDraft> drafts, const std::vector<msg::Evidence>& evidence) {
   auto events = store_.transact([&](store::Transaction& tx) -> Status {
+    // Evidence index rows ride in the same transaction as the read that references them.
+    for (const auto& e : evidence) {
+      if (Status s = tx.recordEvidence(e, clock_.nowWallMs()); !s) return s;
+    }
     if (passage_) {
       if (Status s = tx.savePassage(*passage_); !s) return s;
     }
@@ -93,6 +97,20 @@ void Lane::onWeight(const msg::WeightReading& reading) {
   tryDecide(false);
 }
 
+Match Lane::lookup(const std::string& plate_norm) {
+  auto candidates = store_.declarationsForPlate(plate_norm);
+  std::vector<msg::Declaration> declarations;
+  if (candidates.isOk()) {
+    for (auto& c : *candidates) declarations.push_back(std::move(c.declaration));
+  } else {
+    // Treated as "no declaration": the vehicle goes yellow, never green on a failed read.
+    ++store_errors_;
+    log::error("declaration lookup failed",
+               {{"lane", config_.id}, {"error", candidates.status().message()}});
+  }
+  return matchDeclaration(declarations, clock_.nowWallMs());
+}
+
 void Lane::onPlate(const msg::PlateRead& read) {
   if (!passage_) openPassage("camera");
   const std::string norm = msg::normalisePlate(read.plate_raw);
@@ -118,16 +136,7 @@ void Lane::onPlate(const msg::PlateRead& read) {
     passage_->plate_norm = norm;
     passage_->plate_confidence_pct = read.confidence_pct;
     passage_->identified_ms = clock_.nowWallMs();
-    auto candidates = store_.declarationsForPlate(norm);
-    std::vector<msg::Declaration> declarations;
-    if (candidates.isOk()) {
-      for (auto& c : *candidates) declarations.push_back(std::move(c.declaration));
-    } else {
-      ++store_errors_;
-      log::error("declaration lookup failed",
-                 {{"lane", config_.id}, {"error", candidates.status().message()}});
-    }
-    const Match match = matchDeclaration(declarations, clock_.nowWallMs());
+    const Match match = lookup(norm);
     passage_->declaration_id = match.declaration ? match.declaration->id : "";
     drafts.push_back(
         draft("passage.identified",
@@ -137,24 +146,7 @@ void Lane::onPlate(const msg::PlateRead& read) {
                {"candidates", match.candidates},
                {"expired", match.expired}}));
   }
-  // Evidence index rows ride in the same transaction as the read that references them.
-  auto events = store_.transact([&](store::Transaction& tx) -> Status {
-    for (const auto& e : read.evidence) {
-      if (Status s = tx.recordEvidence(e, clock_.nowWallMs()); !s) return s;
-    }
-    if (Status s = tx.savePassage(*passage_); !s) return s;
-    for (auto& d : drafts) {
-      if (Status s = tx.emit(std::move(d)); !s) return s;
-    }
-    return Status::ok();
-  });
-  if (!events.isOk()) {
-    ++store_errors_;
-    log::error("lane store write failed",
-               {{"lane", config_.id}, {"error", events.status().message()}});
-    return;
-  }
-  if (on_events_) on_events_(*events);
+  if (!commit(std::move(drafts), read.evidence)) return;
   if (adopt) tryDecide(false);
 }
 
@@ -166,14 +158,8 @@ void Lane::tryDecide(bool timed_out) {
   DecisionInput input;
   input.plate_norm = passage_->plate_norm;
   input.measured_gross_kg = passage_->gross_kg;
-  if (!input.plate_norm.empty()) {
-    auto candidates = store_.declarationsForPlate(input.plate_norm);
-    std::vector<msg::Declaration> declarations;
-    if (candidates.isOk()) {
-      for (auto& c : *candidates) declarations.push_back(std::move(c.declaration));
-    }
-    input.match = matchDeclaration(declarations, clock_.nowWallMs());
-  }
+  // Matched again at decision time: a declaration may have arrived or expired meanwhile.
+  if (!input.plate_norm.empty()) input.match = lookup(input.plate_norm);
   const Decision decision = decide(input, rules_);
   passage_->corridor = toString(decision.corridor);
   passage_->reasons_json = toJson(decision.reasons).dump();

@@ -55,11 +55,12 @@ class Lane {
 
  private:
   void openPassage(const char* trigger);
+  Match lookup(const std::string& plate_norm);
   void tryDecide(bool timed_out);
   void depart();
   // Saves the passage and emits the drafts in one transaction; on failure the lane keeps its
   // in-memory state, counts the error and logs it (the record is what failed, not the lane).
-  bool commit(std::vector<msg::EventDraft> drafts);
+  bool commit(std::vector<msg::EventDraft> drafts, const std::vector<msg::Evidence>& evidence = {});
   msg::EventDraft draft(std::string type, nlohmann::json payload) const;
 
   LaneConfig config_;
