@@ -128,6 +128,15 @@ Result<Statement> Database::prepare(const std::string& sql) {
   return Statement(db_, stmt);
 }
 
+Result<std::int64_t> Database::queryInt(const std::string& sql) {
+  auto stmt = prepare(sql);
+  if (!stmt.isOk()) return stmt.status();
+  auto row = stmt->step();
+  if (!row.isOk()) return row.status();
+  if (!*row || stmt->columnIsNull(0)) return std::int64_t{0};
+  return stmt->columnInt(0);
+}
+
 Status Database::transaction(const std::function<Status()>& body) {
   if (Status s = exec("BEGIN IMMEDIATE"); !s) return s;
   Status result = body();

@@ -68,6 +68,8 @@ class Database {
 
   Status exec(const std::string& sql);
   Result<Statement> prepare(const std::string& sql);
+  // The first column of the first row as an integer; 0 when there is no row or it is NULL.
+  Result<std::int64_t> queryInt(const std::string& sql);
   // BEGIN IMMEDIATE ... COMMIT; rolls back when `body` fails.
   Status transaction(const std::function<Status()>& body);
   sqlite3* handle() const { return db_; }

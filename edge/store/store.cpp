@@ -2,7 +2,7 @@
 #include "edge/store/store.hpp"
 
 #include "edge/base/crypto.hpp"
-#include "edge/store/migrations.hpp"
+#include "edge/store/post_schema.hpp"
 
 namespace kordon::store {
 
@@ -111,7 +111,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const std::s
   // FULL: a lane makes few events and each one must survive a power cut (DESIGN.md).
   auto db = Database::open(path, Durability::kFull);
   if (!db.isOk()) return db.status().withContext("store");
-  auto version = migrate(**db);
+  auto version = migrate(**db, postSchema());
   if (!version.isOk()) return version.status().withContext("store");
   std::unique_ptr<Store> store(new Store(std::move(*db), post_id, clock));
   store->schema_version_ = *version;
@@ -122,7 +122,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const std::s
 
 Store::~Store() = default;
 
-int Store::latestSchemaVersion() { return migrations().back().version; }
+int Store::latestSchemaVersion() { return postSchema().latest(); }
 
 Status Store::prepareStatements() {
   struct Entry {

@@ -10,7 +10,7 @@
 // broker; nothing is removed from the journal when an event is delivered.
 //
 // Thread-safety: one writer. A Store belongs to the control loop thread.
-// Schema: docs/CONTRACTS.md; migrations in edge/store/migrations.cpp.
+// Schema: docs/CONTRACTS.md; migrations in edge/store/post_schema.cpp.
 
 #include <cstdint>
 #include <functional>

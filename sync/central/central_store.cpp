@@ -8,6 +8,7 @@
 
 #include "edge/msg/event.hpp"
 #include "edge/msg/topics.hpp"
+#include "edge/store/migrations.hpp"
 
 namespace kordon::central {
 namespace {
@@ -15,16 +16,16 @@ namespace {
 using nlohmann::json;
 
 // 'KORC' in the SQLite header, so an edge database (or any other file) is never taken for ours.
-constexpr std::int64_t kApplicationId = 0x4B4F5243;
+constexpr std::int32_t kApplicationId = 0x4B4F5243;
 // seq + 1 must never overflow.
 constexpr std::int64_t kMaxSeq = std::int64_t{1} << 62;
 constexpr int kMaxJsonDepth = 32;
 
-// Forward migrations: kMigrations[i] takes the schema from version i to i + 1.
-const std::vector<std::string>& migrations() {
-  static const std::vector<std::string> kMigrations = {
-      // 1: events, per-post state, and the evidence of rejects and conflicts.
-      R"sql(
+const store::Schema& centralSchema() {
+  static const store::Schema kSchema{
+      "kordon-central",
+      kApplicationId,
+      {{1, "events, per-post state, and the evidence of rejects and conflicts", R"sql(
 CREATE TABLE events(
   cursor INTEGER PRIMARY KEY AUTOINCREMENT,
   post TEXT NOT NULL,
@@ -67,9 +68,8 @@ CREATE TABLE rejects(
   reason TEXT NOT NULL,
   envelope BLOB NOT NULL,
   received_ms INTEGER NOT NULL);
-)sql",
-  };
-  return kMigrations;
+)sql"}}};
+  return kSchema;
 }
 
 // Runs a statement that yields at most one row and resets it whatever happens.
@@ -251,71 +251,15 @@ Status CentralStore::prepareStatements() {
   return Status::ok();
 }
 
-namespace {
+namespace {}  // namespace
 
-Result<std::int64_t> queryInt(store::Database& db, const std::string& sql) {
-  auto stmt = db.prepare(sql);
-  if (!stmt) return stmt.status();
-  auto row = stmt->step();
-  if (!row) return row.status();
-  if (!*row || stmt->columnIsNull(0)) return std::int64_t{0};
-  return stmt->columnInt(0);
-}
-
-// Checks that `db` is ours (or empty) and returns its schema version (0 when new).
-Result<std::int64_t> readVersion(store::Database& db, bool read_only) {
-  auto app_id = queryInt(db, "PRAGMA application_id");
-  if (!app_id) return app_id.status();
-  if (*app_id != kApplicationId) {
-    auto tables = queryInt(db, "SELECT COUNT(*) FROM sqlite_master");
-    if (!tables) return tables.status();
-    if (*app_id != 0 || *tables != 0 || read_only) {
-      return Status::error(db.path() + ": not a kordon-central database");
-    }
-    return std::int64_t{0};
-  }
-  auto has_table = queryInt(
-      db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
-  if (!has_table) return has_table.status();
-  if (*has_table == 0) {
-    return Status::error(db.path() + ": kordon-central database without a schema_version table");
-  }
-  auto version = queryInt(db, "SELECT MAX(version) FROM schema_version");
-  if (!version) return version.status();
-  if (*version > kSchemaVersion) {
-    return Status::error(db.path() + ": schema version " + std::to_string(*version) +
-                         " is newer than this kordon-central supports (" +
-                         std::to_string(kSchemaVersion) + "); run a newer kordon-central");
-  }
-  return *version;
-}
-
-}  // namespace
+int CentralStore::latestSchemaVersion() { return centralSchema().latest(); }
 
 Result<std::unique_ptr<CentralStore>> CentralStore::open(const std::string& path) {
   auto db = store::Database::open(path, store::Durability::kFull);
   if (!db) return db.status().withContext("central store");
-  Status migrated = (*db)->transaction([&]() -> Status {
-    auto version = readVersion(**db, /*read_only=*/false);
-    if (!version) return version.status();
-    const auto& steps = migrations();
-    if (*version == static_cast<std::int64_t>(steps.size())) return Status::ok();
-    if (*version == 0) {
-      if (Status s = (*db)->exec("PRAGMA application_id = " + std::to_string(kApplicationId) +
-                                 "; CREATE TABLE schema_version(version INTEGER NOT NULL);");
-          !s) {
-        return s;
-      }
-    }
-    for (auto v = static_cast<std::size_t>(*version); v < steps.size(); ++v) {
-      if (Status s = (*db)->exec(steps[v]); !s) {
-        return s.withContext("migrate to schema version " + std::to_string(v + 1));
-      }
-    }
-    return (*db)->exec("DELETE FROM schema_version; INSERT INTO schema_version(version) VALUES(" +
-                       std::to_string(steps.size()) + ");");
-  });
-  if (!migrated) return migrated.withContext("central store");
+  auto migrated = store::migrate(**db, centralSchema());
+  if (!migrated) return migrated.status().withContext("central store");
   std::unique_ptr<CentralStore> store(new CentralStore(std::move(db).value(), false));
   if (Status s = store->prepareStatements(); !s) return s.withContext("central store");
   return store;
@@ -328,11 +272,11 @@ Result<std::unique_ptr<CentralStore>> CentralStore::openReadOnly(const std::stri
   }
   auto db = store::Database::open(path, store::Durability::kFull, /*read_only=*/true);
   if (!db) return db.status().withContext("central store");
-  auto version = readVersion(**db, /*read_only=*/true);
+  auto version = store::schemaVersion(**db, centralSchema());
   if (!version) return version.status().withContext("central store");
-  if (*version != kSchemaVersion) {
+  if (*version != latestSchemaVersion()) {
     return Status::error("central store: " + path + ": schema version " + std::to_string(*version) +
-                         " is older than " + std::to_string(kSchemaVersion) +
+                         " is older than " + std::to_string(latestSchemaVersion()) +
                          "; run `kordon-central serve` once to migrate it");
   }
   std::unique_ptr<CentralStore> store(new CentralStore(std::move(db).value(), true));

@@ -39,7 +39,6 @@
 
 namespace kordon::central {
 
-inline constexpr int kSchemaVersion = 1;
 inline constexpr int kDefaultQueryLimit = 100;
 inline constexpr int kMaxQueryLimit = 1000;
 // An event envelope is a few KiB; anything larger than this is rejected unparsed.
@@ -108,7 +107,7 @@ std::optional<std::string> postFromEventsTopic(const std::string& topic);
 
 class CentralStore {
  public:
-  // Opens or creates the database and migrates it forward to kSchemaVersion.
+  // Opens or creates the database and migrates it forward to the latest schema.
   static Result<std::unique_ptr<CentralStore>> open(const std::string& path);
   // Opens an existing database for queries only: no migrations, but the version must match.
   static Result<std::unique_ptr<CentralStore>> openReadOnly(const std::string& path);
@@ -130,7 +129,7 @@ class CentralStore {
   Result<std::vector<StoredEvent>> eventsAfter(const EventQuery& query);
   Result<std::vector<PostStatus>> postStatus();
 
-  int schemaVersion() const { return kSchemaVersion; }
+  static int latestSchemaVersion();
 
  private:
   struct Statements;
