@@ -14,10 +14,12 @@ PACKAGES=(
   # libraries (the stack is fixed: Boost.Asio/Beast, libmodbus, OpenCV, SQLite, Paho, GoogleTest)
   libboost-dev libmodbus-dev libsqlite3-dev libpaho-mqttpp-dev libpaho-mqtt-dev libsystemd-dev
   libtomlplusplus-dev nlohmann-json3-dev libpugixml-dev libssl-dev
-  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libdcmtk-dev
   libgtest-dev libgmock-dev
   # run time and tests: the broker, its clients, sqlite3 for inspection, curl for the demo
   mosquitto mosquitto-clients sqlite3 curl
+  # HIL: socat links two ptys into a null-modem cable for serial devices (Modbus RTU, Toledo)
+  socat
 )
 
 missing=()
