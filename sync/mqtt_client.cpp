@@ -2,6 +2,7 @@
 #include "sync/mqtt_client.hpp"
 
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <mutex>
 #include <utility>
@@ -41,6 +42,9 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
 
   std::mutex mutex;
   std::vector<std::pair<std::string, int>> subscriptions;  // guarded by mutex
+  // Publishes awaiting their token's completion, by the user context given to Paho; whatever
+  // Paho never completes is freed with the client.  Guarded by mutex.
+  std::map<PendingPublish*, std::unique_ptr<PendingPublish>> pending_publishes;
   ConnectionHandler on_connected;
   LostHandler on_lost;
   MessageHandler on_message;
@@ -53,10 +57,15 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
   }
 
   void complete(const mqtt::token& tok, Status result) {
-    auto* pending = static_cast<PendingPublish*>(tok.get_user_context());
-    if (pending == nullptr) return;
-    asio::post(io, [pending, result = std::move(result)]() {
-      std::unique_ptr<PendingPublish> owned(pending);
+    std::shared_ptr<PendingPublish> owned;
+    {
+      std::lock_guard lock(mutex);
+      auto node = pending_publishes.extract(static_cast<PendingPublish*>(tok.get_user_context()));
+      if (node.empty()) return;
+      owned = std::move(node.mapped());
+    }
+    // Shared ownership: if the loop has stopped, destroying the handler still frees it.
+    asio::post(io, [owned = std::move(owned), result = std::move(result)]() {
       if (owned->done) owned->done(result);
     });
   }
@@ -242,13 +251,19 @@ bool MqttClient::isConnected() const { return impl_->connected && !impl_->stoppi
 Status MqttClient::publish(const std::string& topic, const std::string& payload, int qos,
                            bool retained, PublishDone done) {
   if (!impl_->client || !isConnected()) return Status::error("mqtt: not connected");
-  auto pending = std::make_unique<PendingPublish>();
-  pending->done = std::move(done);
+  auto owned = std::make_unique<PendingPublish>();
+  owned->done = std::move(done);
+  PendingPublish* pending = owned.get();
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->pending_publishes.emplace(pending, std::move(owned));
+  }
   try {
     auto msg = mqtt::make_message(topic, payload, qos, retained);
-    impl_->client->publish(msg, pending.get(), *impl_);
-    pending.release();  // now owned by the token's completion
+    impl_->client->publish(msg, pending, *impl_);
   } catch (const mqtt::exception& e) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->pending_publishes.erase(pending);
     return Status::error(std::string("mqtt publish: ") + e.what());
   }
   return Status::ok();
