@@ -42,6 +42,19 @@ Status checkWeighbridgeConfig(const WeighbridgeConfig& config) {
     status = Status::error("stable_band_kg must be >= 0 (got " +
                            std::to_string(config.stable_band_kg) + ")");
   }
+  if (status && config.parity != 'N' && config.parity != 'E' && config.parity != 'O') {
+    status =
+        Status::error(std::string("parity must be 'N', 'E' or 'O' (got '") + config.parity + "')");
+  }
+  if (status && (config.data_bits < 5 || config.data_bits > 8)) {
+    status =
+        Status::error("data_bits must be in 5..8 (got " + std::to_string(config.data_bits) + ")");
+  }
+  if (status && config.stop_bits != 1 && config.stop_bits != 2) {
+    status =
+        Status::error("stop_bits must be 1 or 2 (got " + std::to_string(config.stop_bits) + ")");
+  }
+  if (status) status = requirePositive("baud", config.baud);
   return status.withContext("weighbridge '" + config.device_id + "'");
 }
 
@@ -112,6 +125,8 @@ milliseconds ModbusWeighbridge::connectStep() {
   if (ever_connected_) ++counters_.reconnects;
   ever_connected_ = true;
   consecutive_failures_ = 0;
+  heartbeat_.reset();  // a new baseline: the first reply after a connect is never "frozen"
+  heartbeat_frozen_ = false;
   state_ = State::kPoll;
   return milliseconds(0);  // poll at once: health is unknown until the first reply
 }
@@ -122,6 +137,14 @@ milliseconds ModbusWeighbridge::pollStep() {
   if (!block) return pollFailed(block.status());
   const auto sample = decodeWeight(*block, map_);
   if (!sample) return pollFailed(sample.status());
+  if (heartbeatFrozen(*block, sampled_at)) {
+    consecutive_failures_ = 0;  // the link works; the indicator behind it does not
+    filter_.reset();
+    publish(msg::DeviceHealth::kNoData, sampled_at, nullptr,
+            "heartbeat register " + std::to_string(map_.heartbeat_addr) + " stuck at " +
+                std::to_string(heartbeat_.value_or(0)) + " for more than stale_after_ms");
+    return milliseconds(config_.poll_interval_ms);
+  }
 
   ++counters_.readings;
   consecutive_failures_ = 0;
@@ -129,6 +152,25 @@ milliseconds ModbusWeighbridge::pollStep() {
   last_good_at_ = sampled_at;
   publish(msg::DeviceHealth::kGood, sampled_at, &*sample, "");
   return milliseconds(config_.poll_interval_ms);
+}
+
+bool ModbusWeighbridge::heartbeatFrozen(std::span<const std::uint16_t> block,
+                                        std::chrono::steady_clock::time_point sampled_at) {
+  if (map_.heartbeat_addr == kNoRegister) return false;
+  const int offset = map_.heartbeat_addr - map_.block_start;
+  if (offset < 0 || static_cast<std::size_t>(offset) + 1 >= block.size()) return false;
+  const auto index = static_cast<std::size_t>(offset);
+  const std::uint32_t value = (static_cast<std::uint32_t>(block[index]) << 16) | block[index + 1];
+  if (!heartbeat_ || *heartbeat_ != value) {
+    heartbeat_ = value;
+    heartbeat_changed_at_ = sampled_at;
+    heartbeat_frozen_ = false;
+    return false;
+  }
+  if (sampled_at - heartbeat_changed_at_ <= milliseconds(config_.stale_after_ms)) return false;
+  if (!heartbeat_frozen_) ++counters_.timeouts;  // once per frozen episode
+  heartbeat_frozen_ = true;
+  return true;
 }
 
 milliseconds ModbusWeighbridge::pollFailed(const Status& error) {

@@ -17,6 +17,12 @@
 //   kDegraded      connected, this poll failed, the last good sample is within stale_after_ms
 //   kNoData        connected, this poll failed, no good sample within stale_after_ms
 //   kGood          this poll returned a decodable block
+//   kNoData        also: the map has a heartbeat (flintec-ft111) and it has not changed for
+//                  stale_after_ms. A frozen indicator answers every poll, but with data as old
+//                  as its last heartbeat, so this is "no data", not "degraded": no weight, state
+//                  kError, the StabilityFilter restarts; counted once per episode in timeouts.
+//                  The link is kept (it works); a changing heartbeat returns to kGood. Within
+//                  the first stale_after_ms of a freeze the frozen value is still reported.
 // Only a kGood reading carries a weight; any other health has state kError and gross_kg 0, so
 // the driver never repeats an old number. kStable additionally needs the StabilityFilter.
 // Counters: readings (good polls), timeouts, comms_errors (other failed polls, including
@@ -34,6 +40,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -87,6 +94,9 @@ class ModbusWeighbridge final : public Weighbridge {
   std::chrono::milliseconds pollStep();
   std::chrono::milliseconds pollFailed(const Status& error);
   std::chrono::milliseconds enterBackoff();
+  // Tracks the map's heartbeat; true when it has not changed for more than stale_after_ms.
+  bool heartbeatFrozen(std::span<const std::uint16_t> block,
+                       std::chrono::steady_clock::time_point sampled_at);
   void scheduleStep(std::chrono::milliseconds delay);
   // Builds and delivers the reading for one outcome; `sample` only with kGood.
   void publish(msg::DeviceHealth health, std::chrono::steady_clock::time_point sampled_at,
@@ -108,6 +118,9 @@ class ModbusWeighbridge final : public Weighbridge {
   bool ever_connected_ = false;
   std::optional<std::chrono::steady_clock::time_point> last_good_at_;
   std::optional<msg::DeviceHealth> published_health_;
+  std::optional<std::uint32_t> heartbeat_;
+  std::chrono::steady_clock::time_point heartbeat_changed_at_{};
+  bool heartbeat_frozen_ = false;
 
   boost::asio::io_context io_;
   boost::asio::steady_timer timer_{io_};

@@ -28,6 +28,11 @@ constexpr RegisterMap kLaumas{
     .error_code_mask = 0,
     .error_code_shift = 0,
     .overload_codes = 0,
+    .status2_addr = kNoRegister,
+    .status2_error_mask = 0,
+    .status2_overload_mask = 0,
+    .decimal_addr = kNoRegister,
+    .decimal_mask = 0,
     .heartbeat_addr = kNoRegister,
 };
 
@@ -51,10 +56,46 @@ constexpr RegisterMap kFlintec{
     .error_code_mask = 0xE000,  // D13..D15
     .error_code_shift = 13,
     .overload_codes = bit(1) | bit(2),  // 1 ADC out of range, 2 ADC over-range
+    .status2_addr = kNoRegister,
+    .status2_error_mask = 0,
+    .status2_overload_mask = 0,
+    .decimal_addr = kNoRegister,
+    .decimal_mask = 0,
     .heartbeat_addr = kNoRegister,
 };
 
-constexpr std::array<const RegisterMap*, 2> kRegisterMaps{&kLaumas, &kFlintec};
+// device-protocols.md §1.2, Flintec FT-111/FT-112 (FT-112 technical manual §13.2.1, FT-111
+// user manual §11.7), word order "Modbus RTU High-Low". Reads 40001..40012 (wire 0..11) in one
+// request: actual weight (0-1), tare (2-3), gross (4-5), status 32 bits (6 high, 7 low), error
+// status (8 high, 9 low), heartbeat (10-11, +1 every 100 ms).
+constexpr RegisterMap kFlintecFt111{
+    .name = "flintec-ft111",
+    .description = "Flintec FT-111/FT-112 indicator (32-bit status, heartbeat)",
+    .block_start = 0,
+    .block_count = 12,
+    .gross_addr = 4,
+    .word_order = WordOrder::kHighLow,
+    .encoding = WeightEncoding::kSigned32,
+    .status_addr = 7,  // status B0..B15
+    .negative_bit = kNoBit,
+    .stability_bit = 2,  // B2 unstable
+    .stability_bit_set_means_stable = false,
+    .data_ok_bit = kNoBit,
+    .error_mask = 0,
+    .overload_mask = 0,
+    .error_code_mask = 0,
+    .error_code_shift = 0,
+    .overload_codes = 0,
+    .status2_addr = 9,  // error status B0..B15
+    // B0 low voltage, B1 programming mode, B2 system error, B3 ADC under range, B6 tilt switch
+    .status2_error_mask = bit(0) | bit(1) | bit(2) | bit(3) | bit(6),
+    .status2_overload_mask = bit(4) | bit(5),  // ADC over range, ADC out of range
+    .decimal_addr = 6,                         // status B27..B31 = high word bits 11..15
+    .decimal_mask = 0xF800,
+    .heartbeat_addr = 10,
+};
+
+constexpr std::array<const RegisterMap*, 3> kRegisterMaps{&kLaumas, &kFlintec, &kFlintecFt111};
 
 }  // namespace
 

@@ -53,12 +53,22 @@ struct RegisterMap {
   int error_code_shift = 0;
   std::uint16_t overload_codes = 0;  // bit n set: code n is an over/out-of-range, not a fault
 
-  // A register the indicator increments on its own (FT-111: every 100 ms), for spotting a frozen
-  // indicator. Neither shipped map has one.
+  // A second status register (FT-111 40009 error status, low word); kNoRegister if none.
+  int status2_addr = kNoRegister;
+  std::uint16_t status2_error_mask = 0;     // any set -> WeightState::kError
+  std::uint16_t status2_overload_mask = 0;  // any set -> WeightState::kOverload
+
+  // Decimal-point field (FT-111 status B27..B31 = bits 11..15 of the high word). The driver
+  // needs integer kg: a non-zero decimal position is kError. kNoRegister if the map has none.
+  int decimal_addr = kNoRegister;
+  std::uint16_t decimal_mask = 0;
+
+  // Two registers the indicator increments on its own (FT-111 40011: every 100 ms), compared
+  // as a raw pair. The driver treats no change for stale_after_ms as a frozen indicator.
   int heartbeat_addr = kNoRegister;
 };
 
-// The map named `name` ("laumas", "flintec"), or nullptr.
+// The map named `name` ("laumas", "flintec", "flintec-ft111"), or nullptr.
 const RegisterMap* findRegisterMap(std::string_view name);
 
 // "laumas, flintec": for error messages naming what is accepted.

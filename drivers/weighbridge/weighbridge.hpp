@@ -6,8 +6,13 @@
 // daemon post()s it into the control loop. A reading is kStable only when the indicator's
 // stability flag is set AND the weight stayed within stable_band_kg for stable_time_ms.
 //
-// Run recipe (HIL): build/bin/kordon-sim-weighbridge --modbus 127.0.0.1:1502 --map laumas
-// paired with config  [lanes.weighbridge] type = "modbus-tcp"  host = "127.0.0.1"  port = 1502
+// Run recipes (HIL):
+//   kordon-sim-weighbridge --modbus 127.0.0.1:1502 --map laumas
+//     [lanes.weighbridge] type = "modbus-tcp"  host = "127.0.0.1"  port = 1502
+//   kordon-sim-weighbridge --rtu /tmp/pty/a --map flintec-ft111     (socat pty pair a <-> b)
+//     type = "modbus-rtu"  serial_device = "/tmp/pty/b"  register_map = "flintec-ft111"
+//   kordon-sim-weighbridge --toledo-tcp 127.0.0.1:4001
+//     type = "toledo-tcp"  host = "127.0.0.1"  port = 4001  toledo_checksum = true
 
 #include <cstdint>
 #include <functional>
@@ -24,18 +29,27 @@ namespace kordon::drivers {
 struct WeighbridgeConfig {
   std::string device_id = "wb1";
   std::string lane = "L1";
-  std::string type = "modbus-tcp";  // factory key: "modbus-tcp" (more in later issues)
-  std::string host = "127.0.0.1";
+  // Factory key: "modbus-tcp", "modbus-rtu", "toledo-tcp", "toledo-serial".
+  std::string type = "modbus-tcp";
+  std::string host = "127.0.0.1";  // modbus-tcp, toledo-tcp (a serial-to-Ethernet converter)
   std::uint16_t port = 1502;
+  // Serial line: modbus-rtu, toledo-serial.
+  std::string serial_device = "/dev/ttyUSB0";
+  int baud = 9600;
+  char parity = 'N';  // 'N', 'E' or 'O'
+  int data_bits = 8;  // 7 or 8
+  int stop_bits = 1;  // 1 or 2
   int unit_id = 1;
-  std::string register_map = "laumas";  // "laumas" | "flintec"
+  std::string register_map = "laumas";  // Modbus: "laumas" | "flintec" | "flintec-ft111"
+  bool toledo_checksum = true;          // Toledo: frames carry the 18th (checksum) byte
   int poll_interval_ms = 200;
   int response_timeout_ms = 500;
   std::int64_t stable_band_kg = 20;
   int stable_time_ms = 1000;
   int backoff_initial_ms = 250;
   int backoff_max_ms = 8000;
-  int stale_after_ms = 2000;  // no good sample for this long -> health kNoData
+  // No good sample (Toledo: no valid frame; FT-111: no heartbeat change) for this long -> kNoData.
+  int stale_after_ms = 2000;
 };
 
 class Weighbridge {

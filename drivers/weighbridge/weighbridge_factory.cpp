@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // makeWeighbridge(): a name -> factory table (ArduPilot serial_rangefinder_definitions[]).
-// A new transport is a new row, e.g. {"modbus-rtu", &makeModbusRtu} once the config carries a
-// serial line.
+// A new transport is a new row.
 
 #include <algorithm>
 #include <array>
@@ -12,6 +11,7 @@
 #include "drivers/common/modbus_link.hpp"
 #include "drivers/weighbridge/modbus_weighbridge.hpp"
 #include "drivers/weighbridge/register_map.hpp"
+#include "drivers/weighbridge/toledo_weighbridge.hpp"
 #include "drivers/weighbridge/weighbridge.hpp"
 
 namespace kordon::drivers {
@@ -33,13 +33,49 @@ Result<std::unique_ptr<Weighbridge>> makeModbusTcp(const WeighbridgeConfig& conf
       config, map, std::move(*link), std::move(on_reading), clock));
 }
 
+Result<std::unique_ptr<Weighbridge>> makeModbusRtu(const WeighbridgeConfig& config,
+                                                   const RegisterMap& map,
+                                                   Weighbridge::ReadingCallback on_reading,
+                                                   const Clock& clock) {
+  auto link = LibmodbusLink::rtu({.device = config.serial_device,
+                                  .baud = config.baud,
+                                  .parity = config.parity,
+                                  .data_bits = config.data_bits,
+                                  .stop_bits = config.stop_bits},
+                                 std::chrono::milliseconds(config.response_timeout_ms));
+  if (!link) return link.status();
+  return std::unique_ptr<Weighbridge>(std::make_unique<ModbusWeighbridge>(
+      config, map, std::move(*link), std::move(on_reading), clock));
+}
+
+// Toledo continuous has no register map; `map` is ignored.
+Result<std::unique_ptr<Weighbridge>> makeToledoTcp(const WeighbridgeConfig& config,
+                                                   const RegisterMap&,
+                                                   Weighbridge::ReadingCallback on_reading,
+                                                   const Clock& clock) {
+  return std::unique_ptr<Weighbridge>(std::make_unique<ToledoWeighbridge>(
+      config, ToledoWeighbridge::Transport::kTcp, std::move(on_reading), clock));
+}
+
+Result<std::unique_ptr<Weighbridge>> makeToledoSerial(const WeighbridgeConfig& config,
+                                                      const RegisterMap&,
+                                                      Weighbridge::ReadingCallback on_reading,
+                                                      const Clock& clock) {
+  return std::unique_ptr<Weighbridge>(std::make_unique<ToledoWeighbridge>(
+      config, ToledoWeighbridge::Transport::kSerial, std::move(on_reading), clock));
+}
+
 struct FactoryEntry {
   std::string_view type;
   Factory make;
+  bool uses_register_map;
 };
 
 constexpr std::array kFactories{
-    FactoryEntry{"modbus-tcp", &makeModbusTcp},
+    FactoryEntry{"modbus-tcp", &makeModbusTcp, true},
+    FactoryEntry{"modbus-rtu", &makeModbusRtu, true},
+    FactoryEntry{"toledo-tcp", &makeToledoTcp, false},
+    FactoryEntry{"toledo-serial", &makeToledoSerial, false},
 };
 
 std::string knownTypes() {
@@ -62,7 +98,8 @@ Result<std::unique_ptr<Weighbridge>> makeWeighbridge(const WeighbridgeConfig& co
     return Status::error("unknown weighbridge type '" + config.type + "' (known: " + knownTypes() +
                          ")");
   }
-  const RegisterMap* map = findRegisterMap(config.register_map);
+  const RegisterMap* map =
+      findRegisterMap(entry->uses_register_map ? config.register_map : "laumas");
   if (map == nullptr) {
     return Status::error("unknown weighbridge register map '" + config.register_map +
                          "' (known: " + knownRegisterMapNames() + ")");

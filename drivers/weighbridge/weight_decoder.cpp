@@ -35,18 +35,34 @@ Result<WeightSample> decodeWeight(std::span<const std::uint16_t> block, const Re
                          std::to_string(map.gross_addr) + "+2");
   }
 
+  const int status2_offset =
+      map.status2_addr == kNoRegister ? -1 : offsetOf(map, map.status2_addr, 1, block.size());
+  const int decimal_offset =
+      map.decimal_addr == kNoRegister ? -1 : offsetOf(map, map.decimal_addr, 1, block.size());
+  if ((map.status2_addr != kNoRegister && status2_offset < 0) ||
+      (map.decimal_addr != kNoRegister && decimal_offset < 0)) {
+    return Status::error("register block too short for map '" + std::string(map.name) + "': got " +
+                         std::to_string(block.size()) + " registers");
+  }
+
   const std::uint16_t status = block[static_cast<std::size_t>(status_offset)];
+  const std::uint16_t status2 =
+      status2_offset < 0 ? 0 : block[static_cast<std::size_t>(status2_offset)];
+  const std::uint16_t decimal =
+      decimal_offset < 0 ? 0 : block[static_cast<std::size_t>(decimal_offset)] & map.decimal_mask;
   WeightSample sample;
   sample.indicator_stable = bitSet(status, map.stability_bit) == map.stability_bit_set_means_stable;
 
   const int error_code = (status & map.error_code_mask) >> map.error_code_shift;
   const bool data_invalid = map.data_ok_bit != kNoBit && !bitSet(status, map.data_ok_bit);
   const bool code_is_overload = error_code != 0 && ((map.overload_codes >> error_code) & 1U) != 0;
-  if (data_invalid || (status & map.error_mask) != 0 || (error_code != 0 && !code_is_overload)) {
+  if (data_invalid || (status & map.error_mask) != 0 || (error_code != 0 && !code_is_overload) ||
+      (status2 & map.status2_error_mask) != 0 || decimal != 0) {
     sample.state = msg::WeightState::kError;
     return sample;
   }
-  if ((status & map.overload_mask) != 0 || code_is_overload) {
+  if ((status & map.overload_mask) != 0 || code_is_overload ||
+      (status2 & map.status2_overload_mask) != 0) {
     sample.state = msg::WeightState::kOverload;
     return sample;
   }

@@ -30,6 +30,21 @@
 //   bytes 10-13  0x0005-6  GROSS, signed 32-bit two's complement, high word first
 //   e.g. 123456 kg stable: status 00 02, gross 00 01 | E2 40;  -40 kg: FF FF | FF D8
 //
+// Flintec FT-111/FT-112, map "flintec-ft111" (device-protocols.md §1.2), High-Low word order,
+// read 40001..40012 (wire 0..11):
+//   bytes  0-3   wire 0-1   actual weight, not used
+//   bytes  4-7   wire 2-3   tare, not used
+//   bytes  8-11  wire 4-5   GROSS, signed 32-bit, high word first
+//   bytes 12-15  wire 6-7   STATUS 32 bits: wire 7 = B0..B15 (B2 unstable, B3 net mode, B12
+//                           centre of zero), wire 6 = B16..B31 (B27..B31 decimal point
+//                           position = wire 6 bits 11..15; non-zero -> kError, kg only)
+//   bytes 16-19  wire 8-9   ERROR STATUS: wire 9 B0 low voltage, B1 programming mode, B2 system
+//                           error, B3 ADC under range, B6 tilt switch -> kError; B4 ADC over
+//                           range, B5 ADC out of range -> kOverload
+//   bytes 20-23  wire 10-11 HEARTBEAT, +1 every 100 ms (the driver's frozen-indicator check)
+//   e.g. 38420 kg stable: 00 00 96 14 | 00 00 00 00 | 00 00 96 14 | 00 00 00 00 | 00 00 00 00 |
+//        00 00 00 2A
+//
 // Precedence: a fault (kError) beats an overload, which beats any number. Overload and fault
 // carry gross_kg = 0, never a number. A negative gross is kUnderZero and keeps its value for
 // diagnostics (the bus message drops it). Otherwise kStable or kMotion from the indicator flag;

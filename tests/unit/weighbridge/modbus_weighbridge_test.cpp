@@ -449,7 +449,8 @@ TEST(MakeWeighbridge, UnknownTypeNamesTheKnownOnes) {
       config, [](const msg::WeightReading&) {}, clock);
   ASSERT_FALSE(made);
   EXPECT_EQ(made.status().message(),
-            "unknown weighbridge type 'carrier-pigeon' (known: modbus-tcp)");
+            "unknown weighbridge type 'carrier-pigeon' (known: modbus-tcp, modbus-rtu, toledo-tcp, "
+            "toledo-serial)");
 }
 
 TEST(MakeWeighbridge, UnknownRegisterMapNamesTheKnownOnes) {
@@ -460,7 +461,7 @@ TEST(MakeWeighbridge, UnknownRegisterMapNamesTheKnownOnes) {
       config, [](const msg::WeightReading&) {}, clock);
   ASSERT_FALSE(made);
   EXPECT_EQ(made.status().message(),
-            "unknown weighbridge register map 'mettler' (known: laumas, flintec)");
+            "unknown weighbridge register map 'mettler' (known: laumas, flintec, flintec-ft111)");
 }
 
 TEST(MakeWeighbridge, RejectsUnusableSettings) {
@@ -489,6 +490,161 @@ TEST(MakeWeighbridge, BuildsAModbusTcpDriverWithoutConnecting) {
   ASSERT_TRUE(made) << made.status().message();
   ASSERT_NE(made->get(), nullptr);
   EXPECT_EQ((*made)->counters().readings.load(), 0U);
+}
+
+// --- Flintec FT-111: map decode and the heartbeat (frozen-indicator) check -------------------
+
+// FT-111 golden block (weight_decoder.hpp): wire 0..11, High-Low.
+std::vector<std::uint16_t> ft111Block(std::int64_t kg, bool stable, std::uint32_t heartbeat,
+                                      std::uint16_t error_status = 0) {
+  const auto raw = static_cast<std::uint32_t>(kg);
+  const auto hi = static_cast<std::uint16_t>(raw >> 16);
+  const auto lo = static_cast<std::uint16_t>(raw & 0xFFFF);
+  const std::uint16_t status = stable ? 0x0000 : 0x0004;  // B2 unstable
+  return {hi,
+          lo,
+          0,
+          0,
+          hi,
+          lo,
+          0x0000,
+          status,
+          0,
+          error_status,
+          static_cast<std::uint16_t>(heartbeat >> 16),
+          static_cast<std::uint16_t>(heartbeat)};
+}
+
+TEST(FlintecFt111MapTest, DecodesGoldenBlocks) {
+  const RegisterMap* map = findRegisterMap("flintec-ft111");
+  ASSERT_NE(map, nullptr);
+  EXPECT_EQ(map->block_start, 0);
+  EXPECT_EQ(map->block_count, 12);
+  EXPECT_EQ(map->heartbeat_addr, 10);
+
+  auto s = decodeWeight(ft111Block(38420, true, 42), *map);
+  ASSERT_TRUE(s) << s.status().message();
+  EXPECT_EQ(s->gross_kg, 38420);
+  EXPECT_EQ(s->state, WeightState::kStable);
+  s = decodeWeight(ft111Block(123456, false, 42), *map);
+  EXPECT_EQ(s->gross_kg, 123456);
+  EXPECT_EQ(s->state, WeightState::kMotion);
+  s = decodeWeight(ft111Block(-40, true, 42), *map);
+  EXPECT_EQ(s->state, WeightState::kUnderZero);
+  EXPECT_EQ(decodeWeight(ft111Block(100, true, 1, 0x0004), *map)->state, WeightState::kError);
+  EXPECT_EQ(decodeWeight(ft111Block(100, true, 1, 0x0040), *map)->state, WeightState::kError);
+  EXPECT_EQ(decodeWeight(ft111Block(100, true, 1, 0x0010), *map)->state, WeightState::kOverload);
+  EXPECT_EQ(decodeWeight(ft111Block(100, true, 1, 0x0020), *map)->state, WeightState::kOverload);
+  auto decimals = ft111Block(100, true, 1);
+  decimals[6] = 0x1000;  // B28: one decimal place; the driver wants integer kg
+  EXPECT_EQ(decodeWeight(decimals, *map)->state, WeightState::kError);
+  EXPECT_FALSE(decodeWeight(std::vector<std::uint16_t>(9, 0), *map));
+}
+
+class Ft111HeartbeatTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto link = std::make_unique<FakeModbusLink>();
+    link_ = link.get();
+    WeighbridgeConfig config = testConfig();
+    config.register_map = "flintec-ft111";
+    config.stale_after_ms = 1000;
+    driver_ = std::make_unique<ModbusWeighbridge>(
+        config, *findRegisterMap("flintec-ft111"), std::move(link),
+        [this](const msg::WeightReading& r) { readings_.push_back(r); }, clock_);
+  }
+
+  // Polls once (200 ms of fake time later) with the indicator reporting `heartbeat`.
+  msg::WeightReading poll(std::uint32_t heartbeat, std::int64_t kg = 30000) {
+    link_->setBlock(ft111Block(kg, true, heartbeat));
+    clock_.advance(milliseconds(200));
+    (void)driver_->stepForTest();
+    return readings_.back();
+  }
+
+  FakeClock clock_;
+  FakeModbusLink* link_ = nullptr;
+  std::vector<msg::WeightReading> readings_;
+  std::unique_ptr<ModbusWeighbridge> driver_;
+};
+
+TEST_F(Ft111HeartbeatTest, FrozenHeartbeatMeansNoDataAndNoStableReading) {
+  link_->setBlock(ft111Block(30000, true, 0));
+  ASSERT_EQ(driver_->stepForTest(), milliseconds(0));  // connect
+  std::uint32_t heartbeat = 0;
+  msg::WeightReading r;
+  for (int i = 0; i < 8; ++i) r = poll(heartbeat += 2);  // 1.6 s, heartbeat moving
+  EXPECT_EQ(r.health, DeviceHealth::kGood);
+  EXPECT_EQ(r.state, WeightState::kStable);
+  EXPECT_EQ(r.gross_kg, 30000);
+
+  // Frozen: within stale_after_ms (1000 ms) the value still counts, after it never.
+  int frozen_polls = 0;
+  for (int i = 1; i <= 10; ++i) {
+    r = poll(heartbeat, 30000);
+    if (i * 200 > 1000) {
+      ++frozen_polls;
+      EXPECT_EQ(r.health, DeviceHealth::kNoData) << "poll " << i;
+      expectNoWeight(r);
+    }
+  }
+  EXPECT_EQ(frozen_polls, 5);
+  EXPECT_EQ(driver_->counters().timeouts.load(), 1U) << "one timeout per frozen episode";
+  EXPECT_EQ(driver_->stateForTest(), State::kPoll) << "the link itself works";
+
+  // The heartbeat moves again: good at once, stable again only after stable_time_ms.
+  r = poll(++heartbeat);
+  EXPECT_EQ(r.health, DeviceHealth::kGood);
+  EXPECT_EQ(r.state, WeightState::kMotion);
+  for (int i = 0; i < 6; ++i) r = poll(++heartbeat);
+  EXPECT_EQ(r.state, WeightState::kStable);
+  EXPECT_EQ(driver_->counters().timeouts.load(), 1U);
+}
+
+TEST_F(Ft111HeartbeatTest, ReconnectStartsANewBaseline) {
+  link_->setBlock(ft111Block(30000, true, 7));
+  ASSERT_EQ(driver_->stepForTest(), milliseconds(0));
+  for (int i = 0; i < 7; ++i) (void)poll(7);
+  EXPECT_EQ(readings_.back().health, DeviceHealth::kNoData);
+  link_->failNextReads(1, kReset);  // drops the link
+  clock_.advance(milliseconds(200));
+  (void)driver_->stepForTest();
+  EXPECT_EQ(readings_.back().health, DeviceHealth::kNotConnected);
+  clock_.advance(milliseconds(250));
+  (void)driver_->stepForTest();  // reconnect
+  const auto r = poll(7);
+  EXPECT_EQ(r.health, DeviceHealth::kGood) << "the first reply after a connect is a baseline";
+}
+
+TEST(MakeWeighbridge, BuildsEveryTransportWithoutConnecting) {
+  SystemClock clock;
+  for (const char* type : {"modbus-rtu", "toledo-tcp", "toledo-serial"}) {
+    WeighbridgeConfig config;
+    config.type = type;
+    config.serial_device = "/dev/null-kordon-test";
+    config.register_map = "flintec-ft111";
+    const auto made = makeWeighbridge(
+        config, [](const msg::WeightReading&) {}, clock);
+    EXPECT_TRUE(made) << type << ": " << made.status().message();
+  }
+  WeighbridgeConfig config;
+  config.type = "modbus-rtu";
+  config.parity = 'X';
+  auto made = makeWeighbridge(
+      config, [](const msg::WeightReading&) {}, clock);
+  ASSERT_FALSE(made);
+  EXPECT_NE(made.status().message().find("parity"), std::string::npos);
+  config.parity = 'E';
+  config.stop_bits = 3;
+  made = makeWeighbridge(
+      config, [](const msg::WeightReading&) {}, clock);
+  ASSERT_FALSE(made);
+  EXPECT_NE(made.status().message().find("stop_bits"), std::string::npos);
+}
+
+TEST(LaumasMapTest, HasNoHeartbeat) {
+  EXPECT_EQ(findRegisterMap("laumas")->heartbeat_addr, kNoRegister);
+  EXPECT_EQ(findRegisterMap("flintec")->heartbeat_addr, kNoRegister);
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ TEST(RegisterMap, FindsShippedMapsByName) {
   EXPECT_EQ(findRegisterMap("flintec")->name, "flintec");
   EXPECT_EQ(findRegisterMap("mettler"), nullptr);
   EXPECT_EQ(findRegisterMap(""), nullptr);
-  EXPECT_EQ(knownRegisterMapNames(), "laumas, flintec");
+  EXPECT_EQ(knownRegisterMapNames(), "laumas, flintec, flintec-ft111");
 }
 
 TEST(RegisterMap, ShippedMapsUseDocumentedWireAddresses) {
