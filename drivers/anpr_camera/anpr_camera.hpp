@@ -7,11 +7,33 @@
 // with a msg::PlateRead. handle() runs on the control loop; it persists the evidence *before*
 // answering, because cameras do not re-send after a 200.
 //
+// Camera types (the factory's table): "isapi-push" (Hikvision, isapi_camera.hpp) and
+// "dahua-itsapi" (Dahua ITSAPI TollgateInfo JSON push, dahua_camera.hpp).
+//
+// Routing: the daemon gives a request to the first camera whose handles(request.path) is true.
+// ISAPI cameras own exactly config().path; Dahua cameras own <path>/NotificationInfo/*.
+//
+// Health (push cameras cannot be polled, so silence is the failure signal): status() says
+//   not_connected  no valid event or heartbeat since the driver started (and not yet
+//                  stale_after_ms old: after that it is no_data);
+//   no_data        no valid event or heartbeat (ISAPI heartBeat, Dahua KeepAlive) for
+//                  stale_after_ms;
+//   degraded       otherwise, when >= kDegradedErrorCount of the last kHealthWindowRequests
+//                  requests had an error (rejected body, rejected picture);
+//   good           otherwise.
+// tick() re-evaluates health and calls the StatusCallback when the health value changes
+// (handle() does the same after each request); call it from the control loop's 1 s tick.
+//
 // Run recipe (HIL): build/bin/kordon-sim-anpr --target http://127.0.0.1:8080/anpr/L1
 // paired with config  [lanes.camera] type = "isapi-push"  path = "/anpr/L1"
+//   Dahua: kordon-sim-anpr --protocol dahua --target http://127.0.0.1:8080/anpr/L2
+// paired with config  [lanes.camera] type = "dahua-itsapi"  path = "/anpr/L2"
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "drivers/common/device_counters.hpp"
@@ -19,6 +41,7 @@
 #include "edge/base/clock.hpp"
 #include "edge/base/http.hpp"
 #include "edge/base/status.hpp"
+#include "edge/msg/device_status.hpp"
 #include "edge/msg/plate_read.hpp"
 
 namespace kordon::drivers {
@@ -27,19 +50,68 @@ struct CameraConfig {
   std::string device_id = "cam1";
   std::string lane = "L1";
   std::string type = "isapi-push";  // factory key
-  std::string path = "/anpr/L1";    // HTTP path the camera posts to
+  std::string path = "/anpr/L1";    // HTTP path the camera posts to (Dahua: the prefix)
+  // No valid event or heartbeat for this long -> health no_data. Cameras send heartbeats
+  // every 30..60 s by default, so two missed ones are tolerated.
+  std::int64_t stale_after_ms = 120'000;
 };
+
+inline constexpr int kHealthWindowRequests = 5;  // requests looked at for kDegraded
+inline constexpr int kDegradedErrorCount = 2;    // errors among them that make it degraded
 
 class AnprCamera {
  public:
   using PlateCallback = std::function<void(const msg::PlateRead&)>;
+  using StatusCallback = std::function<void(const msg::DeviceStatus&)>;
   virtual ~AnprCamera() = default;
   virtual const CameraConfig& config() const = 0;
+  // True when this camera answers requests on `request_path` (the daemon's router).
+  virtual bool handles(const std::string& request_path) const {
+    return request_path == config().path;
+  }
   // Answers the camera's POST. Bad input gets a 4xx with a clear message and a counter.
   virtual http::Response handle(const http::Request& request) = 0;
   virtual const DeviceCounters& counters() const = 0;
+  // Health now (by the injected clock), with the counters; device_class "anpr_camera".
+  virtual msg::DeviceStatus status() const = 0;
+  // Re-evaluates health; calls the StatusCallback when it changed. Control loop only.
+  virtual void tick() = 0;
 };
 
+// Push-camera health bookkeeping shared by the camera kinds (rules in the header comment).
+// Not thread-safe: used from the thread that calls handle()/tick() (the control loop).
+class PushHealth {
+ public:
+  PushHealth(const CameraConfig& config, const Clock& clock, AnprCamera::StatusCallback on_status);
+  // A well-formed event or heartbeat; `had_errors` when part of it was rejected (a picture).
+  void onValidRequest(bool had_errors);
+  // A request whose body was rejected: the camera is talking, but not sense.
+  void onRejectedRequest();
+  msg::DeviceStatus status(const DeviceCounters& counters) const;
+  // Calls on_status when the health value differs from the last one published; logs a warn
+  // on a transition away from good and an info on the return to good.
+  void publishIfChanged(const DeviceCounters& counters);
+
+ private:
+  void recordOutcome(bool error);
+  int recentErrors() const;
+
+  const CameraConfig& config_;
+  const Clock& clock_;
+  AnprCamera::StatusCallback on_status_;
+  std::chrono::steady_clock::time_point started_;
+  std::optional<std::chrono::steady_clock::time_point> last_contact_;
+  unsigned recent_outcomes_ = 0;  // bit i set: the i-th most recent request had an error
+  int recent_count_ = 0;          // requests recorded, up to kHealthWindowRequests
+  std::optional<msg::DeviceHealth> published_;
+};
+
+// Returns an error naming the field for a bad configuration or an unknown type.
+Result<std::unique_ptr<AnprCamera>> makeAnprCamera(const CameraConfig& config,
+                                                   EvidenceStore& evidence, const Clock& clock,
+                                                   AnprCamera::PlateCallback on_plate,
+                                                   AnprCamera::StatusCallback on_status);
+// Without health reports (status() and tick() still work).
 Result<std::unique_ptr<AnprCamera>> makeAnprCamera(const CameraConfig& config,
                                                    EvidenceStore& evidence, const Clock& clock,
                                                    AnprCamera::PlateCallback on_plate);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "drivers/anpr_camera/anpr_camera.hpp"
+#include "drivers/anpr_camera/dahua_camera.hpp"
 #include "drivers/anpr_camera/isapi_camera.hpp"
 
 namespace kordon::drivers {
@@ -15,15 +16,20 @@ namespace kordon::drivers {
 namespace {
 
 using CameraFactory = std::unique_ptr<AnprCamera> (*)(const CameraConfig&, EvidenceStore&,
-                                                      const Clock&, AnprCamera::PlateCallback);
+                                                      const Clock&, AnprCamera::PlateCallback,
+                                                      AnprCamera::StatusCallback);
 
-std::unique_ptr<AnprCamera> makeIsapiPush(const CameraConfig& config, EvidenceStore& evidence,
-                                          const Clock& clock, AnprCamera::PlateCallback on_plate) {
-  return std::make_unique<IsapiPushCamera>(config, evidence, clock, std::move(on_plate));
+template <typename Camera>
+std::unique_ptr<AnprCamera> makeCamera(const CameraConfig& config, EvidenceStore& evidence,
+                                       const Clock& clock, AnprCamera::PlateCallback on_plate,
+                                       AnprCamera::StatusCallback on_status) {
+  return std::make_unique<Camera>(config, evidence, clock, std::move(on_plate),
+                                  std::move(on_status));
 }
 
 constexpr std::pair<std::string_view, CameraFactory> kCameraFactories[] = {
-    {"isapi-push", &makeIsapiPush},
+    {"isapi-push", &makeCamera<IsapiPushCamera>},
+    {"dahua-itsapi", &makeCamera<DahuaItsapiCamera>},
 };
 
 }  // namespace
@@ -31,14 +37,26 @@ constexpr std::pair<std::string_view, CameraFactory> kCameraFactories[] = {
 Result<std::unique_ptr<AnprCamera>> makeAnprCamera(const CameraConfig& config,
                                                    EvidenceStore& evidence, const Clock& clock,
                                                    AnprCamera::PlateCallback on_plate) {
+  return makeAnprCamera(config, evidence, clock, std::move(on_plate), nullptr);
+}
+
+Result<std::unique_ptr<AnprCamera>> makeAnprCamera(const CameraConfig& config,
+                                                   EvidenceStore& evidence, const Clock& clock,
+                                                   AnprCamera::PlateCallback on_plate,
+                                                   AnprCamera::StatusCallback on_status) {
   if (config.device_id.empty()) return Status::error("anpr camera: device_id is empty");
   if (config.path.empty() || config.path.front() != '/') {
     return Status::error("anpr camera " + config.device_id + ": path '" + config.path +
                          "' must start with '/'");
   }
+  if (config.stale_after_ms <= 0) {
+    return Status::error("anpr camera " + config.device_id + ": stale_after_ms must be > 0");
+  }
   std::string known;
   for (const auto& [name, factory] : kCameraFactories) {
-    if (name == config.type) return factory(config, evidence, clock, std::move(on_plate));
+    if (name == config.type) {
+      return factory(config, evidence, clock, std::move(on_plate), std::move(on_status));
+    }
     known += (known.empty() ? "" : ", ") + std::string(name);
   }
   return Status::error("anpr camera " + config.device_id + ": unknown type '" + config.type +

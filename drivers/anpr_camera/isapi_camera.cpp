@@ -72,18 +72,25 @@ std::string roleForPictureType(std::string_view picture_type) {
   return "image";
 }
 
+// Camera-supplied text (UUID, event type) may be invalid UTF-8; never let dump() throw.
+std::string dumpJson(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 IsapiPushCamera::IsapiPushCamera(CameraConfig config, EvidenceStore& evidence, const Clock& clock,
-                                 PlateCallback on_plate)
+                                 PlateCallback on_plate, StatusCallback on_status)
     : config_(std::move(config)),
       evidence_(evidence),
       clock_(clock),
-      on_plate_(std::move(on_plate)) {}
+      on_plate_(std::move(on_plate)),
+      health_(config_, clock, std::move(on_status)) {}
 
 http::Response IsapiPushCamera::reject(int status, const std::string& reason,
                                        const http::Request& request) {
   counters_.comms_errors++;
+  health_.onRejectedRequest();
   // Warn when the kind of problem changes, not on every repeat (counters carry the rate).
   const auto level = reason == last_logged_reject_reason_ ? log::Level::kDebug : log::Level::kWarn;
   last_logged_reject_reason_ = reason;
@@ -123,6 +130,7 @@ std::vector<msg::Evidence> IsapiPushCamera::storeImages(
     if (!hasJpegStartOfImage(part.body)) {
       // The read is still good; only this picture is unusable.
       counters_.comms_errors++;
+      rejected_images_++;
       log::warn(
           "anpr camera sent a JPEG part without a JPEG header; picture dropped",
           {{"camera", config_.device_id}, {"file", file_name}, {"size_bytes", part.body.size()}});
@@ -158,15 +166,23 @@ http::Response IsapiPushCamera::handle(const http::Request& request) {
   }
 
   const std::string media_type = mediaTypeOf(request.header("content-type"));
-  BodyKind kind;
+  BodyKind kind = BodyKind::kXml;
   if (media_type.rfind("multipart/", 0) == 0) {
     kind = BodyKind::kMultipart;
   } else if (media_type == "application/xml" || media_type == "text/xml" ||
              (media_type.empty() && looksLikeXml(request.body))) {
     kind = BodyKind::kXml;
   } else {
-    return reject(415, "unsupported Content-Type '" + media_type + "'", request);
+    http::Response response = reject(415, "unsupported Content-Type '" + media_type + "'", request);
+    health_.publishIfChanged(counters_);
+    return response;
   }
+  http::Response response = handleValid(request, kind);
+  health_.publishIfChanged(counters_);
+  return response;
+}
+
+http::Response IsapiPushCamera::handleValid(const http::Request& request, BodyKind kind) {
   std::vector<MultipartPart> image_parts;
   auto xml = extractXml(request, kind, &image_parts);
   if (!xml) return reject(400, xml.status().message(), request);
@@ -178,11 +194,12 @@ http::Response IsapiPushCamera::handle(const http::Request& request) {
   }
 
   if (!alert->isAnpr()) {
+    health_.onValidRequest(false);  // heartBeat and other events prove the camera is alive
     ignored_events_++;
     log::debug("anpr camera non-ANPR event ignored",
                {{"camera", config_.device_id}, {"event_type", alert->event_type}});
     return http::Response::json(
-        200, nlohmann::json{{"ok", true}, {"ignored", alert->event_type}}.dump());
+        200, dumpJson(nlohmann::json{{"ok", true}, {"ignored", alert->event_type}}));
   }
 
   const IsapiAnpr& anpr = *alert->anpr;
@@ -203,13 +220,14 @@ http::Response IsapiPushCamera::handle(const http::Request& request) {
     }
   }
   // Evidence is durable before the callback and the 200: cameras do not re-send.
+  const std::uint64_t rejected_before = rejected_images_.load();
   read.evidence = storeImages(image_parts, anpr);
   counters_.readings++;
+  health_.onValidRequest(rejected_images_.load() != rejected_before);
   if (on_plate_) on_plate_(read);
-  return http::Response::json(200, nlohmann::json{{"ok", true},
-                                                  {"event", read.source_event_id},
-                                                  {"evidence", read.evidence.size()}}
-                                       .dump());
+  return http::Response::json(
+      200, dumpJson(nlohmann::json{
+               {"ok", true}, {"event", read.source_event_id}, {"evidence", read.evidence.size()}}));
 }
 
 }  // namespace kordon::drivers

@@ -21,8 +21,11 @@
 //   - an evidence write failure (disk full) leaves that picture out, evidenceWriteFailures()++,
 //     with a warn log once per transition to failing and an info log on recovery.
 //
-// Thread-safety: handle() must be called from one thread at a time (the control loop, via
-// kordon::http::Server). counters() may be read from any thread.
+// Health (anpr_camera.hpp): every well-formed alert, heartBeat included, is contact; rejected
+// bodies and dropped pictures count as request errors.
+//
+// Thread-safety: handle(), status() and tick() must be called from one thread at a time (the
+// control loop, via kordon::http::Server). counters() may be read from any thread.
 
 #include <atomic>
 #include <cstdint>
@@ -38,13 +41,16 @@ namespace kordon::drivers {
 class IsapiPushCamera final : public AnprCamera {
  public:
   IsapiPushCamera(CameraConfig config, EvidenceStore& evidence, const Clock& clock,
-                  PlateCallback on_plate);
+                  PlateCallback on_plate, StatusCallback on_status = nullptr);
 
   const CameraConfig& config() const override { return config_; }
   http::Response handle(const http::Request& request) override;
   const DeviceCounters& counters() const override { return counters_; }
+  msg::DeviceStatus status() const override { return health_.status(counters_); }
+  void tick() override { health_.publishIfChanged(counters_); }
 
   std::uint64_t ignoredEvents() const { return ignored_events_.load(); }
+  std::uint64_t rejectedImages() const { return rejected_images_.load(); }
   std::uint64_t evidenceWriteFailures() const { return evidence_write_failures_.load(); }
 
  private:
@@ -55,13 +61,16 @@ class IsapiPushCamera final : public AnprCamera {
                                  std::vector<MultipartPart>* image_parts) const;
   std::vector<msg::Evidence> storeImages(const std::vector<MultipartPart>& image_parts,
                                          const IsapiAnpr& anpr);
+  http::Response handleValid(const http::Request& request, BodyKind kind);
 
   CameraConfig config_;
   EvidenceStore& evidence_;
   const Clock& clock_;
   PlateCallback on_plate_;
   DeviceCounters counters_;
+  PushHealth health_;
   std::atomic<std::uint64_t> ignored_events_{0};
+  std::atomic<std::uint64_t> rejected_images_{0};
   std::atomic<std::uint64_t> evidence_write_failures_{0};
   // Log de-duplication, so a camera stuck sending the same bad body does not flood the log.
   std::string last_logged_reject_reason_;

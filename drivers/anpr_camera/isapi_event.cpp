@@ -134,6 +134,12 @@ Result<IsapiAnpr> parseAnpr(pugi::xml_node anpr_node) {
   return anpr;
 }
 
+template <typename T>
+nlohmann::json optionalJson(const std::optional<T>& value) {
+  if (!value) return nullptr;
+  return *value;
+}
+
 }  // namespace
 
 Result<IsapiAlert> parseIsapiAlert(std::string_view xml) {
@@ -178,6 +184,38 @@ Result<IsapiAlert> parseIsapiAlert(std::string_view xml) {
   if (!anpr) return anpr.status();
   alert.anpr = std::move(anpr).value();
   return alert;
+}
+
+nlohmann::json toJson(const IsapiAlert& alert) {
+  nlohmann::json out = {
+      {"format", "isapi"},
+      {"event_type", alert.event_type},
+      {"event_state", alert.event_state},
+      {"date_time", alert.date_time_text},
+      {"time_utc", alert.date_time_ms ? nlohmann::json(formatUtcMs(*alert.date_time_ms))
+                                      : nlohmann::json(nullptr)},
+      {"channel_id", optionalJson(alert.channel_id)},
+      {"ip_address", alert.ip_address},
+      {"mac_address", alert.mac_address},
+      {"uuid", alert.uuid},
+      {"anpr", nullptr},
+  };
+  if (alert.anpr) {
+    const IsapiAnpr& anpr = *alert.anpr;
+    nlohmann::json pictures = nlohmann::json::array();
+    for (const IsapiPictureInfo& info : anpr.pictures) {
+      pictures.push_back({{"file_name", info.file_name}, {"type", info.type}});
+    }
+    out["anpr"] = {{"license_plate", anpr.license_plate},
+                   {"original_license_plate", anpr.original_license_plate},
+                   {"confidence_pct", optionalJson(anpr.confidence_pct)},
+                   {"direction", anpr.direction},
+                   {"line", optionalJson(anpr.line)},
+                   {"plate_char_confidence_pct", anpr.plate_char_confidence_pct},
+                   {"country", anpr.country},
+                   {"pictures", std::move(pictures)}};
+  }
+  return out;
 }
 
 }  // namespace kordon::drivers

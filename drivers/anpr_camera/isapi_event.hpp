@@ -44,6 +44,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "edge/base/clock.hpp"
 #include "edge/base/status.hpp"
 
@@ -84,5 +86,9 @@ inline constexpr std::string_view kIsapiAnprEventType = "ANPR";
 // Errors name the missing or malformed element, e.g.
 // "isapi: missing element EventNotificationAlert/ANPR/licensePlate".
 [[nodiscard]] Result<IsapiAlert> parseIsapiAlert(std::string_view xml);
+
+// View for `kordonctl inspect`: every parsed element. XML text may hold invalid UTF-8, so
+// dump() it with nlohmann::json::error_handler_t::replace.
+nlohmann::json toJson(const IsapiAlert& alert);
 
 }  // namespace kordon::drivers

@@ -1,44 +1,77 @@
 // SPDX-License-Identifier: Apache-2.0
-// kordon-sim-anpr: a Hikvision ANPR camera in "HTTP listening" mode (device-protocols.md §4.1).
-// On command it renders a Kazakh-style plate crop and a 1280x720 scene with OpenCV and POSTs
-// them to the target as the camera does: multipart/form-data with the EventNotificationAlert
-// XML part ("anpr.xml") followed by licensePlatePicture.jpg and detectionPicture.jpg.
+// kordon-sim-anpr: an ANPR camera pushing plate events over HTTP, in one of two dialects:
+//   --protocol isapi (default)  Hikvision "HTTP listening" (device-protocols.md §4.1):
+//        multipart/form-data with the EventNotificationAlert XML part ("anpr.xml") followed by
+//        licensePlatePicture.jpg and detectionPicture.jpg, POSTed to --target; heartBeat
+//        alerts (XML alone) every --heartbeat-s.
+//   --protocol dahua  Dahua ITSAPI platform push (§4.2): TollgateInfo JSON with base64 JPEGs
+//        (NormalPic = scene, CutoutPic = plate crop) POSTed to <target>/NotificationInfo/
+//        TollgateInfo, KeepAlive JSON to <target>/NotificationInfo/KeepAlive every
+//        --heartbeat-s. Like the camera, it re-sends a TollgateInfo up to 3 times until the
+//        reply body is {"Result": true}.
+// On command it renders a Kazakh-style plate crop and a 1280x720 scene with OpenCV.
 //
-// The XML and multipart body are built here by string building, independently of the
-// driver's parsers (STYLE.md §C.3), so a symmetric bug cannot hide.
+// The XML, JSON, base64 and multipart bodies are built here, independently of the driver's
+// parsers (STYLE.md §C.3), so a symmetric bug cannot hide.
 //
 // Run recipe:
 //   build/bin/kordon-sim-anpr --target http://127.0.0.1:8080/anpr/L1 --control 127.0.0.1:8502
 //   curl -X POST 'http://127.0.0.1:8502/plate?text=123ABC02&confidence=97&direction=forward'
 // paired with kordond config  [lanes.camera] type = "isapi-push"  path = "/anpr/L1"
+//   build/bin/kordon-sim-anpr --protocol dahua --target http://127.0.0.1:8080/anpr/L2 ...
+// paired with kordond config  [lanes.camera] type = "dahua-itsapi"  path = "/anpr/L2"
 //
 // Control API (JSON replies):
 //   POST /plate?text=123ABC02[&confidence=0..100][&direction=forward|reverse|unknown][&line=N]
-//              [&fault=bad-jpeg|no-close|bad-xml|xml-only]
+//              [&fault=bad-jpeg|no-close|bad-xml|xml-only|garbage|truncate|slow]
 //        text is sent as given (printable UTF-8, e.g. "123 ABC 02" or Cyrillic "А 777 ВС 77"),
 //        as a camera reports what it read; the lane normalises.
-//        -> 200 {"ok":true,"target_status":200,"uuid":...}; 400 on bad parameters; 502 with the
-//           reason when the target is unreachable or answers non-2xx.
-//        Fault knobs (STYLE.md §C.5): bad-jpeg = plate picture without a JPEG header; no-close =
-//        multipart without its closing delimiter; bad-xml = truncated XML; xml-only = the XML
-//        alone as application/xml, as some firmware sends it.
-//   POST /heartbeat  -> a heartBeat EventNotificationAlert (XML alone), as cameras send.
-//   GET  /health     -> {"ok":true,"pushes":N,"target":...}
+//        -> 200 {"ok":true,"target_status":200,"uuid":...,"attempts":[200]}; 400 on bad
+//           parameters; 502 with the reason when the target is unreachable, answers non-2xx
+//           (ISAPI) or never answers {"Result": true} (Dahua; "attempts" lists each status, 0 =
+//           transport failure); 503 while kind=disconnect; 200 {"sent":false} while silence.
+//        Per-push faults (STYLE.md §C.5): bad-jpeg = plate picture without a JPEG header;
+//        no-close = multipart without its closing delimiter (ISAPI); bad-xml = truncated XML
+//        (ISAPI); xml-only = the XML alone as application/xml (ISAPI); garbage, truncate, slow
+//        as the kinds below, for this push only.
+//   POST /fault?kind=none|disconnect|silence|garbage|truncate|slow|bad-jpeg   standing fault:
+//        disconnect = camera offline: sends nothing, /plate and /heartbeat answer 503;
+//        silence    = sends nothing (no heartbeats, events swallowed), control still answers;
+//        garbage    = every body (events and heartbeats) is random bytes;
+//        truncate   = every body is cut in the middle;
+//        slow       = every body is trickled over --slow-ms (default 3000) in 20 pieces;
+//        bad-jpeg   = event pictures are not JPEGs (heartbeats unaffected);
+//        none       = back to normal. -> 200 {"ok":true,"fault":kind}; 400 for another kind.
+//   POST /heartbeat  -> a heartBeat alert (ISAPI) or KeepAlive (Dahua) now.
+//   GET  /health     -> {"ok":true,"pushes":N,"heartbeats":N,"target":...,"protocol":...,
+//                        "fault":...}
 //
-// Threads: one io_context thread. A push blocks it for up to the 5 s request timeout, which
-// only delays the next control command; acceptable for a simulator.
+// Threads: one io_context thread. A push blocks it for up to the 5 s request timeout (or
+// --slow-ms), which only delays the next control command and heartbeat; acceptable for a
+// simulator.
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <exception>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -50,6 +83,9 @@
 #include "edge/base/log.hpp"
 #include "edge/base/status.hpp"
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 namespace kordon::sim {
 namespace {
 
@@ -60,11 +96,24 @@ struct Options {
   std::string camera_ip = "127.0.0.1";
   int channel = 1;
   int utc_offset_min = 0;  // the camera's local time zone; real cameras send local time + offset
+  std::string protocol = "isapi";  // "isapi" | "dahua"
+  double heartbeat_s = 30;         // 0 = no periodic heartbeats
+  int slow_ms = 3000;              // how long fault "slow" takes to upload one body
 };
 
 constexpr const char* kUsage =
     "usage: kordon-sim-anpr [--target URL] [--control HOST:PORT] [--camera-ip IP]\n"
-    "                       [--channel N] [--utc-offset +HH:MM]\n";
+    "                       [--channel N] [--utc-offset +HH:MM] [--protocol isapi|dahua]\n"
+    "                       [--heartbeat-s S (0 = off, default 30)] [--slow-ms MS]\n";
+
+bool parseSeconds(const std::string& text, double* out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !(value >= 0) || value > 86400) return false;
+  *out = value;
+  return true;
+}
 
 bool parseInt(const std::string& text, int min, int max, int* out) {
   if (text.empty() || text.size() > 9) return false;
@@ -117,6 +166,17 @@ Result<Options> parseArgs(int argc, char** argv) {
       options.camera_ip = value;
     } else if (arg == "--channel") {
       if (!parseInt(value, 1, 255, &options.channel)) return Status::error("--channel: 1..255");
+    } else if (arg == "--protocol") {
+      if (value != "isapi" && value != "dahua") {
+        return Status::error("--protocol must be isapi or dahua");
+      }
+      options.protocol = value;
+    } else if (arg == "--heartbeat-s") {
+      if (!parseSeconds(value, &options.heartbeat_s)) {
+        return Status::error("--heartbeat-s: seconds, 0..86400");
+      }
+    } else if (arg == "--slow-ms") {
+      if (!parseInt(value, 0, 60000, &options.slow_ms)) return Status::error("--slow-ms: 0..60000");
     } else if (arg == "--utc-offset") {
       if (!parseUtcOffset(value, &options.utc_offset_min)) {
         return Status::error("--utc-offset must be +HH:MM, -HH:MM or Z");
@@ -451,28 +511,242 @@ std::string buildMultipart(const std::string& boundary, const std::vector<FormPa
   return body;
 }
 
+// ---- Dahua ITSAPI encoding (independent of drivers/anpr_camera) -----------------------------
+
+// RFC 4648 §4 base64 with '=' padding, no line breaks (as the camera sends Content).
+std::string base64Encode(const std::string& bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t group = (static_cast<unsigned char>(bytes[i]) << 16) |
+                                (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                                static_cast<unsigned char>(bytes[i + 2]);
+    out += kAlphabet[(group >> 18) & 63];
+    out += kAlphabet[(group >> 12) & 63];
+    out += kAlphabet[(group >> 6) & 63];
+    out += kAlphabet[group & 63];
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    std::uint32_t group = static_cast<unsigned char>(bytes[i]) << 16;
+    if (rest == 2) group |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out += kAlphabet[(group >> 18) & 63];
+    out += kAlphabet[(group >> 12) & 63];
+    out += rest == 2 ? kAlphabet[(group >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// "2026-11-25 15:25:00.123": SnapInfo/AccurateTime, camera-local time.
+std::string formatAccurateTime(WallMs utc_ms, int utc_offset_min) {
+  const LocalTime t = toCameraLocal(utc_ms, utc_offset_min);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%03d", t.tm.tm_year + 1900,
+                t.tm.tm_mon + 1, t.tm.tm_mday, t.tm.tm_hour, t.tm.tm_min, t.tm.tm_sec, t.ms);
+  return buf;
+}
+
+std::string formatUtcOffset(int utc_offset_min) {
+  const int offset_abs = utc_offset_min < 0 ? -utc_offset_min : utc_offset_min;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%c%02d:%02d", utc_offset_min < 0 ? '-' : '+', offset_abs / 60,
+                offset_abs % 60);
+  return buf;
+}
+
+std::string dahuaDirection(const std::string& direction) {
+  if (direction == "forward") return "Obverse";
+  if (direction == "reverse") return "Reverse";
+  return "Unknown";
+}
+
+std::string buildTollgateJson(const Options& options, const PlateEvent& event, int upload_num,
+                              const std::string& plate_jpeg, const std::string& scene_jpeg) {
+  const cv::Rect& r = event.plate_rect;
+  const std::string stamp = formatAbsTime(event.time_ms, options.utc_offset_min);
+  const nlohmann::json body = {
+      {"Picture",
+       {{"Plate",
+         {{"BoundingBox", {r.x, r.y, r.x + r.width, r.y + r.height}},
+          {"Channel", options.channel - 1},
+          {"Confidence", event.confidence_pct},
+          {"IsExist", true},
+          {"PlateColor", "White"},
+          {"PlateNumber", event.plate},
+          {"PlateType", "Normal"},
+          {"Region", "KAZ"},
+          {"UploadNum", upload_num}}},
+        {"Vehicle",
+         {{"VehicleBoundingBox", {340, 140, 940, 720}},
+          {"VehicleColor", "Gray"},
+          {"VehicleSeries", ""},
+          {"VehicleSign", "Unknown"},
+          {"VehicleType", "LargeTruck"}}},
+        {"SnapInfo",
+         {{"AccurateTime", formatAccurateTime(event.time_ms, options.utc_offset_min)},
+          {"AllowUser", false},
+          {"AllowUserEndTime", ""},
+          {"BlockUser", false},
+          {"BlockUserEndTime", ""},
+          {"Direction", dahuaDirection(event.direction)},
+          {"TimeZone", formatUtcOffset(options.utc_offset_min)}}},
+        {"NormalPic", {{"Content", base64Encode(scene_jpeg)}, {"PicName", stamp + "_scene.jpg"}}},
+        {"CutoutPic",
+         {{"Content", base64Encode(plate_jpeg)}, {"PicName", stamp + "_plate.jpg"}}}}}};
+  return body.dump();
+}
+
+std::string buildKeepAliveJson(const Options& options, WallMs time_ms) {
+  return nlohmann::json{{"DeviceID", "KORDON-SIM-" + std::to_string(options.channel)},
+                        {"DeviceIP", options.camera_ip},
+                        {"Time", formatAccurateTime(time_ms, options.utc_offset_min)}}
+      .dump();
+}
+
+// ---- Transport ------------------------------------------------------------------------------
+
+struct UrlParts {
+  std::string host;
+  std::string port = "80";
+  std::string target = "/";
+};
+
+bool splitUrl(const std::string& url, UrlParts* out) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.rfind(kScheme, 0) != 0) return false;
+  const std::string rest = url.substr(kScheme.size());
+  const std::size_t slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  out->target = slash == std::string::npos ? "/" : rest.substr(slash);
+  const std::size_t colon = authority.rfind(':');
+  out->host = authority.substr(0, colon);
+  if (colon != std::string::npos) out->port = authority.substr(colon + 1);
+  return !out->host.empty();
+}
+
+// POST whose body is trickled in 20 pieces over `duration` (fault "slow"): a camera on a
+// congested link. Blocking, on its own socket; the reply is read with a 10 s receive timeout.
+Result<http::Response> postSlowly(const std::string& url, const std::string& body,
+                                  const std::string& content_type,
+                                  std::chrono::milliseconds duration) {
+  namespace asio = boost::asio;
+  namespace bhttp = boost::beast::http;
+  UrlParts url_parts;
+  if (!splitUrl(url, &url_parts)) return Status::error("bad URL " + url);
+  asio::io_context io;
+  asio::ip::tcp::resolver resolver(io);
+  boost::system::error_code ec;
+  const auto endpoints = resolver.resolve(url_parts.host, url_parts.port, ec);
+  if (ec) return Status::error("resolve: " + ec.message());
+  asio::ip::tcp::socket socket(io);
+  asio::connect(socket, endpoints, ec);
+  if (ec) return Status::error("connect: " + ec.message());
+  timeval receive_timeout{10, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &receive_timeout,
+               sizeof receive_timeout);
+  const std::string head = "POST " + url_parts.target + " HTTP/1.1\r\nHost: " + url_parts.host +
+                           ":" + url_parts.port + "\r\nContent-Type: " + content_type +
+                           "\r\nContent-Length: " + std::to_string(body.size()) +
+                           "\r\nConnection: close\r\n\r\n";
+  asio::write(socket, asio::buffer(head), ec);
+  constexpr std::size_t kPieces = 20;
+  const std::size_t piece = (body.size() + kPieces - 1) / kPieces;
+  for (std::size_t offset = 0; !ec && offset < body.size(); offset += piece) {
+    std::this_thread::sleep_for(duration / kPieces);
+    asio::write(socket, asio::buffer(body.data() + offset, std::min(piece, body.size() - offset)),
+                ec);
+  }
+  if (ec) return Status::error("write: " + ec.message());
+  boost::beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> reply;
+  bhttp::read(socket, buffer, reply, ec);
+  if (ec) return Status::error("read reply: " + ec.message());
+  http::Response response;
+  response.status = static_cast<int>(reply.result_int());
+  response.body = reply.body();
+  return response;
+}
+
 // ---- Control API ----------------------------------------------------------------------------
 
 http::Response jsonReply(int status, const nlohmann::json& body) {
   return http::Response::json(status, body.dump());
 }
 
+const std::vector<std::string> kStandingFaults = {"none",     "disconnect", "silence", "garbage",
+                                                  "truncate", "slow",       "bad-jpeg"};
+const std::vector<std::string> kPushFaults = {"",         "bad-jpeg", "no-close", "bad-xml",
+                                              "xml-only", "garbage",  "truncate", "slow"};
+constexpr int kDahuaResends = 3;
+
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
 class CameraSim {
  public:
-  CameraSim(Options options, const Clock& clock) : options_(std::move(options)), clock_(clock) {}
+  CameraSim(Options options, const Clock& clock, boost::asio::io_context& io)
+      : options_(std::move(options)), clock_(clock), heartbeat_timer_(io), random_(seed()) {
+    if (options_.protocol == "dahua") {
+      std::string base = options_.target_url;
+      while (!base.empty() && base.back() == '/') base.pop_back();
+      tollgate_url_ = base + "/NotificationInfo/TollgateInfo";
+      keep_alive_url_ = base + "/NotificationInfo/KeepAlive";
+    }
+  }
+
+  void start() { scheduleHeartbeat(); }
+  void stop() { heartbeat_timer_.cancel(); }
 
   http::Response handle(const http::Request& request) {
     if (request.path == "/health" && request.method == "GET") {
-      return jsonReply(200, {{"ok", true}, {"pushes", pushes_}, {"target", options_.target_url}});
+      return jsonReply(200, {{"ok", true},
+                             {"pushes", pushes_},
+                             {"heartbeats", heartbeats_},
+                             {"target", options_.target_url},
+                             {"protocol", options_.protocol},
+                             {"fault", fault_}});
     }
-    if (request.path == "/plate" || request.path == "/heartbeat") {
+    if (request.path == "/plate" || request.path == "/heartbeat" || request.path == "/fault") {
       if (request.method != "POST") return jsonReply(405, {{"ok", false}, {"error", "use POST"}});
+      if (request.path == "/fault") return setFault(request);
+      if (fault_ == "disconnect") {
+        return jsonReply(503, {{"ok", false}, {"error", "camera offline (fault=disconnect)"}});
+      }
       return request.path == "/plate" ? pushPlate(request) : pushHeartbeat();
     }
     return jsonReply(404, {{"ok", false}, {"error", "no such endpoint: " + request.path}});
   }
 
  private:
+  static std::uint32_t seed() { return std::random_device{}(); }
+
+  http::Response setFault(const http::Request& request) {
+    const std::string kind = request.param("kind", "");
+    if (!contains(kStandingFaults, kind)) {
+      return badRequest(
+          "kind must be one of none, disconnect, silence, garbage, truncate, slow, bad-jpeg");
+    }
+    fault_ = kind;
+    log::info("fault set", {{"fault", fault_}});
+    return jsonReply(200, {{"ok", true}, {"fault", fault_}});
+  }
+
+  void scheduleHeartbeat() {
+    if (options_.heartbeat_s <= 0) return;
+    heartbeat_timer_.expires_after(
+        std::chrono::milliseconds(static_cast<std::int64_t>(options_.heartbeat_s * 1000.0 + 0.5)));
+    heartbeat_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (fault_ != "disconnect" && fault_ != "silence") (void)pushHeartbeat();
+      scheduleHeartbeat();
+    });
+  }
+
   http::Response pushPlate(const http::Request& request) {
     PlateEvent event;
     // Sent as given (spaces, Cyrillic): cameras report what they read, the lane normalises.
@@ -492,21 +766,39 @@ class CameraSim {
     if (!parseInt(request.param("line", "1"), 0, 99, &event.line)) {
       return badRequest("line must be 0..99");
     }
-    const std::string fault = request.param("fault", "");
-    static const std::vector<std::string> kFaults = {"", "bad-jpeg", "no-close", "bad-xml",
-                                                     "xml-only"};
-    if (std::find(kFaults.begin(), kFaults.end(), fault) == kFaults.end()) {
-      return badRequest("fault must be one of bad-jpeg, no-close, bad-xml, xml-only");
+    std::string fault = request.param("fault", "");
+    if (!contains(kPushFaults, fault)) {
+      return badRequest(
+          "fault must be one of bad-jpeg, no-close, bad-xml, xml-only, garbage, truncate, slow");
     }
+    if (fault_ == "silence") {
+      return jsonReply(200, {{"ok", true}, {"sent", false}, {"fault", fault_}});
+    }
+    if (fault.empty() && fault_ != "none") fault = fault_;
 
     auto images = renderImages(event.plate);
     if (!images) return jsonReply(500, {{"ok", false}, {"error", images.status().message()}});
     event.uuid = newUuid();
     event.time_ms = clock_.nowWallMs();
     event.plate_rect = images->plate_in_scene;
-    std::string xml = buildAnprXml(options_, event, ++active_post_count_);
+    if (fault == "bad-jpeg") {
+      images->plate_jpeg[0] = 'X';  // no FF D8 start-of-image marker
+      if (options_.protocol == "dahua") images->scene_jpeg.replace(0, 6, "GIF89a");
+    }
+    ++active_post_count_;
+    nlohmann::json reply = {{"plate", event.plate}};
+    if (!fault.empty()) reply["fault"] = fault;
 
-    if (fault == "bad-jpeg") images->plate_jpeg[0] = 'X';
+    if (options_.protocol == "dahua") {
+      reply["upload_num"] = active_post_count_;
+      std::string body = buildTollgateJson(options_, event, active_post_count_, images->plate_jpeg,
+                                           images->scene_jpeg);
+      return postDahua(tollgate_url_, mutate(std::move(body), fault), fault == "slow",
+                       std::move(reply));
+    }
+
+    reply["uuid"] = event.uuid;
+    std::string xml = buildAnprXml(options_, event, active_post_count_);
     if (fault == "bad-xml") xml.resize(xml.size() / 2);
     std::string body;
     std::string content_type;
@@ -522,28 +814,61 @@ class CameraSim {
                             fault != "no-close");
       content_type = "multipart/form-data; boundary=" + boundary;
     }
-    nlohmann::json reply = {{"plate", event.plate}, {"uuid", event.uuid}};
-    if (!fault.empty()) reply["fault"] = fault;
-    return post(body, content_type, std::move(reply));
+    return postIsapi(mutate(std::move(body), fault), content_type, fault == "slow",
+                     std::move(reply));
   }
 
   http::Response pushHeartbeat() {
-    const std::string xml = buildHeartbeatXml(options_, clock_.nowWallMs(), ++active_post_count_);
-    return post(xml, "application/xml; charset=UTF-8", {{"event", "heartBeat"}});
+    if (fault_ == "silence") {
+      return jsonReply(200, {{"ok", true}, {"sent", false}, {"fault", fault_}});
+    }
+    ++heartbeats_;
+    const WallMs now_ms = clock_.nowWallMs();
+    const bool slow = fault_ == "slow";
+    if (options_.protocol == "dahua") {
+      // Cameras do not re-send a KeepAlive; the next one follows on schedule.
+      return postDahua(keep_alive_url_, mutate(buildKeepAliveJson(options_, now_ms), fault_), slow,
+                       {{"event", "KeepAlive"}}, /*attempts=*/1);
+    }
+    return postIsapi(mutate(buildHeartbeatXml(options_, now_ms, ++active_post_count_), fault_),
+                     "application/xml; charset=UTF-8", slow, {{"event", "heartBeat"}});
   }
 
-  http::Response post(const std::string& body, const std::string& content_type,
-                      nlohmann::json reply) {
+  // Body-level standing faults: garbage replaces the body, truncate cuts it in half.
+  std::string mutate(std::string body, const std::string& fault) {
+    if (fault == "garbage") {
+      std::uniform_int_distribution<int> byte(0, 255);
+      std::string noise(std::max<std::size_t>(64, std::min<std::size_t>(body.size(), 4096)), '\0');
+      for (char& c : noise) c = static_cast<char>(byte(random_));
+      noise[0] = '\x01';  // never a '<' or '{' that could start a valid document
+      return noise;
+    }
+    if (fault == "truncate") body.resize(body.size() / 2);
+    return body;
+  }
+
+  Result<http::Response> send(const std::string& url, const std::string& body,
+                              const std::string& content_type, bool slow) {
     ++pushes_;
-    auto response = http::request("POST", options_.target_url, body, content_type);
+    if (slow) {
+      return postSlowly(url, body, content_type, std::chrono::milliseconds(options_.slow_ms));
+    }
+    return http::request("POST", url, body, content_type);
+  }
+
+  http::Response postIsapi(const std::string& body, const std::string& content_type, bool slow,
+                           nlohmann::json reply) {
+    auto response = send(options_.target_url, body, content_type, slow);
     if (!response) {
       log::warn("push failed",
                 {{"target", options_.target_url}, {"error", response.status().message()}});
       reply["ok"] = false;
+      reply["attempts"] = {0};
       reply["error"] = "target unreachable: " + response.status().message();
       return jsonReply(502, reply);
     }
     reply["target_status"] = response->status;
+    reply["attempts"] = {response->status};
     const bool accepted = response->status >= 200 && response->status < 300;
     reply["ok"] = accepted;
     if (!accepted)
@@ -553,14 +878,52 @@ class CameraSim {
     return jsonReply(accepted ? 200 : 502, reply);
   }
 
+  // Sends until the reply body is {"Result": true}: the first try plus up to kDahuaResends.
+  http::Response postDahua(const std::string& url, const std::string& body, bool slow,
+                           nlohmann::json reply, int attempts = 1 + kDahuaResends) {
+    nlohmann::json statuses = nlohmann::json::array();
+    std::string last_error;
+    bool result = false;
+    for (int attempt = 0; attempt < attempts && !result; ++attempt) {
+      auto response = send(url, body, "application/json", slow);
+      if (!response) {
+        statuses.push_back(0);
+        last_error = "target unreachable: " + response.status().message();
+        continue;
+      }
+      statuses.push_back(response->status);
+      reply["target_status"] = response->status;
+      // The camera looks at the body only: {"Result": true} means delivered.
+      const nlohmann::json answer = nlohmann::json::parse(response->body, nullptr, false);
+      result = answer.is_object() && answer.contains("Result") && answer["Result"] == true;
+      if (!result) {
+        last_error = "target answered " + std::to_string(response->status) + ": " +
+                     response->body.substr(0, 200);
+      }
+    }
+    reply["attempts"] = statuses;
+    reply["ok"] = result;
+    if (!result) reply["error"] = last_error;
+    log::info("pushed",
+              {{"url", url}, {"attempts", statuses}, {"result", result}, {"bytes", body.size()}});
+    return jsonReply(result ? 200 : 502, reply);
+  }
+
   http::Response badRequest(const std::string& reason) {
     return jsonReply(400, {{"ok", false}, {"error", reason}});
   }
 
   Options options_;
   const Clock& clock_;
-  int active_post_count_ = 0;  // the camera's running event counter
+  boost::asio::steady_timer heartbeat_timer_;
+  std::mt19937 random_;
+  std::string tollgate_url_;
+  std::string keep_alive_url_;
+  std::string fault_ = "none";
+  int active_post_count_ = 0;  // the camera's running event counter (ISAPI activePostCount,
+                               // Dahua UploadNum)
   std::uint64_t pushes_ = 0;
+  std::uint64_t heartbeats_ = 0;
 };
 
 int run(int argc, char** argv) {
@@ -576,7 +939,7 @@ int run(int argc, char** argv) {
 
   boost::asio::io_context io;
   SystemClock clock;
-  CameraSim camera(*options, clock);
+  CameraSim camera(*options, clock, io);
   http::Server server(io, [&camera](const http::Request& r) { return camera.handle(r); });
   auto port = server.listen(options->control_host, options->control_port);
   if (!port) {
@@ -587,12 +950,16 @@ int run(int argc, char** argv) {
   signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
     if (ec) return;
     log::info("stopping", {{"signal", signal_number}});
+    camera.stop();
     server.stop();
     io.stop();
   });
+  camera.start();
   log::info("camera simulator ready",
             {{"control", options->control_host + ":" + std::to_string(*port)},
-             {"target", options->target_url}});
+             {"target", options->target_url},
+             {"protocol", options->protocol},
+             {"heartbeat_s", options->heartbeat_s}});
   io.run();
   return 0;
 }

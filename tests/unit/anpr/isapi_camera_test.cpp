@@ -258,11 +258,12 @@ TEST(AnprCameraFactory, UnknownTypeNamesItAndListsKnownTypes) {
   EvidenceStore evidence("/nonexistent");
   FixedClock clock;
   CameraConfig config;
-  config.type = "dahua-itsapi";
+  config.type = "axis-lpv";
   auto camera = makeAnprCamera(config, evidence, clock, nullptr);
   ASSERT_FALSE(camera);
-  EXPECT_NE(camera.status().message().find("'dahua-itsapi'"), std::string::npos);
+  EXPECT_NE(camera.status().message().find("'axis-lpv'"), std::string::npos);
   EXPECT_NE(camera.status().message().find("isapi-push"), std::string::npos);
+  EXPECT_NE(camera.status().message().find("dahua-itsapi"), std::string::npos);
 }
 
 TEST(AnprCameraFactory, RejectsPathWithoutLeadingSlash) {
