@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// "n42-folder": a portal (or its vendor software) that writes one ANSI N42.42-2012 document per
+// occupancy into a folder (n42_parser.hpp).
+//
+// Every poll_interval_ms the worker scans `folder` (not its subfolders) for regular files named
+// *.n42 or *.xml (any case). Files whose name starts with '.' are ignored. A file is taken only
+// when its size and modification time are unchanged since the previous scan (so a file still
+// being written is left alone), or at once when it was renamed into place by a writer that uses
+// the write-to-temp-then-rename convention (the two look the same to us: the second scan takes
+// it). Then:
+//   parsed and a portal occupancy -> stored in the EvidenceStore (application/xml, role "n42"),
+//       published as one kEnd occupancy with that evidence, moved to <folder>/done/
+//   otherwise (malformed, truncated, not a portal document) -> moved to <folder>/failed/,
+//       comms_errors + 1, one warn log, health kDegraded until the next good document
+//   evidence store failure -> left in place for the next scan, comms_errors + 1
+// A name already taken in done/ or failed/ gets a ".<n>" suffix.
+//
+// Health: kGood when the folder is readable, kNotConnected when it is missing or unreadable,
+// kDegraded after a failed document (above). Counters: readings (documents published),
+// comms_errors. Logs on health changes and per failed document.
+//
+// Thread-safety: as Vm250Portal (own io_context and worker thread; callbacks on the worker).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "drivers/radiation_portal/radiation_portal.hpp"
+
+namespace kordon::drivers {
+
+class N42FolderPortal final : public RadiationPortal {
+ public:
+  N42FolderPortal(RadiationPortalConfig config, EvidenceStore& evidence, const Clock& clock,
+                  OccupancyCallback on_occupancy, StatusCallback on_status);
+  ~N42FolderPortal() override;
+  N42FolderPortal(const N42FolderPortal&) = delete;
+  N42FolderPortal& operator=(const N42FolderPortal&) = delete;
+
+  void start() override;
+  void stop() override;
+  const DeviceCounters& counters() const override { return counters_; }
+  msg::DeviceHealth health() const { return health_.load(); }
+
+  // One scan on the calling thread (unit tests; not mixed with start()).
+  void scanForTest() { scan(); }
+
+ private:
+  struct Seen {
+    std::uintmax_t size = 0;
+    std::filesystem::file_time_type mtime;
+  };
+  void schedule();
+  void scan();
+  void process(const std::filesystem::path& file);
+  void moveTo(const std::filesystem::path& file, const char* subdir);
+  void publishStatus(msg::DeviceHealth health, const std::string& reason);
+
+  const RadiationPortalConfig config_;
+  EvidenceStore& evidence_;
+  const Clock& clock_;
+  const OccupancyCallback on_occupancy_;
+  const StatusCallback on_status_;
+  DeviceCounters counters_;
+  std::atomic<msg::DeviceHealth> health_{msg::DeviceHealth::kNotConnected};
+
+  std::map<std::string, Seen> previous_;  // worker thread only
+  bool degraded_ = false;
+  std::optional<msg::DeviceHealth> published_health_;
+
+  boost::asio::io_context io_;
+  boost::asio::steady_timer timer_{io_};
+  std::thread worker_;
+};
+
+}  // namespace kordon::drivers
