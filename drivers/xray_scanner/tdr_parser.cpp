@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "drivers/xray_scanner/tdr_parser.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <exception>
+#include <new>
+
+#include <dcmtk/config/osconfig.h>  // must come first among DCMTK headers
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmb.h>
+#include <dcmtk/dcmdata/dcitem.h>
+#include <dcmtk/dcmdata/dcsequen.h>
+
+namespace kordon::drivers {
+
+namespace {
+
+const DcmTagKey kSopClassUid(0x0008, 0x0016);
+const DcmTagKey kSopInstanceUid(0x0008, 0x0018);
+const DcmTagKey kModality(0x0008, 0x0060);
+const DcmTagKey kOoiId(0x0010, 0x0020);
+const DcmTagKey kOoiIdIssuer(0x0010, 0x0021);
+const DcmTagKey kOoiIdType(0x0010, 0x0022);
+const DcmTagKey kPtoId(0x4010, 0x1010);
+const DcmTagKey kPtoSequence(0x4010, 0x1011);
+const DcmTagKey kThreatCategory(0x4010, 0x1012);
+const DcmTagKey kThreatDescription(0x4010, 0x1013);
+const DcmTagKey kAssessmentFlag(0x4010, 0x1015);
+const DcmTagKey kTdrType(0x4010, 0x1027);
+const DcmTagKey kAlarmDecisionTime(0x4010, 0x102B);
+const DcmTagKey kAlarmDecision(0x4010, 0x1031);
+const DcmTagKey kTotalObjects(0x4010, 0x1033);
+const DcmTagKey kAlarmObjects(0x4010, 0x1034);
+const DcmTagKey kAssessmentSequence(0x4010, 0x1038);
+const DcmTagKey kOoiType(0x4010, 0x1042);
+
+std::string trim(std::string_view text) {
+  const auto is_pad = [](char c) {
+    return c == ' ' || c == '\0' || c == '\t' || c == '\r' || c == '\n';
+  };
+  while (!text.empty() && is_pad(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_pad(text.back())) text.remove_suffix(1);
+  return std::string(text);
+}
+
+// DICOM text may be in any character set; events are JSON, so invalid UTF-8 becomes '?'.
+std::string validUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    if (lead < 0x80) {
+      length = 1;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+    }
+    bool ok = length > 0 && i + length <= text.size();
+    for (std::size_t k = 1; ok && k < length; ++k) {
+      ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (ok && length == 3) {
+      const auto second = static_cast<unsigned char>(text[i + 1]);
+      ok = !(lead == 0xE0 && second < 0xA0) && !(lead == 0xED && second > 0x9F);
+    }
+    if (ok && length == 4) {
+      const auto second = static_cast<unsigned char>(text[i + 1]);
+      ok = !(lead == 0xF0 && second < 0x90) && !(lead == 0xF4 && second > 0x8F);
+    }
+    if (!ok) {
+      out.push_back('?');
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, length));
+    i += length;
+  }
+  return out;
+}
+
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+DcmElement* findElement(DcmItem& item, const DcmTagKey& key) {
+  DcmElement* element = nullptr;
+  if (item.findAndGetElement(key, element, OFFalse /*searchIntoSub*/).bad()) return nullptr;
+  return element;
+}
+
+bool isOpaqueVr(DcmEVR vr) { return vr == EVR_UN || vr == EVR_OB || vr == EVR_UNKNOWN; }
+
+// Raw value bytes of an element DCMTK could not type (implicit VR without dictionary entry).
+std::string_view rawBytes(DcmElement& element) {
+  Uint8* data = nullptr;
+  if (element.getUint8Array(data).bad() || data == nullptr) return {};
+  return {reinterpret_cast<const char*>(data), element.getLength()};
+}
+
+// The whole value (all values, backslash-separated) as text, padding trimmed; "" when absent.
+std::string getString(DcmItem& item, const DcmTagKey& key) {
+  DcmElement* element = findElement(item, key);
+  if (element == nullptr) return {};
+  if (isOpaqueVr(element->ident())) return validUtf8(trim(rawBytes(*element)));
+  OFString value;
+  if (element->getOFStringArray(value).bad()) return {};
+  return validUtf8(trim(std::string_view(value.c_str(), value.length())));
+}
+
+std::optional<std::int64_t> parseInteger(std::string_view text) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+std::optional<std::int64_t> getInteger(DcmItem& item, const DcmTagKey& key) {
+  DcmElement* element = findElement(item, key);
+  if (element == nullptr || element->getLength() == 0) return std::nullopt;
+  switch (element->ident()) {
+    case EVR_US: {
+      Uint16 v = 0;
+      if (element->getUint16(v).good()) return v;
+      return std::nullopt;
+    }
+    case EVR_UL: {
+      Uint32 v = 0;
+      if (element->getUint32(v).good()) return v;
+      return std::nullopt;
+    }
+    case EVR_SS: {
+      Sint16 v = 0;
+      if (element->getSint16(v).good()) return v;
+      return std::nullopt;
+    }
+    case EVR_SL: {
+      Sint32 v = 0;
+      if (element->getSint32(v).good()) return v;
+      return std::nullopt;
+    }
+    case EVR_UN:
+    case EVR_OB:
+    case EVR_UNKNOWN: {
+      const std::string_view raw = rawBytes(*element);
+      const auto byte = [&raw](std::size_t i) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(raw[i]));
+      };
+      if (raw.size() == 2) return byte(0) | (byte(1) << 8);
+      if (raw.size() == 4) return byte(0) | (byte(1) << 8) | (byte(2) << 16) | (byte(3) << 24);
+      return std::nullopt;
+    }
+    default: {
+      OFString value;
+      if (element->getOFString(value, 0).bad()) return std::nullopt;
+      return parseInteger(trim(std::string_view(value.c_str(), value.length())));
+    }
+  }
+}
+
+int clampCount(std::optional<std::int64_t> value) {
+  if (!value || *value < 0) return 0;
+  return static_cast<int>(std::min<std::int64_t>(*value, 1'000'000));
+}
+
+// Items of a sequence element, empty when absent or not a sequence.
+std::vector<DcmItem*> sequenceItems(DcmItem& item, const DcmTagKey& key) {
+  std::vector<DcmItem*> items;
+  DcmSequenceOfItems* sequence = nullptr;
+  if (item.findAndGetSequence(key, sequence, OFFalse).bad() || sequence == nullptr) return items;
+  for (unsigned long i = 0; i < sequence->card(); ++i) {
+    if (DcmItem* child = sequence->getItem(i)) items.push_back(child);
+  }
+  return items;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+Result<TdrReport> parseDataset(DcmItem& dataset) {
+  TdrReport report;
+  report.sop_class_uid = getString(dataset, kSopClassUid);
+  if (report.sop_class_uid.empty()) {
+    return Status::error("not a DICOS TDR: no SOP Class UID (0008,0016)");
+  }
+  if (report.sop_class_uid != kTdrSopClassUid) {
+    return Status::error("not a DICOS TDR: SOP Class UID (0008,0016) is " + report.sop_class_uid +
+                         ", want " + std::string(kTdrSopClassUid));
+  }
+  report.sop_instance_uid = getString(dataset, kSopInstanceUid);
+  if (report.sop_instance_uid.empty()) {
+    return Status::error("TDR has no SOP Instance UID (0008,0018)");
+  }
+  report.alarm_decision = upper(getString(dataset, kAlarmDecision));
+  if (report.alarm_decision.empty()) {
+    return Status::error("TDR " + report.sop_instance_uid + " has no Alarm Decision (4010,1031)");
+  }
+  report.modality = getString(dataset, kModality);
+  report.ooi_id = getString(dataset, kOoiId);
+  report.ooi_id_issuer = getString(dataset, kOoiIdIssuer);
+  report.ooi_id_type = getString(dataset, kOoiIdType);
+  report.ooi_type = getString(dataset, kOoiType);
+  report.tdr_type = upper(getString(dataset, kTdrType));
+  report.alarm_decision_time = getString(dataset, kAlarmDecisionTime);
+  if (!report.alarm_decision_time.empty()) {
+    report.alarm_decision_time_ms = parseDicomDateTime(report.alarm_decision_time);
+  }
+  report.total_objects = clampCount(getInteger(dataset, kTotalObjects));
+  report.alarm_objects = clampCount(getInteger(dataset, kAlarmObjects));
+
+  for (DcmItem* pto : sequenceItems(dataset, kPtoSequence)) {
+    std::string id;
+    if (const auto number = getInteger(*pto, kPtoId)) {
+      id = std::to_string(*number);
+    } else {
+      id = getString(*pto, kPtoId);
+    }
+    const std::vector<DcmItem*> assessments = sequenceItems(*pto, kAssessmentSequence);
+    if (assessments.empty()) {
+      report.threats.push_back({id, "", "", ""});
+      continue;
+    }
+    for (DcmItem* assessment : assessments) {
+      report.threats.push_back({id, getString(*assessment, kThreatCategory),
+                                getString(*assessment, kThreatDescription),
+                                upper(getString(*assessment, kAssessmentFlag))});
+    }
+  }
+  return report;
+}
+
+}  // namespace
+
+msg::XrayDecision decisionFromText(std::string_view text) {
+  const std::string value = upper(trim(text));
+  if (value == "ALARM") return msg::XrayDecision::kAlarm;
+  if (value == "CLEAR") return msg::XrayDecision::kClear;
+  return msg::XrayDecision::kUnknown;
+}
+
+std::optional<WallMs> parseDicomDateTime(std::string_view text) {
+  std::string_view rest = text;
+  // Splits off the UTC offset first: "&ZZXX" at the end.
+  int offset_minutes = 0;
+  const std::size_t sign_at = rest.find_first_of("+-");
+  if (sign_at != std::string_view::npos) {
+    const std::string_view zone = rest.substr(sign_at);
+    if (zone.size() != 5) return std::nullopt;
+    const auto hh = parseInteger(zone.substr(1, 2));
+    const auto mm = parseInteger(zone.substr(3, 2));
+    if (!hh || !mm || *hh > 14 || *mm > 59 || zone[1] == '+' || zone[3] == '+') {
+      return std::nullopt;
+    }
+    offset_minutes = static_cast<int>(*hh * 60 + *mm) * (zone[0] == '-' ? -1 : 1);
+    rest = rest.substr(0, sign_at);
+  }
+  std::string_view fraction;
+  if (const std::size_t dot = rest.find('.'); dot != std::string_view::npos) {
+    fraction = rest.substr(dot + 1);
+    rest = rest.substr(0, dot);
+    if (fraction.empty() || fraction.size() > 6 || rest.size() != 14) return std::nullopt;
+  }
+  if (rest.size() < 4 || rest.size() > 14 || rest.size() % 2 != 0) return std::nullopt;
+  for (char c : rest) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  for (char c : fraction) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  const auto field = [&rest](std::size_t at, std::size_t length, std::int64_t fallback) {
+    if (rest.size() < at + length) return fallback;
+    return *parseInteger(rest.substr(at, length));
+  };
+  const std::int64_t year = field(0, 4, 1970);
+  const std::int64_t month = field(4, 2, 1);
+  const std::int64_t day = field(6, 2, 1);
+  const std::int64_t hour = field(8, 2, 0);
+  const std::int64_t minute = field(10, 2, 0);
+  const std::int64_t second = field(12, 2, 0);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  std::int64_t millis = 0;
+  if (!fraction.empty()) {
+    std::string digits(fraction);
+    digits.resize(3, '0');
+    millis = *parseInteger(digits.substr(0, 3));
+  }
+  const std::int64_t days =
+      daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second -
+                               static_cast<std::int64_t>(offset_minutes) * 60;
+  return seconds * 1000 + millis;
+}
+
+Result<TdrReport> parseTdrDataset(DcmDataset& dataset) {
+  try {
+    return parseDataset(dataset);
+  } catch (const std::exception& e) {
+    return Status::error(std::string("TDR dataset: ") + e.what());
+  } catch (...) {
+    return Status::error("TDR dataset: unknown exception");
+  }
+}
+
+Result<TdrReport> parseTdr(std::string_view file_bytes) {
+  if (file_bytes.empty()) return Status::error("TDR file is empty");
+  if (file_bytes.size() > kMaxTdrBytes) {
+    return Status::error("TDR file of " + std::to_string(file_bytes.size()) +
+                         " bytes exceeds the limit of " + std::to_string(kMaxTdrBytes));
+  }
+  try {
+    DcmInputBufferStream stream;
+    stream.setBuffer(file_bytes.data(), static_cast<offile_off_t>(file_bytes.size()));
+    stream.setEos();
+    DcmFileFormat file;
+    file.transferInit();
+    const OFCondition read = file.read(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
+    file.transferEnd();
+    if (read.bad()) {
+      return Status::error(std::string("not a readable DICOM file: ") + read.text());
+    }
+    DcmDataset* dataset = file.getDataset();
+    if (dataset == nullptr) return Status::error("DICOM file has no dataset");
+    return parseDataset(*dataset);
+  } catch (const std::bad_alloc&) {
+    return Status::error("TDR file: out of memory while decoding");
+  } catch (const std::exception& e) {
+    return Status::error(std::string("TDR file: ") + e.what());
+  } catch (...) {
+    return Status::error("TDR file: unknown exception while decoding");
+  }
+}
+
+msg::XrayResult toXrayResult(const TdrReport& report, const std::string& device_id,
+                             const std::string& lane, WallMs received_ms) {
+  msg::XrayResult result;
+  result.device_id = device_id;
+  result.lane = lane;
+  result.time_ms = report.alarm_decision_time_ms.value_or(received_ms);
+  result.health = msg::DeviceHealth::kGood;
+  result.scan_id = report.sop_instance_uid;
+  result.object_ref = report.ooi_id;
+  result.object_type = report.ooi_type;
+  result.decision = decisionFromText(report.alarm_decision);
+  result.tdr_type = report.tdr_type;
+  if (report.tdr_type == "OPERATOR") result.operator_verdict = result.decision;
+  result.total_objects = report.total_objects;
+  result.alarm_objects = report.alarm_objects;
+  result.threats = report.threats;
+  return result;
+}
+
+nlohmann::json toJson(const TdrReport& report) {
+  nlohmann::json threats = nlohmann::json::array();
+  for (const msg::XrayThreat& threat : report.threats) {
+    threats.push_back({{"id", threat.id},
+                       {"category", threat.category},
+                       {"description", threat.description},
+                       {"assessment", threat.assessment}});
+  }
+  nlohmann::json out = {
+      {"sop_class_uid", report.sop_class_uid},
+      {"scan_id", report.sop_instance_uid},
+      {"modality", report.modality},
+      {"ooi_id", report.ooi_id},
+      {"ooi_id_issuer", report.ooi_id_issuer},
+      {"ooi_id_type", report.ooi_id_type},
+      {"ooi_type", report.ooi_type},
+      {"tdr_type", report.tdr_type},
+      {"alarm_decision", report.alarm_decision},
+      {"decision", std::string(toString(decisionFromText(report.alarm_decision)))},
+      {"alarm_decision_time", report.alarm_decision_time},
+      {"alarm_decision_time_utc", report.alarm_decision_time_ms
+                                      ? nlohmann::json(formatUtcMs(*report.alarm_decision_time_ms))
+                                      : nlohmann::json(nullptr)},
+      {"total_objects", report.total_objects},
+      {"alarm_objects", report.alarm_objects},
+      {"threats", std::move(threats)}};
+  return out;
+}
+
+}  // namespace kordon::drivers
