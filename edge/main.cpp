@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,7 +25,9 @@
 #include "drivers/anpr_camera/anpr_camera.hpp"
 #include "drivers/barrier/barrier.hpp"
 #include "drivers/common/evidence_store.hpp"
+#include "drivers/radiation_portal/radiation_portal.hpp"
 #include "drivers/weighbridge/weighbridge.hpp"
+#include "drivers/xray_scanner/xray_scanner.hpp"
 #include "edge/base/clock.hpp"
 #include "edge/base/http.hpp"
 #include "edge/base/log.hpp"
@@ -37,7 +38,6 @@
 #include "sync/downlink.hpp"
 #include "sync/mqtt_client.hpp"
 #include "sync/outbox_pump.hpp"
-
 
 namespace kordon {
 namespace {
@@ -51,6 +51,15 @@ struct LaneRuntime {
   std::unique_ptr<lane::Lane> lane;
   std::unique_ptr<drivers::Weighbridge> weighbridge;
   std::unique_ptr<drivers::AnprCamera> camera;
+  std::unique_ptr<drivers::RadiationPortal> radiation;  // optional
+  std::unique_ptr<drivers::XrayScanner> xray;           // optional
+  std::string xray_device_id;
+
+  void stopDevices() {
+    if (weighbridge) weighbridge->stop();
+    if (radiation) radiation->stop();
+    if (xray) xray->stop();
+  }
 };
 
 class Daemon {
@@ -106,9 +115,7 @@ class Daemon {
                                 {"http", config_.http_listen},
                                 {"mqtt", config_.mqtt_uri}});
     io_.run();
-    for (auto& l : lanes_) {
-      if (l.weighbridge) l.weighbridge->stop();
-    }
+    for (auto& l : lanes_) l.stopDevices();
     log::info("kordond stopped", {{"last_seq", store_->lastSeq()}});
     return 0;
   }
@@ -175,17 +182,60 @@ class Daemon {
           clock_);
       if (!weighbridge.isOk()) return weighbridge.status().withContext("lane " + setup.lane.id);
       rt.weighbridge = std::move(*weighbridge);
-      auto camera =
-          drivers::makeAnprCamera(setup.camera, evidence_, clock_,
-                                  [lane_ptr](const msg::PlateRead& p) { lane_ptr->onPlate(p); });
+      // The camera answers HTTP on the loop itself, so its callbacks need no post().
+      auto camera = drivers::makeAnprCamera(
+          setup.camera, evidence_, clock_,
+          [lane_ptr](const msg::PlateRead& p) { lane_ptr->onPlate(p); },
+          [lane_ptr](const msg::DeviceStatus& s) { lane_ptr->onDeviceStatus(s); });
       if (!camera.isOk()) return camera.status().withContext("lane " + setup.lane.id);
       rt.camera = std::move(*camera);
-      camera_routes_[setup.camera.path] = rt.camera.get();
+      // Bus workers report on their own threads; everything they say is post()ed to the loop.
+      auto on_status = [this, lane_ptr](const msg::DeviceStatus& s) {
+        asio::post(io_, [lane_ptr, s] { lane_ptr->onDeviceStatus(s); });
+      };
+      if (setup.radiation) {
+        auto portal = drivers::makeRadiationPortal(
+            *setup.radiation, evidence_, clock_,
+            [this, lane_ptr](const msg::RadiationOccupancy& o) {
+              asio::post(io_, [lane_ptr, o] { lane_ptr->onRadiation(o); });
+            },
+            on_status);
+        if (!portal.isOk()) return portal.status().withContext("lane " + setup.lane.id);
+        rt.radiation = std::move(*portal);
+      }
+      if (setup.xray) {
+        auto scanner = drivers::makeXrayScanner(
+            *setup.xray, evidence_, clock_,
+            [this, lane_ptr](const msg::XrayResult& x) {
+              asio::post(io_, [lane_ptr, x] { lane_ptr->onXray(x); });
+            },
+            on_status);
+        if (!scanner.isOk()) return scanner.status().withContext("lane " + setup.lane.id);
+        rt.xray = std::move(*scanner);
+        rt.xray_device_id = setup.xray->device_id;
+      }
       lanes_.push_back(std::move(rt));
     }
     for (auto& rt : lanes_) {
       rt.barrier->start();
       rt.weighbridge->start();
+      if (rt.radiation) rt.radiation->start();
+      if (rt.xray) {
+        // A scanner that cannot listen is a device fault, not a reason to stop the lane:
+        // vehicles needing an X-ray go yellow (XRAY-MISSING) until it is fixed.
+        if (Status s = rt.xray->start(); !s) {
+          log::error("x-ray scanner did not start",
+                     {{"lane", rt.lane->config().id}, {"error", s.message()}});
+          msg::DeviceStatus down;
+          down.device_id = rt.xray_device_id;
+          down.lane = rt.lane->config().id;
+          down.device_class = "xray_scanner";
+          down.time_ms = clock_.nowWallMs();
+          down.health = msg::DeviceHealth::kNotConnected;
+          down.reason = s.message();
+          rt.lane->onDeviceStatus(down);
+        }
+      }
     }
     return Status::ok();
   }
@@ -209,9 +259,10 @@ class Daemon {
   }
 
   http::Response route(const http::Request& req) {
-    if (auto it = camera_routes_.find(req.path); it != camera_routes_.end()) {
+    for (auto& rt : lanes_) {
+      if (!rt.camera->handles(req.path)) continue;
       if (draining_) return http::Response::text(503, "shutting down\n");
-      return it->second->handle(req);
+      return rt.camera->handle(req);
     }
     if (req.path == "/healthz" && req.method == "GET")
       return http::Response::json(200, statusJson().dump());
@@ -224,6 +275,8 @@ class Daemon {
       auto j = rt.lane->statusJson();
       j["weighbridge_counters"] = rt.weighbridge->counters().toJson();
       j["camera_counters"] = rt.camera->counters().toJson();
+      if (rt.radiation) j["radiation_counters"] = rt.radiation->counters().toJson();
+      if (rt.xray) j["xray_counters"] = rt.xray->counters().toJson();
       lanes.push_back(j);
     }
     return {
@@ -235,7 +288,10 @@ class Daemon {
     tick_timer_.expires_after(std::chrono::seconds(1));
     tick_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      for (auto& rt : lanes_) rt.lane->tick();
+      for (auto& rt : lanes_) {
+        rt.lane->tick();
+        rt.camera->tick();  // push cameras go stale by silence, which only a clock can see
+      }
       // The watchdog is fed from the loop itself, so a stalled loop gets restarted by systemd.
       sd_notify(0, "WATCHDOG=1");
       scheduleTick();
@@ -278,7 +334,7 @@ class Daemon {
     sd_notify(0, "STOPPING=1");
     log::info("draining before stop",
               {{"signal", strsignal(signo)}, {"timeout_ms", config_.drain_timeout_ms}});
-    for (auto& rt : lanes_) rt.weighbridge->stop();
+    for (auto& rt : lanes_) rt.stopDevices();
     drain_deadline_ =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.drain_timeout_ms);
     checkDrained();
@@ -326,7 +382,6 @@ class Daemon {
   std::unique_ptr<sync::OutboxPump> pump_;
   std::unique_ptr<sync::Downlink> downlink_;
   std::vector<LaneRuntime> lanes_;
-  std::map<std::string, drivers::AnprCamera*> camera_routes_;
   std::unique_ptr<http::Server> http_;
 };
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs a whole border post on this machine, on embedded defaults: mosquitto, the weighbridge and
-# camera simulators, kordond, kordon-central, then drives simulated trucks through lane L1 until
-# Ctrl-C. Only the state directories are placed under build/demo/ so nothing lands in /var/lib.
+# Runs a whole border post on this machine, on embedded defaults: mosquitto, the weighbridge,
+# camera, radiation portal and X-ray simulators, kordond, kordon-central, then drives simulated
+# trucks through lane L1 until Ctrl-C. Only the state directories are placed under build/demo/ so nothing lands in /var/lib.
 #
 #   scripts/demo.sh            # trucks forever, Ctrl-C stops everything cleanly
-#   scripts/demo.sh --once     # the three demo trucks once, then stop (exit 0 if all matched)
+#   scripts/demo.sh --once     # the six demo trucks once, then stop (exit 0 if all matched)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -59,8 +59,10 @@ fi
 printf '[central]\ndb = "%s/central.db"\n' "$demo" >"$demo/central.toml"
 start kordon-central 8090 "$bin/kordon-central" serve --config "$demo/central.toml"
 start weighbridge-sim 8501 "$bin/kordon-sim-weighbridge"
+start rpm-sim 8503 "$bin/kordon-sim-rpm"
 start kordond 8080 "$bin/kordond" --state-dir "$demo/kordond"
 start anpr-sim 8502 "$bin/kordon-sim-anpr"
+start xray-sim 8504 "$bin/kordon-sim-xray"
 
 cat <<INFO
 
@@ -73,7 +75,8 @@ Kordon demo post KZ-DEMO is up (lane L1). Where to look:
   the MQTT stream       mosquitto_sub -h 127.0.0.1 -t 'kordon/v1/#' -v
   logs                  $demo/logs/
   plate images          $demo/kordond/evidence/
-Driving trucks (declared vs weighed; one Cyrillic plate, one overweight truck). Ctrl-C stops.
+Driving trucks: declared vs weighed, a Cyrillic plate, an overweight truck, a radiation alarm,
+an X-ray clear and an X-ray alarm. Ctrl-C stops.
 
 INFO
 

@@ -2,8 +2,8 @@
 #include "sync/mqtt_client.hpp"
 
 #include <algorithm>
-#include <map>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <utility>
 #include <vector>

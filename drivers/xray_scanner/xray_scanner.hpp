@@ -28,7 +28,7 @@ namespace kordon::drivers {
 struct XrayScannerConfig {
   std::string device_id = "xray1";
   std::string lane = "L1";
-  std::string type = "dicos-scp";  // factory key: "dicos-scp" | "dicos-folder"
+  std::string type = "dicos-scp";         // factory key: "dicos-scp" | "dicos-folder"
   std::string listen_host = "127.0.0.1";  // dicos-scp
   std::uint16_t port = 11112;             // dicos-scp
   std::string ae_title = "KORDON";        // dicos-scp: our Application Entity title

@@ -44,6 +44,15 @@ LaneSetup readLane(ConfigReader& r, const std::string& prefix, std::size_t index
   w.response_timeout_ms = static_cast<int>(r.getInt(wb + "timeout_ms", 500, 20, 10000));
   w.stable_band_kg = r.getInt(wb + "stable_band_kg", 20, 0, 10000);
   w.stable_time_ms = static_cast<int>(r.getInt(wb + "stable_time_ms", 1000, 0, 60000));
+  w.stale_after_ms =
+      static_cast<int>(r.getInt(wb + "stale_after_ms", w.stale_after_ms, 100, 600000));
+  // Serial line (modbus-rtu, toledo-serial).
+  w.serial_device = r.getString(wb + "serial_device", w.serial_device);
+  w.baud = static_cast<int>(r.getInt(wb + "baud", w.baud, 300, 921600));
+  w.parity = r.getEnum(wb + "parity", std::string(1, w.parity), {"N", "E", "O"})[0];
+  w.data_bits = static_cast<int>(r.getInt(wb + "data_bits", w.data_bits, 5, 8));
+  w.stop_bits = static_cast<int>(r.getInt(wb + "stop_bits", w.stop_bits, 1, 2));
+  w.toledo_checksum = r.getBool(wb + "toledo_checksum", w.toledo_checksum);
 
   const std::string cam = prefix + "camera.";
   auto& c = s.camera;
@@ -52,6 +61,48 @@ LaneSetup readLane(ConfigReader& r, const std::string& prefix, std::size_t index
   c.type = r.getString(cam + "type", "isapi-push");
   c.path = r.getString(cam + "path", "/anpr/" + s.lane.id);
   if (c.path.empty() || c.path[0] != '/') r.fail(cam + "path", "expected an absolute URL path");
+  c.stale_after_ms = r.getInt(cam + "stale_after_ms", c.stale_after_ms, 1000, 86400000);
+
+  const std::string rad = prefix + "radiation.";
+  const std::string rad_type = r.getString(rad + "type", "vm250-tcp");
+  if (rad_type != "none") {
+    drivers::RadiationPortalConfig p;
+    p.lane = s.lane.id;
+    p.type = rad_type;
+    p.device_id = r.getString(rad + "id", s.lane.id + "-rpm");
+    p.host = r.getString(rad + "host", p.host);
+    p.port = static_cast<std::uint16_t>(r.getInt(rad + "port", p.port, 1, 65535));
+    p.folder = r.getString(rad + "folder", "");
+    p.alarm_sigma = r.getDouble(rad + "alarm_sigma", p.alarm_sigma, 0.0, 100.0);
+    p.poll_interval_ms = static_cast<int>(r.getInt(rad + "poll_ms", p.poll_interval_ms, 20, 60000));
+    p.stale_after_ms =
+        static_cast<int>(r.getInt(rad + "stale_after_ms", p.stale_after_ms, 100, 3600000));
+    if (p.type == "n42-folder" && p.folder.empty())
+      r.fail(rad + "folder", "required for n42-folder");
+    s.radiation = p;
+    s.lane.radiation_required = true;
+  }
+
+  const std::string xr = prefix + "xray.";
+  const std::string xray_type = r.getString(xr + "type", "dicos-scp");
+  if (xray_type != "none") {
+    drivers::XrayScannerConfig x;
+    x.lane = s.lane.id;
+    x.type = xray_type;
+    x.device_id = r.getString(xr + "id", s.lane.id + "-xray");
+    x.listen_host = r.getString(xr + "listen_host", x.listen_host);
+    x.port = static_cast<std::uint16_t>(r.getInt(xr + "port", x.port, 1, 65535));
+    x.ae_title = r.getString(xr + "ae_title", x.ae_title);
+    if (x.ae_title.empty() || x.ae_title.size() > 16)
+      r.fail(xr + "ae_title", "expected 1 to 16 characters");
+    x.folder = r.getString(xr + "folder", "");
+    x.poll_interval_ms = static_cast<int>(r.getInt(xr + "poll_ms", x.poll_interval_ms, 20, 60000));
+    if (x.type == "dicos-folder" && x.folder.empty())
+      r.fail(xr + "folder", "required for dicos-folder");
+    s.xray = x;
+    s.lane.xray_policy =
+        r.getEnum(xr + "policy", "when_required", {"never", "when_required", "always"});
+  }
 
   const std::string bar = prefix + "barrier.";
   auto& b = s.barrier;

@@ -5,12 +5,15 @@
 // one simulated lane on loopback (what scripts/demo.sh uses). The reference with every key is
 // systemd/kordond.toml.example. A bad file yields one error line naming the key.
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "drivers/anpr_camera/anpr_camera.hpp"
 #include "drivers/barrier/barrier.hpp"
+#include "drivers/radiation_portal/radiation_portal.hpp"
 #include "drivers/weighbridge/weighbridge.hpp"
+#include "drivers/xray_scanner/xray_scanner.hpp"
 #include "edge/base/log.hpp"
 #include "edge/base/status.hpp"
 #include "edge/lane/decision.hpp"
@@ -23,6 +26,8 @@ struct LaneSetup {
   drivers::WeighbridgeConfig weighbridge;
   drivers::CameraConfig camera;
   drivers::BarrierConfig barrier;
+  std::optional<drivers::RadiationPortalConfig> radiation;  // absent: type = "none"
+  std::optional<drivers::XrayScannerConfig> xray;           // absent: type = "none"
 };
 
 struct DaemonConfig {

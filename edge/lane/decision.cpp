@@ -117,6 +117,78 @@ Decision decide(const DecisionInput& input, const RuleSet& rules) {
     }
   }
 
+  if (const auto& rad = input.radiation) {
+    const nlohmann::json values = {{"alarm", std::string(msg::toString(rad->alarm))},
+                                   {"gamma_counts", rad->gamma_counts},
+                                   {"gamma_background_cps", rad->gamma_background_cps},
+                                   {"neutron_counts", rad->neutron_counts},
+                                   {"neutron_background_cps", rad->neutron_background_cps},
+                                   {"occupancy", rad->occupancy_id},
+                                   {"device", rad->device_id}};
+    if (rad->alarm != msg::RadiationAlarm::kNone) {
+      reasons.push_back(
+          {"RAD-ALARM", Corridor::kRed,
+           "the radiation portal raised a " + std::string(msg::toString(rad->alarm)) + " alarm",
+           values});
+    }
+    for (const auto& fault : rad->faults) {
+      reasons.push_back(
+          {"RAD-FAULT",
+           Corridor::kYellow,
+           "radiation screening is not valid: " +
+               (fault.description.empty() ? fault.code : fault.description),
+           {{"fault", fault.code}, {"severity", fault.severity}, {"device", rad->device_id}}});
+    }
+    if (rad->alarm == msg::RadiationAlarm::kNone && rad->faults.empty()) {
+      reasons.push_back(
+          {"RAD-OK", Corridor::kGreen, "radiation screening passed without alarm", values});
+    }
+  } else if (input.radiation_required) {
+    reasons.push_back({"RAD-MISSING", Corridor::kYellow,
+                       "the radiation portal reported no completed occupancy for this vehicle",
+                       nlohmann::json::object()});
+  }
+
+  if (const auto& xray = input.xray) {
+    // An operator's verdict on the images overrides the machine's.
+    const msg::XrayDecision verdict = xray->operator_verdict.value_or(xray->decision);
+    nlohmann::json threats = nlohmann::json::array();
+    for (const auto& t : xray->threats) {
+      threats.push_back(
+          {{"category", t.category}, {"description", t.description}, {"assessment", t.assessment}});
+    }
+    const nlohmann::json values = {
+        {"scan", xray->scan_id},
+        {"object", xray->object_ref},
+        {"decision", std::string(msg::toString(xray->decision))},
+        {"operator_verdict", xray->operator_verdict ? nlohmann::json(std::string(
+                                                          msg::toString(*xray->operator_verdict)))
+                                                    : nlohmann::json()},
+        {"alarm_objects", xray->alarm_objects},
+        {"threats", threats}};
+    if (verdict == msg::XrayDecision::kAlarm) {
+      reasons.push_back({"XRAY-ALARM", Corridor::kRed,
+                         "the X-ray scan found " + std::to_string(xray->alarm_objects) +
+                             " potential threat object(s)",
+                         values});
+    } else if (verdict == msg::XrayDecision::kClear && !xray->operator_verdict &&
+               xray->alarm_objects > 0) {
+      // A machine "clear" that still lists alarm objects contradicts itself: a person looks.
+      reasons.push_back({"XRAY-INCONSISTENT", Corridor::kYellow,
+                         "the X-ray report says clear but lists " +
+                             std::to_string(xray->alarm_objects) + " alarm object(s)",
+                         values});
+    } else if (verdict == msg::XrayDecision::kClear) {
+      reasons.push_back({"XRAY-OK", Corridor::kGreen, "the X-ray scan is clear", values});
+    } else {
+      reasons.push_back(
+          {"XRAY-UNDECIDED", Corridor::kYellow, "the X-ray scan gave no decision", values});
+    }
+  } else if (input.xray_required) {
+    reasons.push_back({"XRAY-MISSING", Corridor::kYellow,
+                       "no X-ray result arrived for this vehicle", nlohmann::json::object()});
+  }
+
   decision.corridor = Corridor::kGreen;
   for (const auto& r : reasons) decision.corridor = std::max(decision.corridor, r.corridor);
   return decision;

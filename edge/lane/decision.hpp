@@ -18,6 +18,8 @@
 
 #include "edge/base/clock.hpp"
 #include "edge/msg/declaration.hpp"
+#include "edge/msg/radiation_occupancy.hpp"
+#include "edge/msg/xray_result.hpp"
 
 namespace kordon::lane {
 
@@ -60,6 +62,12 @@ struct DecisionInput {
   std::string plate_norm;  // empty when no plate was read
   std::optional<std::int64_t> measured_gross_kg;
   Match match;
+  // Screening: `required` says the lane has the device (or the declaration asks for the
+  // control); a required screening without a result is a reason in itself.
+  bool radiation_required = false;
+  std::optional<msg::RadiationOccupancy> radiation;  // the completed occupancy (phase kEnd)
+  bool xray_required = false;
+  std::optional<msg::XrayResult> xray;
 };
 
 Decision decide(const DecisionInput& input, const RuleSet& rules);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "edge/lane/lane.hpp"
 
+#include <algorithm>
+
 #include "edge/base/crypto.hpp"
 #include "edge/base/log.hpp"
 #include "edge/msg/plate.hpp"
@@ -52,21 +54,33 @@ void Lane::openPassage(const char* trigger) {
   p.arrived_ms = clock_.nowWallMs();
   passage_ = std::move(p);
   passage_opened_at_ = clock_.nowSteady();
+  radiation_.reset();
+  xray_.reset();
   log::info("passage arrived",
             {{"lane", config_.id}, {"passage", passage_->id}, {"trigger", trigger}});
   commit({draft("passage.arrived", {{"trigger", trigger}, {"direction", config_.direction}})});
 }
 
+void Lane::recordHealth(const std::string& device, const std::string& device_class,
+                        msg::DeviceHealth health, const std::string& reason) {
+  auto [it, inserted] = device_health_.emplace(device, health);
+  if (!inserted && it->second == health) return;
+  it->second = health;
+  commit({{"device.health",
+           config_.id,
+           "",
+           {{"device", device},
+            {"class", device_class},
+            {"health", std::string(msg::toString(health))},
+            {"reason", reason}}}});
+}
+
+void Lane::onDeviceStatus(const msg::DeviceStatus& status) {
+  recordHealth(status.device_id, status.device_class, status.health, status.reason);
+}
+
 void Lane::onWeight(const msg::WeightReading& reading) {
-  if (reading.health != weighbridge_health_) {
-    weighbridge_health_ = reading.health;
-    commit({{"device.health",
-             config_.id,
-             "",
-             {{"device", reading.device_id},
-              {"class", "weighbridge"},
-              {"health", std::string(msg::toString(reading.health))}}}});
-  }
+  recordHealth(reading.device_id, "weighbridge", reading.health, "");
   if (reading.health != msg::DeviceHealth::kGood &&
       reading.health != msg::DeviceHealth::kDegraded) {
     return;
@@ -150,16 +164,29 @@ void Lane::onPlate(const msg::PlateRead& read) {
   if (adopt) tryDecide(false);
 }
 
+bool Lane::xrayRequired(const Match& match) const {
+  if (config_.xray_policy == "always") return true;
+  if (config_.xray_policy != "when_required" || !match.declaration) return false;
+  const auto& controls = match.declaration->required_controls;
+  return std::find(controls.begin(), controls.end(), "xray") != controls.end();
+}
+
 void Lane::tryDecide(bool timed_out) {
   if (!passage_ || passage_->decided_ms != 0) return;
-  const bool complete = !passage_->plate_norm.empty() && passage_->gross_kg.has_value();
-  if (!complete && !timed_out) return;
-
   DecisionInput input;
   input.plate_norm = passage_->plate_norm;
   input.measured_gross_kg = passage_->gross_kg;
   // Matched again at decision time: a declaration may have arrived or expired meanwhile.
   if (!input.plate_norm.empty()) input.match = lookup(input.plate_norm);
+  input.radiation_required = config_.radiation_required;
+  input.radiation = radiation_;
+  input.xray_required = xrayRequired(input.match);
+  input.xray = xray_;
+  const bool complete = !input.plate_norm.empty() && input.measured_gross_kg.has_value() &&
+                        (!input.radiation_required || input.radiation.has_value()) &&
+                        (!input.xray_required || input.xray.has_value());
+  if (!complete && !timed_out) return;
+
   const Decision decision = decide(input, rules_);
   passage_->corridor = toString(decision.corridor);
   passage_->reasons_json = toJson(decision.reasons).dump();
@@ -222,6 +249,70 @@ void Lane::depart() {
   }
 }
 
+void Lane::onRadiation(const msg::RadiationOccupancy& occupancy) {
+  if (!passage_) openPassage("radiation_portal");
+  nlohmann::json payload = {{"device", occupancy.device_id}, {"occupancy", occupancy.occupancy_id}};
+  if (occupancy.phase == msg::OccupancyPhase::kStart) {
+    commit({draft("radiation.occupancy_started", payload)});
+    return;
+  }
+  nlohmann::json faults = nlohmann::json::array();
+  for (const auto& f : occupancy.faults) {
+    faults.push_back({{"code", f.code}, {"description", f.description}, {"severity", f.severity}});
+  }
+  nlohmann::json evidence = nlohmann::json::array();
+  for (const auto& e : occupancy.evidence) {
+    evidence.push_back({{"sha256", e.sha256}, {"media_type", e.media_type}, {"role", e.role}});
+  }
+  payload.update({{"alarm", std::string(msg::toString(occupancy.alarm))},
+                  {"gamma_counts", occupancy.gamma_counts},
+                  {"gamma_background_cps", occupancy.gamma_background_cps},
+                  {"neutron_counts", occupancy.neutron_counts},
+                  {"neutron_background_cps", occupancy.neutron_background_cps},
+                  {"duration_s", occupancy.duration_s},
+                  {"speed_kmh", occupancy.speed_kmh},
+                  {"faults", faults},
+                  {"evidence", evidence},
+                  {"late", passage_->decided_ms != 0}});
+  // After the decision a result is recorded but changes nothing: the barrier has its answer.
+  if (passage_->decided_ms == 0) radiation_ = occupancy;
+  if (!commit({draft("radiation.measured", payload)}, occupancy.evidence)) return;
+  tryDecide(false);
+}
+
+void Lane::onXray(const msg::XrayResult& result) {
+  nlohmann::json threats = nlohmann::json::array();
+  for (const auto& t : result.threats) {
+    threats.push_back({{"id", t.id},
+                       {"category", t.category},
+                       {"description", t.description},
+                       {"assessment", t.assessment}});
+  }
+  nlohmann::json evidence = nlohmann::json::array();
+  for (const auto& e : result.evidence) {
+    evidence.push_back({{"sha256", e.sha256}, {"media_type", e.media_type}, {"role", e.role}});
+  }
+  const nlohmann::json payload = {
+      {"device", result.device_id},
+      {"scan", result.scan_id},
+      {"object", result.object_ref},
+      {"object_type", result.object_type},
+      {"decision", std::string(msg::toString(result.decision))},
+      {"tdr_type", result.tdr_type},
+      {"operator_verdict", result.operator_verdict ? nlohmann::json(std::string(
+                                                         msg::toString(*result.operator_verdict)))
+                                                   : nlohmann::json()},
+      {"total_objects", result.total_objects},
+      {"alarm_objects", result.alarm_objects},
+      {"threats", threats},
+      {"evidence", evidence},
+      {"late", passage_ && passage_->decided_ms != 0}};
+  // A scan with no vehicle on the lane is still recorded, against the lane alone.
+  if (passage_ && passage_->decided_ms == 0) xray_ = result;
+  if (!commit({draft("xray.result", payload)}, result.evidence)) return;
+  tryDecide(false);
+}
+
 void Lane::onBarrier(const msg::BarrierStatus& status) {
   const auto previous = barrier_position_;
   barrier_position_ = status.position;
@@ -253,13 +344,17 @@ void Lane::tick() {
   if (open_for >= std::chrono::milliseconds(config_.identify_timeout_ms)) tryDecide(true);
 }
 
+nlohmann::json Lane::devicesJson() const {
+  nlohmann::json devices = nlohmann::json::object();
+  for (const auto& [id, health] : device_health_) devices[id] = std::string(msg::toString(health));
+  return devices;
+}
+
 nlohmann::json Lane::statusJson() const {
-  nlohmann::json j = {{"lane", config_.id},
-                      {"direction", config_.direction},
-                      {"weighbridge_health", std::string(msg::toString(weighbridge_health_))},
-                      {"barrier", std::string(msg::toString(barrier_position_))},
-                      {"gross_kg", last_gross_kg_},
-                      {"store_errors", store_errors_}};
+  nlohmann::json j = {
+      {"lane", config_.id},         {"direction", config_.direction},
+      {"devices", devicesJson()},   {"barrier", std::string(msg::toString(barrier_position_))},
+      {"gross_kg", last_gross_kg_}, {"store_errors", store_errors_}};
   if (passage_) {
     j["passage"] = {{"id", passage_->id},
                     {"state", passage_->state},

@@ -42,9 +42,9 @@ struct XrayResult {
   std::string lane;
   WallMs time_ms = 0;  // alarm decision time when given, else receive time
   DeviceHealth health = DeviceHealth::kGood;
-  std::string scan_id;      // SOP Instance UID of the TDR
-  std::string object_ref;   // OOI ID: container number, plate, bag tag
-  std::string object_type;  // OOI type: "BAGGAGE", "CARGO", ...
+  std::string scan_id;                             // SOP Instance UID of the TDR
+  std::string object_ref;                          // OOI ID: container number, plate, bag tag
+  std::string object_type;                         // OOI type: "BAGGAGE", "CARGO", ...
   XrayDecision decision = XrayDecision::kUnknown;  // machine or operator, see tdr_type
   std::string tdr_type;                            // "MACHINE" | "OPERATOR" | ...
   std::optional<XrayDecision> operator_verdict;    // set when tdr_type is OPERATOR

@@ -13,7 +13,9 @@
 //
 // Truck file: one JSON object per line,
 //   {"plate":"123 ABC 02","declared_kg":38420,"actual_kg":38460,"expect":"green"}
-// optional: "declaration" (id), "risk" ("yellow"/"red"), "confidence".
+// optional: "declaration" (id), "risk" ("yellow"/"red"), "confidence", "radiation"
+// ("normal" | "gamma" | "neutron" | "both"), "xray" ("clear" | "alarm": the declaration then
+// requires an X-ray control and the scanner simulator scans the truck).
 // Prints one JSON line per truck: {"truth":{...},"observed":{...},"ok":true}. Exits 0 when every
 // observed corridor (and barrier behaviour) matches the truth, 1 otherwise, 2 on bad usage.
 
@@ -21,6 +23,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -47,6 +50,8 @@ struct Options {
   std::string central = "http://127.0.0.1:8090";
   std::string weighbridge = "http://127.0.0.1:8501";
   std::string camera = "http://127.0.0.1:8502";
+  std::string rpm = "http://127.0.0.1:8503";   // "none": the lane has no radiation portal
+  std::string xray = "http://127.0.0.1:8504";  // "none": the lane has no X-ray scanner
   std::string trucks_file;
   bool loop = false;
   int timeout_s = 30;
@@ -67,6 +72,21 @@ std::vector<json> demoTrucks() {
            {"declared_kg", 15000},
            {"actual_kg", 15100},
            {"expect", "green"}},
+      json{{"plate", "707 KZA 05"},
+           {"declared_kg", 22000},
+           {"actual_kg", 22050},
+           {"radiation", "gamma"},
+           {"expect", "red"}},
+      json{{"plate", "512 AAB 17"},
+           {"declared_kg", 30000},
+           {"actual_kg", 29900},
+           {"xray", "clear"},
+           {"expect", "green"}},
+      json{{"plate", "088 TRK 13"},
+           {"declared_kg", 18000},
+           {"actual_kg", 18040},
+           {"xray", "alarm"},
+           {"expect", "red"}},
   };
 }
 
@@ -143,7 +163,9 @@ json runTruck(const Options& o, const json& truck, int index) {
       {"tractor_plate", plate},
       {"gross_mass_kg", truck.value("declared_kg", 0)},
       {"arrival", {{"from", formatUtcMs(now - 3600000)}, {"to", formatUtcMs(now + 86400000)}}},
-      {"risk", {{"corridor", truck.value("risk", "green")}, {"controls", json::array()}}},
+      {"risk",
+       {{"corridor", truck.value("risk", "green")},
+        {"controls", truck.contains("xray") ? json::array({"xray"}) : json::array()}}},
       {"expires_at", formatUtcMs(now + 7 * 86400000LL)}};
   // Re-publishing the same version is harmless (the post ignores it as stale), so a
   // declaration published before the post subscribed is simply sent again.
@@ -171,11 +193,28 @@ json runTruck(const Options& o, const json& truck, int index) {
                                  "/weight?kg=" + std::to_string(truck.value("actual_kg", 0)) +
                                  "&settle_ms=" + std::to_string(o.settle_ms);
   if (!post(weight_url, "", &error)) return fail("weighbridge: " + error);
+  if (o.rpm != "none") {
+    // The truck drives through the portal on its way onto the scale.
+    const std::string radiation = truck.value("radiation", "normal");
+    const bool gamma = radiation == "gamma" || radiation == "both";
+    const bool neutron = radiation == "neutron" || radiation == "both";
+    const std::string rpm_url =
+        o.rpm + "/occupancy?duration_ms=1500&speed_kmh=6&gamma=" + (gamma ? "alarm" : "normal") +
+        "&neutron=" + (neutron ? "alarm" : "normal");
+    if (!post(rpm_url, "", &error)) return fail("radiation portal: " + error);
+  }
   std::this_thread::sleep_for(milliseconds(300));
   const std::string plate_url = o.camera + "/plate?text=" + http::percentEncode(plate) +
                                 "&confidence=" + std::to_string(truck.value("confidence", 96)) +
                                 "&direction=forward";
   if (!post(plate_url, "", &error)) return fail("camera: " + error);
+  if (truck.contains("xray") && o.xray != "none") {
+    const std::string verdict = truck.value("xray", "clear");
+    const std::string scan_url = o.xray + "/scan?object=" + http::percentEncode(plate_norm) +
+                                 "&decision=" + verdict +
+                                 "&threats=" + (verdict == "alarm" ? "1" : "0");
+    if (!post(scan_url, "", &error)) return fail("x-ray scanner: " + error);
+  }
 
   auto decided = waitForEvent(o, "passage.decided", start_seq, [&](const json& e) {
     return e.value("lane", "") == o.lane && e["payload"].value("plate", "") == plate_norm;
@@ -229,7 +268,8 @@ int usage(const char* error) {
   if (error) std::fprintf(stderr, "kordon-scenario: %s\n", error);
   std::fputs(
       "usage: kordon-scenario [--post ID] [--lane ID] [--central URL] [--weighbridge URL]\n"
-      "                       [--camera URL] [--trucks FILE] [--loop] [--timeout-s N]\n"
+      "                       [--camera URL] [--rpm URL|none] [--xray URL|none]\n"
+      "                       [--trucks FILE] [--loop] [--timeout-s N]\n"
       "                       [--settle-ms N]\n",
       error ? stderr : stdout);
   return error ? 2 : 0;
@@ -241,31 +281,30 @@ int usage(const char* error) {
 int main(int argc, char** argv) {
   using namespace kordon::sim;
   Options o;
+  const std::map<std::string, std::string*> text_flags = {
+      {"--post", &o.post},       {"--lane", &o.lane},
+      {"--central", &o.central}, {"--weighbridge", &o.weighbridge},
+      {"--camera", &o.camera},   {"--rpm", &o.rpm},
+      {"--xray", &o.xray},       {"--trucks", &o.trucks_file}};
+  const std::map<std::string, int*> number_flags = {{"--timeout-s", &o.timeout_s},
+                                                    {"--settle-ms", &o.settle_ms}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--post")
-      o.post = next();
-    else if (arg == "--lane")
-      o.lane = next();
-    else if (arg == "--central")
-      o.central = next();
-    else if (arg == "--weighbridge")
-      o.weighbridge = next();
-    else if (arg == "--camera")
-      o.camera = next();
-    else if (arg == "--trucks")
-      o.trucks_file = next();
-    else if (arg == "--loop")
+    if (arg == "--help" || arg == "-h") return usage(nullptr);
+    if (arg == "--loop") {
       o.loop = true;
-    else if (arg == "--timeout-s")
-      o.timeout_s = std::atoi(next().c_str());
-    else if (arg == "--settle-ms")
-      o.settle_ms = std::atoi(next().c_str());
-    else if (arg == "--help" || arg == "-h")
-      return usage(nullptr);
-    else
+      continue;
+    }
+    if (i + 1 >= argc) return usage(("missing value for '" + arg + "'").c_str());
+    if (auto it = text_flags.find(arg); it != text_flags.end()) {
+      *it->second = argv[++i];
+    } else if (auto num = number_flags.find(arg); num != number_flags.end()) {
+      *num->second = std::atoi(argv[++i]);
+      if (*num->second <= 0)
+        return usage(("expected a positive number after '" + arg + "'").c_str());
+    } else {
       return usage(("unknown argument '" + arg + "'").c_str());
+    }
   }
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });

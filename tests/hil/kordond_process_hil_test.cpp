@@ -73,7 +73,8 @@ TEST_F(KordondProcess, ReloadsOnSighupKeepsRunningOnABadReloadAndDrainsOnSigterm
       "/state\"\n[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(*no_broker) +
       "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(*http) +
       "\"\n[shutdown]\ndrain_timeout_ms = 300\n[log]\nformat = \"text\"\n" +
-      "[[lanes]]\n[lanes.weighbridge]\nport = " + std::to_string(*no_scale) + "\n";
+      "[[lanes]]\n[lanes.weighbridge]\nport = " + std::to_string(*no_scale) + "\n" +
+      "[lanes.radiation]\ntype = \"none\"\n[lanes.xray]\ntype = \"none\"\n";
   writeConfig(base);
   const std::string log = dir_ + "/kordond.log";
   auto p = Process::spawn({KORDON_BIN_DIR "/kordond", "--config", dir_ + "/kordond.toml"}, log);

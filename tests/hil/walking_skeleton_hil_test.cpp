@@ -62,7 +62,9 @@ class WalkingSkeleton : public ::testing::Test {
             "/kordond\"\n[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(mqtt_) +
             "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(kordond_http_) +
             "\"\n[log]\nformat = \"text\"\n[[lanes]]\nid = \"L1\"\n[lanes.weighbridge]\nport = " +
-            std::to_string(modbus_) + "\nstable_time_ms = 600\n[lanes.barrier]\ntravel_ms = 300\n");
+            std::to_string(modbus_) + "\nstable_time_ms = 600\n[lanes.barrier]\ntravel_ms = 300\n" +
+            // The skeleton lane has no screening devices; their HIL tests are their own.
+            "[lanes.radiation]\ntype = \"none\"\n[lanes.xray]\ntype = \"none\"\n");
 
     start("mosquitto", {"/usr/sbin/mosquitto", "-c", dir_ + "/mosquitto.conf"}, mqtt_);
     start("central",
@@ -139,12 +141,12 @@ TEST_F(WalkingSkeleton, GreenAndOverweightTrucksCrossAndCentralHasEveryEvent) {
             "\n"
             R"({"plate":"А 777 ВС 77","declared_kg":20000,"actual_kg":24500,"expect":"yellow"})"
             "\n");
-  auto scenario =
-      Process::spawn({KORDON_BIN_DIR "/kordon-scenario", "--post", kPost, "--central", central(),
-                      "--weighbridge", "http://127.0.0.1:" + std::to_string(wb_control_),
-                      "--camera", "http://127.0.0.1:" + std::to_string(cam_control_), "--trucks",
-                      dir_ + "/trucks.jsonl", "--settle-ms", "800", "--timeout-s", "30"},
-                     dir_ + "/scenario.log");
+  auto scenario = Process::spawn(
+      {KORDON_BIN_DIR "/kordon-scenario", "--post", kPost, "--central", central(), "--weighbridge",
+       "http://127.0.0.1:" + std::to_string(wb_control_), "--camera",
+       "http://127.0.0.1:" + std::to_string(cam_control_), "--rpm", "none", "--xray", "none",
+       "--trucks", dir_ + "/trucks.jsonl", "--settle-ms", "800", "--timeout-s", "30"},
+      dir_ + "/scenario.log");
   ASSERT_TRUE(scenario.isOk()) << scenario.status().message();
   auto exit = scenario->wait(seconds(120));
   ASSERT_TRUE(exit.isOk()) << "scenario did not finish: " << readTail(dir_ + "/scenario.log");

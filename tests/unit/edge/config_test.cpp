@@ -39,6 +39,32 @@ TEST(Config, NoFileMeansOneSimulatedLaneOnLoopback) {
   EXPECT_EQ(c->lanes[0].weighbridge.port, 1502);
   EXPECT_EQ(c->lanes[0].camera.path, "/anpr/L1");
   EXPECT_EQ(c->lanes[0].barrier.type, "sim");
+  ASSERT_TRUE(c->lanes[0].radiation.has_value());
+  EXPECT_EQ(c->lanes[0].radiation->type, "vm250-tcp");
+  EXPECT_EQ(c->lanes[0].radiation->port, 1601);
+  EXPECT_TRUE(c->lanes[0].lane.radiation_required);
+  ASSERT_TRUE(c->lanes[0].xray.has_value());
+  EXPECT_EQ(c->lanes[0].xray->type, "dicos-scp");
+  EXPECT_EQ(c->lanes[0].lane.xray_policy, "when_required");
+}
+
+TEST(Config, ScreeningDevicesCanBeAbsentOrFolderFed) {
+  auto none =
+      loadText("[[lanes]]\n[lanes.radiation]\ntype = \"none\"\n[lanes.xray]\ntype = \"none\"\n");
+  ASSERT_TRUE(none.isOk()) << none.status().message();
+  EXPECT_FALSE(none->lanes[0].radiation.has_value());
+  EXPECT_FALSE(none->lanes[0].lane.radiation_required);
+  EXPECT_FALSE(none->lanes[0].xray.has_value());
+  EXPECT_EQ(none->lanes[0].lane.xray_policy, "never");
+  EXPECT_TRUE(mentions(errorOf("[[lanes]]\n[lanes.radiation]\ntype = \"n42-folder\"\n"),
+                       "lanes[0].radiation.folder: required for n42-folder"));
+  auto folder = loadText(
+      "[[lanes]]\n[lanes.radiation]\ntype = \"n42-folder\"\nfolder = \"/srv/n42\"\n"
+      "[lanes.xray]\ntype = \"dicos-folder\"\nfolder = \"/srv/tdr\"\npolicy = \"always\"\n");
+  ASSERT_TRUE(folder.isOk()) << folder.status().message();
+  EXPECT_EQ(folder->lanes[0].radiation->folder, "/srv/n42");
+  EXPECT_EQ(folder->lanes[0].xray->folder, "/srv/tdr");
+  EXPECT_EQ(folder->lanes[0].lane.xray_policy, "always");
 }
 
 TEST(Config, ReadsEveryLaneAndOverridesDefaults) {

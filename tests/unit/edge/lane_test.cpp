@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "edge/lane/lane.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "edge/msg/plate.hpp"
@@ -24,11 +26,16 @@ class FakeBarrier final : public drivers::Barrier {
 
 class LaneTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto s = store::Store::open(dir_.file("k.db"), "KZ-TEST", clock_);
+  void SetUp() override { setUpLane(LaneConfig{}); }
+
+  void setUpLane(const LaneConfig& config, const std::vector<std::string>& controls = {}) {
+    // A fresh database per lane set-up, so each test's declaration is the one it asked for.
+    auto s =
+        store::Store::open(dir_.file("k" + std::to_string(++stores_) + ".db"), "KZ-TEST", clock_);
     ASSERT_TRUE(s.isOk()) << s.status().message();
     store_ = std::move(*s);
-    lane_ = std::make_unique<Lane>(LaneConfig{}, *store_, &barrier_, clock_, rules_,
+    types_.clear();
+    lane_ = std::make_unique<Lane>(config, *store_, &barrier_, clock_, rules_,
                                    [this](const std::vector<msg::Event>& events) {
                                      for (const auto& e : events) types_.push_back(e.type);
                                    });
@@ -37,6 +44,7 @@ class LaneTest : public ::testing::Test {
     d.version = 1;
     d.tractor_plate = "123 ABC 02";
     d.gross_mass_kg = 38420;
+    d.required_controls = controls;
     ASSERT_TRUE(
         store_
             ->transact([&](store::Transaction& tx) {
@@ -87,6 +95,7 @@ class LaneTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Lane> lane_;
   std::vector<std::string> types_;
+  int stores_ = 0;
 };
 
 TEST_F(LaneTest, GreenTruckIsReleasedThenDeparts) {
@@ -139,6 +148,55 @@ TEST_F(LaneTest, UnhealthyWeighbridgeGivesNoWeightAndTimeoutDecidesYellow) {
   lane_->tick();
   EXPECT_EQ(lastDecisionCorridor(), "yellow");
   EXPECT_TRUE(barrier_.opens.empty());
+}
+
+TEST_F(LaneTest, RadiationLaneWaitsForTheOccupancyAndAnAlarmIsRed) {
+  LaneConfig config;
+  config.radiation_required = true;
+  setUpLane(config);
+  msg::RadiationOccupancy start;
+  start.device_id = "L1-rpm";
+  start.phase = msg::OccupancyPhase::kStart;
+  lane_->onRadiation(start);
+  lane_->onPlate(plate("123ABC02"));
+  lane_->onWeight(weight(38420, msg::WeightState::kStable));
+  EXPECT_EQ(lastDecisionCorridor(), "");  // plate and weight, but the portal has not finished
+  msg::RadiationOccupancy end = start;
+  end.phase = msg::OccupancyPhase::kEnd;
+  end.alarm = msg::RadiationAlarm::kNeutron;
+  lane_->onRadiation(end);
+  EXPECT_EQ(lastDecisionCorridor(), "red");
+  EXPECT_TRUE(barrier_.opens.empty());
+  EXPECT_NE(std::find(types_.begin(), types_.end(), "radiation.measured"), types_.end());
+}
+
+TEST_F(LaneTest, XrayWhenRequiredByTheDeclaration) {
+  LaneConfig config;
+  config.xray_policy = "when_required";
+  setUpLane(config, {"xray"});
+  lane_->onPlate(plate("123ABC02"));
+  lane_->onWeight(weight(38420, msg::WeightState::kStable));
+  EXPECT_EQ(lastDecisionCorridor(), "");
+  msg::XrayResult xray;
+  xray.device_id = "L1-xray";
+  xray.scan_id = "1.2.3.4";
+  xray.object_ref = "123ABC02";
+  xray.decision = msg::XrayDecision::kClear;
+  lane_->onXray(xray);
+  EXPECT_EQ(lastDecisionCorridor(), "green");
+  EXPECT_EQ(barrier_.opens.size(), 1u);
+}
+
+TEST_F(LaneTest, DeviceHealthIsJournalledOnChangeOnly) {
+  msg::DeviceStatus status;
+  status.device_id = "L1-rpm";
+  status.device_class = "radiation_portal";
+  status.health = msg::DeviceHealth::kNoData;
+  lane_->onDeviceStatus(status);
+  lane_->onDeviceStatus(status);
+  status.health = msg::DeviceHealth::kGood;
+  lane_->onDeviceStatus(status);
+  EXPECT_EQ(std::count(types_.begin(), types_.end(), "device.health"), 2);
 }
 
 TEST_F(LaneTest, UnknownPlateIsYellow) {
