@@ -16,12 +16,16 @@
 // optional: "declaration" (id), "risk" ("yellow"/"red"), "confidence", "radiation"
 // ("normal" | "gamma" | "neutron" | "both"), "xray" ("clear" | "alarm": the declaration then
 // requires an X-ray control and the scanner simulator scans the truck).
+// Before driving each truck it publishes the ground truth (STYLE.md §C.4) on
+// kordon/v1/{post}/sim/truth (QoS1, schema "kordon.truth/1"), so a bench can compare what the
+// post did against what really happened; --mqtt none turns that off.
 // Prints one JSON line per truck: {"truth":{...},"observed":{...},"ok":true}. Exits 0 when every
 // observed corridor (and barrier behaviour) matches the truth, 1 otherwise, 2 on bad usage.
 
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -29,12 +33,16 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "edge/base/clock.hpp"
 #include "edge/base/crypto.hpp"
 #include "edge/base/http.hpp"
 #include "edge/msg/plate.hpp"
+#include "edge/msg/topics.hpp"
+#include "sync/mqtt_client.hpp"
 
 namespace kordon::sim {
 namespace {
@@ -52,6 +60,7 @@ struct Options {
   std::string camera = "http://127.0.0.1:8502";
   std::string rpm = "http://127.0.0.1:8503";   // "none": the lane has no radiation portal
   std::string xray = "http://127.0.0.1:8504";  // "none": the lane has no X-ray scanner
+  std::string mqtt = "tcp://127.0.0.1:1883";   // "none": do not publish the ground truth
   std::string trucks_file;
   bool loop = false;
   int timeout_s = 30;
@@ -137,7 +146,66 @@ bool post(const std::string& url, const std::string& body, std::string* error) {
   return true;
 }
 
-json runTruck(const Options& o, const json& truck, int index) {
+// Publishes the ground truth on its own MQTT connection and loop thread.
+class TruthPublisher {
+ public:
+  explicit TruthPublisher(const Options& o) : post_(o.post), lane_(o.lane) {
+    if (o.mqtt == "none") return;
+    sync::MqttOptions options;
+    options.server_uri = o.mqtt;
+    options.client_id = "kordon-scenario-" + newUuid().substr(0, 8);
+    client_ = std::make_unique<sync::MqttClient>(io_, options);
+    if (Status s = client_->start(); !s) {
+      std::fprintf(stderr, "kordon-scenario: ground truth not published: %s\n",
+                   s.message().c_str());
+      client_.reset();
+      return;
+    }
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~TruthPublisher() {
+    if (client_) client_->stop();
+    work_.reset();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Waits up to two seconds for the broker's PUBACK; a bench without a broker still runs.
+  void publish(const json& truth) {
+    if (!client_) return;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!client_->isConnected() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    json message = truth;
+    message["schema"] = "kordon.truth/1";
+    message["post"] = post_;
+    message["lane"] = lane_;
+    message["time"] = formatUtcMs(SystemClock().nowWallMs());
+    auto acked = std::make_shared<std::promise<Status>>();
+    auto done = acked->get_future();
+    Status s = client_->publish(msg::simTruthTopic(post_), message.dump(), 1, false,
+                                [acked](const Status& r) { acked->set_value(r); });
+    if (s && done.wait_until(deadline + std::chrono::seconds(1)) == std::future_status::ready) {
+      s = done.get();
+    } else if (s) {
+      s = Status::error("no PUBACK");
+    }
+    if (!s)
+      std::fprintf(stderr, "kordon-scenario: ground truth not published: %s\n",
+                   s.message().c_str());
+  }
+
+ private:
+  std::string post_, lane_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
+      boost::asio::make_work_guard(io_);
+  std::unique_ptr<sync::MqttClient> client_;
+  std::thread thread_;
+};
+
+json runTruck(const Options& o, const json& truck, int index, TruthPublisher& truth) {
   const std::string plate = truck.value("plate", "");
   const std::string plate_norm = msg::normalisePlate(plate);
   const std::string declaration_id =
@@ -152,6 +220,9 @@ json runTruck(const Options& o, const json& truck, int index) {
   };
   std::string error;
   const std::int64_t start_seq = highestSeq(o);
+  json published = result["truth"];
+  published["truck"] = index;
+  truth.publish(published);
 
   const WallMs now = SystemClock().nowWallMs();
   json declaration = {
@@ -269,6 +340,7 @@ int usage(const char* error) {
   std::fputs(
       "usage: kordon-scenario [--post ID] [--lane ID] [--central URL] [--weighbridge URL]\n"
       "                       [--camera URL] [--rpm URL|none] [--xray URL|none]\n"
+      "                       [--mqtt URI|none]\n"
       "                       [--trucks FILE] [--loop] [--timeout-s N]\n"
       "                       [--settle-ms N]\n",
       error ? stderr : stdout);
@@ -282,10 +354,11 @@ int main(int argc, char** argv) {
   using namespace kordon::sim;
   Options o;
   const std::map<std::string, std::string*> text_flags = {
-      {"--post", &o.post},       {"--lane", &o.lane},
-      {"--central", &o.central}, {"--weighbridge", &o.weighbridge},
-      {"--camera", &o.camera},   {"--rpm", &o.rpm},
-      {"--xray", &o.xray},       {"--trucks", &o.trucks_file}};
+      {"--post", &o.post},         {"--lane", &o.lane},
+      {"--central", &o.central},   {"--weighbridge", &o.weighbridge},
+      {"--camera", &o.camera},     {"--rpm", &o.rpm},
+      {"--xray", &o.xray},         {"--mqtt", &o.mqtt},
+      {"--trucks", &o.trucks_file}};
   const std::map<std::string, int*> number_flags = {{"--timeout-s", &o.timeout_s},
                                                     {"--settle-ms", &o.settle_ms}};
   for (int i = 1; i < argc; ++i) {
@@ -329,12 +402,13 @@ int main(int argc, char** argv) {
       trucks.push_back(truck);
     }
   }
+  TruthPublisher truth(o);
   bool all_ok = true;
   int index = 0;
   do {
     for (const auto& truck : trucks) {
       if (g_stop) break;
-      const auto result = runTruck(o, truck, ++index);
+      const auto result = runTruck(o, truck, ++index, truth);
       all_ok = all_ok && result.value("ok", false);
       std::cout << result.dump() << std::endl;
       std::cerr << summary(result) << std::endl;

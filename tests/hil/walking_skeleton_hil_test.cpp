@@ -141,16 +141,45 @@ TEST_F(WalkingSkeleton, GreenAndOverweightTrucksCrossAndCentralHasEveryEvent) {
             "\n"
             R"({"plate":"А 777 ВС 77","declared_kg":20000,"actual_kg":24500,"expect":"yellow"})"
             "\n");
-  auto scenario = Process::spawn(
-      {KORDON_BIN_DIR "/kordon-scenario", "--post", kPost, "--central", central(), "--weighbridge",
-       "http://127.0.0.1:" + std::to_string(wb_control_), "--camera",
-       "http://127.0.0.1:" + std::to_string(cam_control_), "--rpm", "none", "--xray", "none",
-       "--trucks", dir_ + "/trucks.jsonl", "--settle-ms", "800", "--timeout-s", "30"},
-      dir_ + "/scenario.log");
+  // The ground truth arrives on its own topic, before each truck is driven.
+  auto truth =
+      Process::spawn({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(mqtt_), "-t",
+                      std::string("kordon/v1/") + kPost + "/sim/truth", "-C", "2", "-W", "120"},
+                     dir_ + "/truth.log");
+  ASSERT_TRUE(truth.isOk()) << truth.status().message();
+  std::this_thread::sleep_for(milliseconds(300));  // let the subscription settle
+  auto scenario = Process::spawn({KORDON_BIN_DIR "/kordon-scenario",
+                                  "--post",
+                                  kPost,
+                                  "--central",
+                                  central(),
+                                  "--weighbridge",
+                                  "http://127.0.0.1:" + std::to_string(wb_control_),
+                                  "--camera",
+                                  "http://127.0.0.1:" + std::to_string(cam_control_),
+                                  "--rpm",
+                                  "none",
+                                  "--xray",
+                                  "none",
+                                  "--mqtt",
+                                  "tcp://127.0.0.1:" + std::to_string(mqtt_),
+                                  "--trucks",
+                                  dir_ + "/trucks.jsonl",
+                                  "--settle-ms",
+                                  "800",
+                                  "--timeout-s",
+                                  "30"},
+                                 dir_ + "/scenario.log");
   ASSERT_TRUE(scenario.isOk()) << scenario.status().message();
   auto exit = scenario->wait(seconds(120));
   ASSERT_TRUE(exit.isOk()) << "scenario did not finish: " << readTail(dir_ + "/scenario.log");
   EXPECT_TRUE(exit->cleanExit()) << exit->toString() << "\n" << readTail(dir_ + "/scenario.log");
+
+  auto truth_exit = truth->wait(seconds(10));
+  ASSERT_TRUE(truth_exit.isOk() && truth_exit->cleanExit()) << readTail(dir_ + "/truth.log");
+  const std::string truth_log = readTail(dir_ + "/truth.log");
+  EXPECT_NE(truth_log.find("\"schema\":\"kordon.truth/1\""), std::string::npos) << truth_log;
+  EXPECT_NE(truth_log.find("\"expect\":\"yellow\""), std::string::npos) << truth_log;
 
   // Let the last events (barrier closed) reach central.
   std::this_thread::sleep_for(milliseconds(1500));
