@@ -15,8 +15,10 @@ if ! command -v clang++ >/dev/null || ! dpkg-query -W libclang-rt-14-dev >/dev/n
 fi
 seconds=${KORDON_FUZZ_SECONDS:-60}
 targets=("$@")
-((${#targets[@]})) || targets=(event_fuzz declaration_fuzz plate_fuzz isapi_event_fuzz multipart_fuzz
-                                weight_decoder_fuzz config_fuzz)
+if ((${#targets[@]} == 0)); then
+  # Every target listed in tests/fuzz/CMakeLists.txt (KORDON_FUZZ_TARGETS).
+  mapfile -t targets < <(sed -n 's/^ *\([a-z0-9_]*_fuzz\):.*/\1/p' tests/fuzz/CMakeLists.txt)
+fi
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g"
 if [[ ! -f build-fuzz/CMakeCache.txt ]]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
