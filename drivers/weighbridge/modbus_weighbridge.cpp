@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "edge/base/log.hpp"
-
 namespace kordon::drivers {
 namespace {
 
@@ -64,9 +62,8 @@ ModbusWeighbridge::ModbusWeighbridge(WeighbridgeConfig config, const RegisterMap
     : config_(std::move(config)),
       map_(map),
       link_(std::move(link)),
-      on_reading_(std::move(on_reading)),
       clock_(clock),
-      filter_(config_.stable_band_kg, milliseconds(config_.stable_time_ms)),
+      publisher_(config_, clock_, std::move(on_reading), link_->describe()),
       backoff_(config_.backoff_initial_ms) {}
 
 ModbusWeighbridge::~ModbusWeighbridge() { stop(); }
@@ -92,7 +89,7 @@ void ModbusWeighbridge::stop() {
   link_->close();
   state_ = State::kConnect;
   consecutive_failures_ = 0;
-  filter_.reset();
+  publisher_.resetStability();
 }
 
 void ModbusWeighbridge::scheduleStep(milliseconds delay) {
@@ -118,8 +115,9 @@ milliseconds ModbusWeighbridge::step() {
 
 milliseconds ModbusWeighbridge::connectStep() {
   if (Status status = link_->connect(); !status) {
-    filter_.reset();
-    publish(msg::DeviceHealth::kNotConnected, clock_.nowSteady(), nullptr, status.message());
+    publisher_.resetStability();
+    publisher_.publish(msg::DeviceHealth::kNotConnected, clock_.nowSteady(), nullptr,
+                       status.message(), counters_);
     return enterBackoff();
   }
   if (ever_connected_) ++counters_.reconnects;
@@ -139,10 +137,11 @@ milliseconds ModbusWeighbridge::pollStep() {
   if (!sample) return pollFailed(sample.status());
   if (heartbeatFrozen(*block, sampled_at)) {
     consecutive_failures_ = 0;  // the link works; the indicator behind it does not
-    filter_.reset();
-    publish(msg::DeviceHealth::kNoData, sampled_at, nullptr,
-            "heartbeat register " + std::to_string(map_.heartbeat_addr) + " stuck at " +
-                std::to_string(heartbeat_.value_or(0)) + " for more than stale_after_ms");
+    publisher_.resetStability();
+    publisher_.publish(msg::DeviceHealth::kNoData, sampled_at, nullptr,
+                       "heartbeat register " + std::to_string(map_.heartbeat_addr) + " stuck at " +
+                           std::to_string(heartbeat_.value_or(0)) + " for more than stale_after_ms",
+                       counters_);
     return milliseconds(config_.poll_interval_ms);
   }
 
@@ -150,7 +149,7 @@ milliseconds ModbusWeighbridge::pollStep() {
   consecutive_failures_ = 0;
   backoff_ = milliseconds(config_.backoff_initial_ms);
   last_good_at_ = sampled_at;
-  publish(msg::DeviceHealth::kGood, sampled_at, &*sample, "");
+  publisher_.publish(msg::DeviceHealth::kGood, sampled_at, &*sample, "", counters_);
   return milliseconds(config_.poll_interval_ms);
 }
 
@@ -179,17 +178,17 @@ milliseconds ModbusWeighbridge::pollFailed(const Status& error) {
   } else {
     ++counters_.comms_errors;
   }
-  filter_.reset();
+  publisher_.resetStability();
   const auto now = clock_.nowSteady();
   ++consecutive_failures_;
   if (!link_->isConnected() || consecutive_failures_ >= kMaxConsecutiveFailures) {
     link_->close();
-    publish(msg::DeviceHealth::kNotConnected, now, nullptr, error.message());
+    publisher_.publish(msg::DeviceHealth::kNotConnected, now, nullptr, error.message(), counters_);
     return enterBackoff();
   }
   const bool fresh = last_good_at_ && now - *last_good_at_ <= milliseconds(config_.stale_after_ms);
-  publish(fresh ? msg::DeviceHealth::kDegraded : msg::DeviceHealth::kNoData, now, nullptr,
-          error.message());
+  publisher_.publish(fresh ? msg::DeviceHealth::kDegraded : msg::DeviceHealth::kNoData, now,
+                     nullptr, error.message(), counters_);
   return milliseconds(config_.poll_interval_ms);
 }
 
@@ -198,48 +197,6 @@ milliseconds ModbusWeighbridge::enterBackoff() {
   const milliseconds delay = backoff_;
   backoff_ = std::min(backoff_ * 2, milliseconds(config_.backoff_max_ms));
   return delay;
-}
-
-void ModbusWeighbridge::publish(msg::DeviceHealth health,
-                                std::chrono::steady_clock::time_point sampled_at,
-                                const WeightSample* sample, const std::string& reason) {
-  msg::WeightReading reading;
-  reading.device_id = config_.device_id;
-  reading.lane = config_.lane;
-  reading.time_ms = clock_.nowWallMs();
-  reading.sampled_at = sampled_at;
-  reading.health = health;
-  reading.state = msg::WeightState::kError;
-  reading.gross_kg = 0;
-
-  if (health == msg::DeviceHealth::kGood && sample != nullptr) {
-    reading.state = sample->state;
-    const bool weighing =
-        sample->state == msg::WeightState::kStable || sample->state == msg::WeightState::kMotion;
-    if (weighing) {
-      const bool stable =
-          filter_.feed(sampled_at, sample->gross_kg, sample->state == msg::WeightState::kStable);
-      reading.state = stable ? msg::WeightState::kStable : msg::WeightState::kMotion;
-      reading.gross_kg = sample->gross_kg;
-    } else {
-      filter_.reset();  // under zero, overload, indicator fault: a number means nothing here
-    }
-  }
-
-  health_.store(health);
-  if (published_health_ != health) {
-    const auto level = health == msg::DeviceHealth::kGood ? log::Level::kInfo : log::Level::kWarn;
-    log::write(level, "weighbridge health changed",
-               {{"device_id", config_.device_id},
-                {"lane", config_.lane},
-                {"link", link_->describe()},
-                {"from", published_health_ ? toString(*published_health_) : "none"},
-                {"to", toString(health)},
-                {"reason", reason},
-                {"counters", counters_.toJson()}});
-    published_health_ = health;
-  }
-  on_reading_(reading);
 }
 
 }  // namespace kordon::drivers

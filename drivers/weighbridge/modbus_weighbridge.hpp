@@ -36,7 +36,6 @@
 // joins the worker). counters() and health() may be read from any thread. stepForTest() must
 // not be mixed with start().
 
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -50,8 +49,8 @@
 #include "drivers/common/device_counters.hpp"
 #include "drivers/common/modbus_link.hpp"
 #include "drivers/weighbridge/register_map.hpp"
-#include "drivers/weighbridge/stability_filter.hpp"
 #include "drivers/weighbridge/weighbridge.hpp"
+#include "drivers/weighbridge/weighbridge_publisher.hpp"
 #include "drivers/weighbridge/weight_decoder.hpp"
 #include "edge/base/clock.hpp"
 #include "edge/msg/device_health.hpp"
@@ -81,7 +80,7 @@ class ModbusWeighbridge final : public Weighbridge {
   void start() override;
   void stop() override;
   const DeviceCounters& counters() const override { return counters_; }
-  msg::DeviceHealth health() const { return health_.load(); }
+  msg::DeviceHealth health() const { return publisher_.health(); }
 
   // Runs one state-machine step on the calling thread and returns the delay the timer would wait
   // before the next one, so unit tests drive the driver deterministically with a fake clock.
@@ -98,26 +97,20 @@ class ModbusWeighbridge final : public Weighbridge {
   bool heartbeatFrozen(std::span<const std::uint16_t> block,
                        std::chrono::steady_clock::time_point sampled_at);
   void scheduleStep(std::chrono::milliseconds delay);
-  // Builds and delivers the reading for one outcome; `sample` only with kGood.
-  void publish(msg::DeviceHealth health, std::chrono::steady_clock::time_point sampled_at,
-               const WeightSample* sample, const std::string& reason);
 
   const WeighbridgeConfig config_;
   const RegisterMap& map_;
   const std::unique_ptr<ModbusLink> link_;
-  const ReadingCallback on_reading_;
   const Clock& clock_;
   DeviceCounters counters_;
-  std::atomic<msg::DeviceHealth> health_{msg::DeviceHealth::kNotConnected};
 
   // State-machine state: touched only by the thread running step().
   State state_ = State::kConnect;
-  StabilityFilter filter_;
+  WeighbridgePublisher publisher_;  // owns the StabilityFilter and the published health
   std::chrono::milliseconds backoff_;
   int consecutive_failures_ = 0;
   bool ever_connected_ = false;
   std::optional<std::chrono::steady_clock::time_point> last_good_at_;
-  std::optional<msg::DeviceHealth> published_health_;
   std::optional<std::uint32_t> heartbeat_;
   std::chrono::steady_clock::time_point heartbeat_changed_at_{};
   bool heartbeat_frozen_ = false;

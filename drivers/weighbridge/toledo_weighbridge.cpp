@@ -6,8 +6,6 @@
 
 #include <boost/asio/connect.hpp>
 
-#include "edge/base/log.hpp"
-
 #include <termios.h>
 
 namespace kordon::drivers {
@@ -86,10 +84,9 @@ ToledoWeighbridge::ToledoWeighbridge(WeighbridgeConfig config, Transport transpo
                                      ReadingCallback on_reading, const Clock& clock)
     : config_(std::move(config)),
       transport_(transport),
-      on_reading_(std::move(on_reading)),
       clock_(clock),
       framer_(config_.toledo_checksum),
-      filter_(config_.stable_band_kg, milliseconds(config_.stable_time_ms)),
+      publisher_(config_, clock_, std::move(on_reading), describe()),
       backoff_(config_.backoff_initial_ms) {}
 
 ToledoWeighbridge::~ToledoWeighbridge() { stop(); }
@@ -123,7 +120,7 @@ void ToledoWeighbridge::stop() {
   io_.poll();  // drain the cancelled handlers; generation_ makes them no-ops
   state_ = State::kConnect;
   stale_ = false;
-  filter_.reset();
+  publisher_.resetStability();
 }
 
 void ToledoWeighbridge::closeLink() {
@@ -223,22 +220,22 @@ void ToledoWeighbridge::onBytes(std::size_t count) {
   };
   if (bad > 0) {
     counters_.comms_errors += bad;
-    filter_.reset();
-    publish(freshHealth(), now, nullptr, framer_.lastError());
+    publisher_.resetStability();
+    publisher_.publish(freshHealth(), now, nullptr, framer_.lastError(), counters_);
   }
   for (const ToledoFrame& frame : frames) {
     const auto sample = toledoWeightSample(frame);
     if (!sample) {
       ++counters_.comms_errors;
-      filter_.reset();
-      publish(freshHealth(), now, nullptr, sample.status().message());
+      publisher_.resetStability();
+      publisher_.publish(freshHealth(), now, nullptr, sample.status().message(), counters_);
       continue;
     }
     ++counters_.readings;
     last_good_at_ = now;
     stale_ = false;
     backoff_ = milliseconds(config_.backoff_initial_ms);
-    publish(msg::DeviceHealth::kGood, now, &*sample, "");
+    publisher_.publish(msg::DeviceHealth::kGood, now, &*sample, "", counters_);
   }
 }
 
@@ -262,21 +259,23 @@ void ToledoWeighbridge::onTick() {
     stale_ = true;
     ++counters_.timeouts;
   }
-  filter_.reset();
+  publisher_.resetStability();
   if (now - since > stale_after * kReconnectAfterStalePeriods) {
     dropLink("no valid frame for " +
              std::to_string(std::chrono::duration_cast<milliseconds>(now - since).count()) + " ms");
     return;
   }
-  publish(msg::DeviceHealth::kNoData, now, nullptr,
-          "no valid frame within stale_after_ms (" + framer_.lastError() + ")");
+  publisher_.publish(msg::DeviceHealth::kNoData, now, nullptr,
+                     "no valid frame within stale_after_ms (" + framer_.lastError() + ")",
+                     counters_);
 }
 
 void ToledoWeighbridge::dropLink(const std::string& reason) {
   closeLink();
-  filter_.reset();
+  publisher_.resetStability();
   stale_ = false;
-  publish(msg::DeviceHealth::kNotConnected, clock_.nowSteady(), nullptr, reason);
+  publisher_.publish(msg::DeviceHealth::kNotConnected, clock_.nowSteady(), nullptr, reason,
+                     counters_);
   state_ = State::kBackoff;
   const milliseconds delay = backoff_;
   backoff_ = std::min(backoff_ * 2, milliseconds(config_.backoff_max_ms));
@@ -286,48 +285,6 @@ void ToledoWeighbridge::dropLink(const std::string& reason) {
     if (ec || generation != generation_) return;
     connect();
   });
-}
-
-void ToledoWeighbridge::publish(msg::DeviceHealth health,
-                                std::chrono::steady_clock::time_point sampled_at,
-                                const WeightSample* sample, const std::string& reason) {
-  msg::WeightReading reading;
-  reading.device_id = config_.device_id;
-  reading.lane = config_.lane;
-  reading.time_ms = clock_.nowWallMs();
-  reading.sampled_at = sampled_at;
-  reading.health = health;
-  reading.state = msg::WeightState::kError;
-  reading.gross_kg = 0;
-
-  if (health == msg::DeviceHealth::kGood && sample != nullptr) {
-    reading.state = sample->state;
-    const bool weighing =
-        sample->state == msg::WeightState::kStable || sample->state == msg::WeightState::kMotion;
-    if (weighing) {
-      const bool stable =
-          filter_.feed(sampled_at, sample->gross_kg, sample->state == msg::WeightState::kStable);
-      reading.state = stable ? msg::WeightState::kStable : msg::WeightState::kMotion;
-      reading.gross_kg = sample->gross_kg;
-    } else {
-      filter_.reset();
-    }
-  }
-
-  health_.store(health);
-  if (published_health_ != health) {
-    const auto level = health == msg::DeviceHealth::kGood ? log::Level::kInfo : log::Level::kWarn;
-    log::write(level, "weighbridge health changed",
-               {{"device_id", config_.device_id},
-                {"lane", config_.lane},
-                {"link", describe()},
-                {"from", published_health_ ? toString(*published_health_) : "none"},
-                {"to", toString(health)},
-                {"reason", reason},
-                {"counters", counters_.toJson()}});
-    published_health_ = health;
-  }
-  on_reading_(reading);
 }
 
 }  // namespace kordon::drivers

@@ -34,7 +34,6 @@
 // start()/stop() from one owner thread; counters() and health() from any thread.
 
 #include <array>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -47,9 +46,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "drivers/common/device_counters.hpp"
-#include "drivers/weighbridge/stability_filter.hpp"
 #include "drivers/weighbridge/toledo_continuous.hpp"
 #include "drivers/weighbridge/weighbridge.hpp"
+#include "drivers/weighbridge/weighbridge_publisher.hpp"
 #include "drivers/weighbridge/weight_decoder.hpp"
 #include "edge/base/clock.hpp"
 #include "edge/msg/device_health.hpp"
@@ -77,7 +76,7 @@ class ToledoWeighbridge final : public Weighbridge {
   void start() override;
   void stop() override;
   const DeviceCounters& counters() const override { return counters_; }
-  msg::DeviceHealth health() const { return health_.load(); }
+  msg::DeviceHealth health() const { return publisher_.health(); }
 
  private:
   void connect();
@@ -88,28 +87,23 @@ class ToledoWeighbridge final : public Weighbridge {
   void dropLink(const std::string& reason);
   void closeLink();
   void scheduleTick();
-  void publish(msg::DeviceHealth health, std::chrono::steady_clock::time_point sampled_at,
-               const WeightSample* sample, const std::string& reason);
   std::string describe() const;
 
   const WeighbridgeConfig config_;
   const Transport transport_;
-  const ReadingCallback on_reading_;
   const Clock& clock_;
   DeviceCounters counters_;
-  std::atomic<msg::DeviceHealth> health_{msg::DeviceHealth::kNotConnected};
 
   // Touched only by the worker thread (or by stop() after joining it).
   State state_ = State::kConnect;
   ToledoFramer framer_;
-  StabilityFilter filter_;
+  WeighbridgePublisher publisher_;  // owns the StabilityFilter and the published health
   std::chrono::milliseconds backoff_;
   bool ever_connected_ = false;
   bool stale_ = false;
   std::uint64_t generation_ = 0;  // bumped on every close; late handlers of older links return
   std::chrono::steady_clock::time_point connected_at_{};
   std::optional<std::chrono::steady_clock::time_point> last_good_at_;
-  std::optional<msg::DeviceHealth> published_health_;
   std::array<std::uint8_t, 512> read_buffer_{};
 
   boost::asio::io_context io_;
