@@ -14,27 +14,24 @@
 //       published as one kEnd occupancy with that evidence, moved to <folder>/done/
 //   otherwise (malformed, truncated, not a portal document) -> moved to <folder>/failed/,
 //       comms_errors + 1, one warn log, health kDegraded until the next good document
-//   evidence store failure -> left in place for the next scan, comms_errors + 1
-// A name already taken in done/ or failed/ gets a ".<n>" suffix.
+//   evidence store failure -> left in place for the next scans, comms_errors + 1
+//   unreadable -> moved to <folder>/failed/, comms_errors + 1
+// A name already taken in done/ or failed/ gets a ".<n>" suffix; a file that cannot be moved
+// counts comms_errors + 1 once and its move is retried (FolderWatcher, folder_watcher.hpp).
 //
 // Health: kGood when the folder is readable, kNotConnected when it is missing or unreadable,
 // kDegraded after a failed document (above). Counters: readings (documents published),
 // comms_errors. Logs on health changes and per failed document.
 //
-// Thread-safety: as Vm250Portal (own io_context and worker thread; callbacks on the worker).
+// Thread-safety: as Vm250Portal (the FolderWatcher's own io_context and worker thread;
+// callbacks on the worker).
 
 #include <atomic>
-#include <chrono>
-#include <cstdint>
 #include <filesystem>
-#include <map>
 #include <optional>
 #include <string>
-#include <thread>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
+#include "drivers/common/folder_watcher.hpp"
 #include "drivers/radiation_portal/radiation_portal.hpp"
 
 namespace kordon::drivers {
@@ -53,17 +50,13 @@ class N42FolderPortal final : public RadiationPortal {
   msg::DeviceHealth health() const { return health_.load(); }
 
   // One scan on the calling thread (unit tests; not mixed with start()).
-  void scanForTest() { scan(); }
+  void scanForTest() { watcher_.scanOnce(); }
 
  private:
-  struct Seen {
-    std::uintmax_t size = 0;
-    std::filesystem::file_time_type mtime;
-  };
-  void schedule();
-  void scan();
-  void process(const std::filesystem::path& file);
-  void moveTo(const std::filesystem::path& file, const char* subdir);
+  FileOutcome process(const std::filesystem::path& file, const std::string& bytes);
+  void onFolder(bool available, const std::string& reason);
+  void onProblem(FolderProblem problem, const std::filesystem::path& file,
+                 const std::string& reason);
   void publishStatus(msg::DeviceHealth health, const std::string& reason);
 
   const RadiationPortalConfig config_;
@@ -74,13 +67,10 @@ class N42FolderPortal final : public RadiationPortal {
   DeviceCounters counters_;
   std::atomic<msg::DeviceHealth> health_{msg::DeviceHealth::kNotConnected};
 
-  std::map<std::string, Seen> previous_;  // worker thread only
-  bool degraded_ = false;
-  std::optional<msg::DeviceHealth> published_health_;
+  bool degraded_ = false;                              // worker thread only
+  std::optional<msg::DeviceHealth> published_health_;  // worker thread only
 
-  boost::asio::io_context io_;
-  boost::asio::steady_timer timer_{io_};
-  std::thread worker_;
+  FolderWatcher watcher_;  // last: its worker uses the members above
 };
 
 }  // namespace kordon::drivers

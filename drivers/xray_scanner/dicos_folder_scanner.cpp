@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "drivers/xray_scanner/dicos_folder_scanner.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <chrono>
 #include <exception>
-#include <fstream>
-#include <iterator>
-#include <set>
 #include <utility>
 
 #include "drivers/xray_scanner/tdr_parser.hpp"
@@ -22,26 +16,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool isTdrFileName(const std::string& name) {
-  if (name.empty() || name.front() == '.' || name.size() < 5) return false;
-  std::string extension = name.substr(name.size() - 4);
-  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return extension == ".dcs" || extension == ".dcm";
-}
-
-Result<std::string> readFile(const fs::path& path) {
-  std::error_code ec;
-  const std::uintmax_t size = fs::file_size(path, ec);
-  if (ec) return Status::error("stat " + path.string() + ": " + ec.message());
-  if (size > kMaxTdrBytes) {
-    return Status::error("file of " + std::to_string(size) + " bytes exceeds the limit of " +
-                         std::to_string(kMaxTdrBytes));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::error("cannot open " + path.string());
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::error("cannot read " + path.string());
-  return bytes;
+FolderWatcherConfig watcherConfig(const XrayScannerConfig& config) {
+  FolderWatcherConfig watch;
+  watch.folder = config.folder;
+  watch.extensions = {".dcs", ".dcm"};
+  watch.poll_interval_ms = config.poll_interval_ms;
+  watch.max_bytes = kMaxTdrBytes;
+  return watch;
 }
 
 }  // namespace
@@ -53,7 +34,17 @@ DicosFolderScanner::DicosFolderScanner(XrayScannerConfig config, EvidenceStore& 
       evidence_(evidence),
       clock_(clock),
       on_result_(std::move(on_result)),
-      on_status_(std::move(on_status)) {}
+      on_status_(std::move(on_status)),
+      watcher_(
+          watcherConfig(config_),
+          [this](const fs::path& path, const std::string& bytes) { return take(path, bytes); },
+          [this](bool available, const std::string& reason) {
+            setHealth(available ? msg::DeviceHealth::kGood : msg::DeviceHealth::kNotConnected,
+                      reason);
+          },
+          [this](FolderProblem problem, const fs::path& path, const std::string& reason) {
+            onProblem(problem, path, reason);
+          }) {}
 
 DicosFolderScanner::~DicosFolderScanner() { stop(); }
 
@@ -65,116 +56,38 @@ Status DicosFolderScanner::start() {
   if (config_.poll_interval_ms < 10) {
     return Status::error(where + ": poll_interval_ms must be >= 10");
   }
-  std::error_code ec;
-  if (!fs::is_directory(config_.folder, ec)) {
-    const std::string reason = where + ": not a directory";
+  if (Status ready = watcher_.prepare(); !ready) {
+    const std::string reason = where + ": " + ready.message();
     setHealth(msg::DeviceHealth::kNotConnected, reason);
     return Status::error(reason);
   }
-  for (const char* subdir : {"done", "failed"}) {
-    fs::create_directories(fs::path(config_.folder) / subdir, ec);
-    if (ec) {
-      const std::string reason = where + ": cannot create " + subdir + "/: " + ec.message();
-      setHealth(msg::DeviceHealth::kNotConnected, reason);
-      return Status::error(reason);
-    }
-  }
   // DCMTK would print its own "E: ..." lines for every bad file; we count and log instead.
   OFLog::getLogger("dcmtk").setLogLevel(OFLogger::FATAL_LOG_LEVEL);
-  {
-    std::lock_guard lock(mutex_);
-    stop_requested_ = false;
-  }
   setHealth(msg::DeviceHealth::kGood, "");
-  worker_ = std::thread([this] { run(); });
+  watcher_.start();
   running_ = true;
   return Status::ok();
 }
 
 void DicosFolderScanner::stop() {
   if (!running_) return;
-  {
-    std::lock_guard lock(mutex_);
-    stop_requested_ = true;
-  }
-  wake_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  watcher_.stop();
   running_ = false;
 }
 
-void DicosFolderScanner::run() {
-  const auto interval = std::chrono::milliseconds(config_.poll_interval_ms);
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      if (wake_.wait_for(lock, interval, [this] { return stop_requested_; })) return;
-    }
-    try {
-      pollOnce();
-    } catch (const std::exception& e) {
-      counters_.comms_errors++;
-      log::error("x-ray folder poll threw", {{"device", config_.device_id}, {"error", e.what()}});
-    }
-  }
-}
-
-void DicosFolderScanner::pollOnce() {
-  std::error_code ec;
-  fs::directory_iterator it(config_.folder, ec);
-  if (ec) {
-    setHealth(msg::DeviceHealth::kNotConnected,
-              "cannot list " + config_.folder + ": " + ec.message());
-    return;
-  }
-  setHealth(msg::DeviceHealth::kGood, "");
-  std::map<std::string, Seen> current;
-  for (; it != fs::directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    const fs::directory_entry& entry = *it;
-    std::error_code entry_ec;
-    if (!entry.is_regular_file(entry_ec) || !isTdrFileName(entry.path().filename().string())) {
-      continue;
-    }
-    Seen seen;
-    seen.size = entry.file_size(entry_ec);
-    if (entry_ec) continue;
-    seen.mtime = entry.last_write_time(entry_ec);
-    if (entry_ec) continue;
-    current[entry.path().string()] = seen;
-  }
-  std::vector<fs::path> stable;
-  for (const auto& [path, seen] : current) {
-    const auto before = candidates_.find(path);
-    if (before != candidates_.end() && before->second.size == seen.size &&
-        before->second.mtime == seen.mtime) {
-      stable.emplace_back(path);
-    }
-  }
-  candidates_ = std::move(current);
-  for (const fs::path& path : stable) {
-    candidates_.erase(path.string());
-    take(path);
-  }
-}
-
-void DicosFolderScanner::take(const fs::path& path) {
+FileOutcome DicosFolderScanner::take(const fs::path& path, const std::string& bytes) {
   const WallMs received_ms = clock_.nowWallMs();
-  auto bytes = readFile(path);
-  if (!bytes) {
-    reject(path, bytes.status().message());
-    return;
-  }
-  auto report = parseTdr(*bytes);
+  auto report = parseTdr(bytes);
   if (!report) {
     reject(path, report.status().message());
-    return;
+    return report.status();  // -> failed/
   }
   if (!last_reject_reason_.empty()) {
     last_reject_reason_.clear();
     log::info("x-ray folder has valid TDRs again", {{"device", config_.device_id}});
   }
   msg::XrayResult result = toXrayResult(*report, config_.device_id, config_.lane, received_ms);
-  auto stored = evidence_.put(*bytes, "application/dicom", "tdr");
+  auto stored = evidence_.put(bytes, "application/dicom", "tdr");
   if (stored) {
     if (evidence_failing_) {
       evidence_failing_ = false;
@@ -186,18 +99,38 @@ void DicosFolderScanner::take(const fs::path& path) {
     log::warn("x-ray TDR evidence not stored; results continue without it",
               {{"device", config_.device_id}, {"error", stored.status().message()}});
   }
-  moveTo(path, "done");
-  counters_.readings++;
-  if (on_result_) {
+  // Published once the file is in done/.
+  return FileOutcome::done().andThen([this, result = std::move(result)] {
+    counters_.readings++;
+    if (!on_result_) return;
     try {
       on_result_(result);
     } catch (const std::exception& e) {
       log::error("x-ray result callback threw",
                  {{"device", config_.device_id}, {"error", e.what()}});
     }
+  });
+}
+
+void DicosFolderScanner::onProblem(FolderProblem problem, const fs::path& path,
+                                   const std::string& reason) {
+  switch (problem) {
+    case FolderProblem::kUnreadable:
+      reject(path, reason);  // the watcher moves it to failed/
+      return;
+    case FolderProblem::kNotMoved:
+      counters_.comms_errors++;
+      log::warn("x-ray TDR file could not be moved; retried",
+                {{"device", config_.device_id}, {"file", path.string()}, {"error", reason}});
+      return;
+    case FolderProblem::kException:
+      counters_.comms_errors++;
+      log::error("x-ray folder poll threw", {{"device", config_.device_id}, {"error", reason}});
+      return;
   }
 }
 
+// Counts and logs; the watcher moves the file to failed/.
 void DicosFolderScanner::reject(const fs::path& path, const std::string& reason) {
   counters_.comms_errors++;
   const auto level = reason == last_reject_reason_ ? log::Level::kDebug : log::Level::kWarn;
@@ -207,27 +140,6 @@ void DicosFolderScanner::reject(const fs::path& path, const std::string& reason)
               {"file", path.filename().string()},
               {"reason", reason},
               {"comms_errors", counters_.comms_errors.load()}});
-  moveTo(path, "failed");
-}
-
-void DicosFolderScanner::moveTo(const fs::path& path, const char* subdir) {
-  const fs::path dir = fs::path(config_.folder) / subdir;
-  std::error_code ec;
-  fs::create_directories(dir, ec);  // start() made it; recreate if someone removed it
-  fs::path target = dir / path.filename();
-  for (int n = 1; fs::exists(target, ec) && n < 1000; ++n) {
-    target = dir / (path.filename().string() + "." + std::to_string(n));
-  }
-  fs::rename(path, target, ec);
-  if (ec) {
-    // Left in place it would be taken again; delete rather than loop on it.
-    counters_.comms_errors++;
-    log::warn("x-ray TDR file could not be moved; removed", {{"device", config_.device_id},
-                                                             {"file", path.string()},
-                                                             {"to", target.string()},
-                                                             {"error", ec.message()}});
-    fs::remove(path, ec);
-  }
 }
 
 void DicosFolderScanner::setHealth(msg::DeviceHealth health, const std::string& reason) {
