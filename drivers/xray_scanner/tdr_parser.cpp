@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <new>
 
@@ -310,6 +311,166 @@ std::optional<WallMs> parseDicomDateTime(std::string_view text) {
   return seconds * 1000 + millis;
 }
 
+namespace {
+
+// DCMTK allocates an element's declared length before reading it, and a buffer stream cannot
+// tell it how much is left, so a four-byte length field could make it ask for 4 GiB (found by
+// tdr_fuzz). This walks the element structure first and refuses any length that runs past the
+// bytes that contain it. Big-endian and deflated datasets are refused.
+class LengthCheck {
+ public:
+  explicit LengthCheck(std::string_view bytes) : bytes_(bytes) {}
+
+  Status run() {
+    std::size_t pos = 0;
+    if (bytes_.size() >= 132 && bytes_.substr(128, 4) == "DICM") {
+      pos = 132;
+      // Group 0002 is always explicit VR; the dataset follows in the syntax it names.
+      std::size_t meta_end = pos;
+      while (meta_end + 8 <= bytes_.size() && u16(meta_end) == 0x0002) {
+        const std::size_t start = meta_end;
+        auto next = element(meta_end, bytes_.size(), /*explicit_vr=*/true, 0);
+        if (!next.isOk()) return next.status();
+        if (u16(start + 2) == 0x0010) transfer_syntax_ = valueText(start, *next);
+        meta_end = *next;
+      }
+      pos = meta_end;
+      // Every syntax but implicit VR LE encodes the dataset in explicit VR LE (the encapsulated
+      // ones compress only pixel data); big endian and deflate are the exceptions.
+      if (transfer_syntax_ == "1.2.840.10008.1.2.2" ||
+          transfer_syntax_ == "1.2.840.10008.1.2.1.99") {
+        return Status::error("transfer syntax " + transfer_syntax_ + " is not supported");
+      }
+      explicit_vr_ = transfer_syntax_ != "1.2.840.10008.1.2";
+    } else {
+      explicit_vr_ = bytes_.size() >= 6 && std::isupper(static_cast<unsigned char>(bytes_[4])) &&
+                     std::isupper(static_cast<unsigned char>(bytes_[5]));
+    }
+    return elements(pos, bytes_.size(), 0);
+  }
+
+ private:
+  static constexpr std::uint32_t kUndefined = 0xFFFFFFFF;
+  static constexpr int kMaxDepth = 16;
+
+  std::uint16_t u16(std::size_t at) const {
+    return static_cast<std::uint16_t>(static_cast<unsigned char>(bytes_[at]) |
+                                      static_cast<unsigned char>(bytes_[at + 1]) << 8);
+  }
+  std::uint32_t u32(std::size_t at) const {
+    return static_cast<std::uint32_t>(u16(at)) | static_cast<std::uint32_t>(u16(at + 2)) << 16;
+  }
+  std::string valueText(std::size_t element_start, std::size_t element_end) const {
+    const std::size_t value = element_start + 8;  // explicit VR with a 16-bit length
+    std::string text(bytes_.substr(value, element_end - value));
+    while (!text.empty() && (text.back() == '\0' || text.back() == ' ')) text.pop_back();
+    return text;
+  }
+  static std::string tagName(std::uint16_t group, std::uint16_t elem) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "(%04X,%04X)", group, elem);
+    return buf;
+  }
+
+  Status elements(std::size_t pos, std::size_t end, int depth) {
+    while (pos < end) {
+      if (end - pos < 8)
+        return Status::error("truncated element header at byte " + std::to_string(pos));
+      // A sequence or item delimiter closes the undefined-length container we are in.
+      if (u16(pos) == 0xFFFE && (u16(pos + 2) == 0xE00D || u16(pos + 2) == 0xE0DD)) {
+        end_of_container_ = pos + 8;
+        return Status::ok();
+      }
+      auto next = element(pos, end, explicit_vr_, depth);
+      if (!next.isOk()) return next.status();
+      pos = *next;
+    }
+    end_of_container_ = pos;
+    return Status::ok();
+  }
+
+  // Checks one element (and what it contains); returns the offset just past it.
+  Result<std::size_t> element(std::size_t pos, std::size_t end, bool explicit_vr, int depth) {
+    if (depth > kMaxDepth) return Status::error("sequences nested deeper than 16");
+    if (end - pos < 8)
+      return Status::error("truncated element header at byte " + std::to_string(pos));
+    const std::uint16_t group = u16(pos);
+    const std::uint16_t elem = u16(pos + 2);
+    std::uint32_t length = 0;
+    std::size_t value = 0;
+    bool sequence = false;
+    if (group == 0xFFFE) {  // an item inside a sequence: tag and a 32-bit length
+      length = u32(pos + 4);
+      value = pos + 8;
+      sequence = true;  // its content is elements
+    } else if (explicit_vr) {
+      const std::string_view vr = bytes_.substr(pos + 4, 2);
+      static constexpr std::string_view kLong[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
+                                                   "SV", "UC", "UN", "UR", "UT", "UV"};
+      const bool long_form = std::find(std::begin(kLong), std::end(kLong), vr) != std::end(kLong);
+      if (long_form) {
+        if (end - pos < 12)
+          return Status::error("truncated element header at byte " + std::to_string(pos));
+        length = u32(pos + 8);
+        value = pos + 12;
+      } else {
+        length = u16(pos + 6);
+        value = pos + 8;
+      }
+      sequence = vr == "SQ" || (length == kUndefined && (vr == "UN" || vr == "OB" || vr == "OW"));
+    } else {
+      length = u32(pos + 4);
+      value = pos + 8;
+      sequence = length == kUndefined;  // implicit VR: undefined length means a sequence
+    }
+    if (length == kUndefined) {
+      if (!sequence) return Status::error(tagName(group, elem) + " has an undefined length");
+      // Items until the sequence delimiter (or, for an item, elements until the item one).
+      if (group == 0xFFFE) {
+        if (Status s = elements(value, end, depth + 1); !s) return s;
+      } else {
+        std::size_t at = value;
+        for (;;) {
+          if (end - at < 8) return Status::error(tagName(group, elem) + " is not closed");
+          if (u16(at) == 0xFFFE && u16(at + 2) == 0xE0DD) {
+            end_of_container_ = at + 8;
+            break;
+          }
+          auto item = element(at, end, explicit_vr, depth + 1);
+          if (!item.isOk()) return item.status();
+          at = *item;
+        }
+      }
+      return end_of_container_;
+    }
+    if (length > end - value) {
+      return Status::error("element " + tagName(group, elem) + " declares " +
+                           std::to_string(length) + " bytes but only " +
+                           std::to_string(end - value) + " remain");
+    }
+    if (sequence) {
+      if (group == 0xFFFE) {
+        if (Status s = elements(value, value + length, depth + 1); !s) return s;
+      } else {
+        std::size_t at = value;
+        while (at < value + length) {
+          auto item = element(at, value + length, explicit_vr, depth + 1);
+          if (!item.isOk()) return item.status();
+          at = *item;
+        }
+      }
+    }
+    return value + length;
+  }
+
+  std::string_view bytes_;
+  std::string transfer_syntax_;
+  bool explicit_vr_ = true;
+  std::size_t end_of_container_ = 0;
+};
+
+}  // namespace
+
 Result<TdrReport> parseTdrDataset(DcmDataset& dataset) {
   try {
     return parseDataset(dataset);
@@ -325,6 +486,9 @@ Result<TdrReport> parseTdr(std::string_view file_bytes) {
   if (file_bytes.size() > kMaxTdrBytes) {
     return Status::error("TDR file of " + std::to_string(file_bytes.size()) +
                          " bytes exceeds the limit of " + std::to_string(kMaxTdrBytes));
+  }
+  if (Status s = LengthCheck(file_bytes).run(); !s) {
+    return Status::error("not a readable DICOM file: " + s.message());
   }
   try {
     DcmInputBufferStream stream;

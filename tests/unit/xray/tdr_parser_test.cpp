@@ -295,5 +295,23 @@ TEST_F(SharedTdrTest, NoThreatSample) {
   EXPECT_TRUE(r.threats.empty());
 }
 
+// Found by tdr_fuzz: a length field promising gigabytes must be refused before DCMTK allocates.
+TEST(TdrParserTest, DeclaredLengthBeyondTheFileIsRefusedBeforeDecoding) {
+  // Explicit VR LE bare dataset: (0010,0020) LO "X", then (0009,0010) OB claiming 2 GiB.
+  std::string bytes("\x10\x00\x20\x00LO\x02\x00X ", 10);
+  bytes += std::string("\x09\x00\x10\x00OB\x00\x00\xff\xff\xff\x7f", 12);
+  bytes += "tail";
+  const auto result = parseTdr(bytes);
+  ASSERT_FALSE(result.isOk());
+  EXPECT_NE(result.status().message().find("declares 2147483647 bytes but only 4 remain"),
+            std::string::npos)
+      << result.status().message();
+  // The same inside a sequence item: the item's own length bounds its elements.
+  std::string nested("\x11\x40\x10\x40SQ\x00\x00\x14\x00\x00\x00", 12);
+  nested += std::string("\xfe\xff\x00\xe0\x0c\x00\x00\x00", 8);
+  nested += std::string("\x10\x40\x10\x40OB\x00\x00\x00\x00\x01\x00", 12);
+  EXPECT_FALSE(parseTdr(nested).isOk());
+}
+
 }  // namespace
 }  // namespace kordon::drivers
