@@ -405,6 +405,15 @@ class LengthCheck {
       sequence = true;  // its content is elements
     } else if (explicit_vr) {
       const std::string_view vr = bytes_.substr(pos + 4, 2);
+      // DCMTK guesses the length-field size of an unknown VR; a guess is where a hostile length
+      // slips through, and real reports use standard VRs only.
+      static constexpr std::string_view kStandard[] = {
+          "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT",
+          "OB", "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST",
+          "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"};
+      if (std::find(std::begin(kStandard), std::end(kStandard), vr) == std::end(kStandard)) {
+        return Status::error("element " + tagName(group, elem) + " has a non-standard VR");
+      }
       static constexpr std::string_view kLong[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
                                                    "SV", "UC", "UN", "UR", "UT", "UV"};
       const bool long_form = std::find(std::begin(kLong), std::end(kLong), vr) != std::end(kLong);
