@@ -15,6 +15,7 @@
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/oflog/oflog.h>
 
 namespace kordon::drivers {
 
@@ -321,9 +322,13 @@ class LengthCheck {
  public:
   explicit LengthCheck(std::string_view bytes) : bytes_(bytes) {}
 
+  bool hasMeta() const { return has_meta_; }
+  bool explicitVr() const { return explicit_vr_; }
+
   Status run() {
     std::size_t pos = 0;
     if (bytes_.size() >= 132 && bytes_.substr(128, 4) == "DICM") {
+      has_meta_ = true;
       pos = 132;
       // Group 0002 is always explicit VR; the dataset follows in the syntax it names.
       std::size_t meta_end = pos;
@@ -474,6 +479,7 @@ class LengthCheck {
 
   std::string_view bytes_;
   std::string transfer_syntax_;
+  bool has_meta_ = false;
   bool explicit_vr_ = true;
   std::size_t end_of_container_ = 0;
 };
@@ -496,23 +502,44 @@ Result<TdrReport> parseTdr(std::string_view file_bytes) {
     return Status::error("TDR file of " + std::to_string(file_bytes.size()) +
                          " bytes exceeds the limit of " + std::to_string(kMaxTdrBytes));
   }
-  if (Status s = LengthCheck(file_bytes).run(); !s) {
+  // Kordon counts and logs bad input itself; DCMTK's own console chatter would only duplicate
+  // it (and print to an integrator's terminal from kordonctl).
+  static const bool kQuiet = [] {
+    OFLog::getLogger("dcmtk").setLogLevel(OFLogger::FATAL_LOG_LEVEL);
+    return true;
+  }();
+  (void)kQuiet;
+  LengthCheck check(file_bytes);
+  if (Status s = check.run(); !s) {
     return Status::error("not a readable DICOM file: " + s.message());
   }
   try {
     DcmInputBufferStream stream;
     stream.setBuffer(file_bytes.data(), static_cast<offile_off_t>(file_bytes.size()));
     stream.setEos();
-    DcmFileFormat file;
-    file.transferInit();
-    const OFCondition read = file.read(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
-    file.transferEnd();
-    if (read.bad()) {
-      return Status::error(std::string("not a readable DICOM file: ") + read.text());
+    if (check.hasMeta()) {
+      DcmFileFormat file;
+      file.transferInit();
+      const OFCondition read = file.read(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
+      file.transferEnd();
+      if (read.bad()) {
+        return Status::error(std::string("not a readable DICOM file: ") + read.text());
+      }
+      DcmDataset* dataset = file.getDataset();
+      if (dataset == nullptr) return Status::error("DICOM file has no dataset");
+      return parseDataset(*dataset);
     }
-    DcmDataset* dataset = file.getDataset();
-    if (dataset == nullptr) return Status::error("DICOM file has no dataset");
-    return parseDataset(*dataset);
+    // A bare dataset is read in the encoding the check detected: left to guess, DcmFileFormat
+    // can read the same bytes differently from how they were checked.
+    DcmDataset dataset;
+    dataset.transferInit();
+    const OFCondition read = dataset.read(
+        stream, check.explicitVr() ? EXS_LittleEndianExplicit : EXS_LittleEndianImplicit,
+        EGL_noChange, DCM_MaxReadLength);
+    dataset.transferEnd();
+    if (read.bad())
+      return Status::error(std::string("not a readable DICOM dataset: ") + read.text());
+    return parseDataset(dataset);
   } catch (const std::bad_alloc&) {
     return Status::error("TDR file: out of memory while decoding");
   } catch (const std::exception& e) {
