@@ -30,7 +30,8 @@ N42FolderPortal::N42FolderPortal(RadiationPortalConfig config, EvidenceStore& ev
       evidence_(evidence),
       clock_(clock),
       on_occupancy_(std::move(on_occupancy)),
-      on_status_(std::move(on_status)),
+      reporter_(config_.device_id, config_.lane, "radiation_portal", config_.folder, clock,
+                std::move(on_status)),
       watcher_(
           watcherConfig(config_),
           [this](const fs::path& file, const std::string& bytes) { return process(file, bytes); },
@@ -47,11 +48,11 @@ void N42FolderPortal::stop() { watcher_.stop(); }
 
 void N42FolderPortal::onFolder(bool available, const std::string& reason) {
   if (!available) {
-    publishStatus(msg::DeviceHealth::kNotConnected, reason);
+    reporter_.report(msg::DeviceHealth::kNotConnected, reason, counters_);
     return;
   }
-  publishStatus(degraded_ ? msg::DeviceHealth::kDegraded : msg::DeviceHealth::kGood,
-                degraded_ ? "last document failed" : "");
+  reporter_.report(degraded_ ? msg::DeviceHealth::kDegraded : msg::DeviceHealth::kGood,
+                   degraded_ ? "last document failed" : "", counters_);
 }
 
 void N42FolderPortal::onProblem(FolderProblem problem, const fs::path& file,
@@ -80,13 +81,14 @@ FileOutcome N42FolderPortal::process(const fs::path& file, const std::string& by
         "document " + file.filename().string() + " rejected: " + occupancy.status().message();
     return FileOutcome::failed(occupancy.status().message()).andThen([this, reason] {
       degraded_ = true;  // once the file is in failed/
-      publishStatus(msg::DeviceHealth::kDegraded, reason);
+      reporter_.report(msg::DeviceHealth::kDegraded, reason, counters_);
     });
   }
   auto stored = evidence_.put(bytes, "application/xml", "n42");
   if (!stored) {
     ++counters_.comms_errors;
-    publishStatus(msg::DeviceHealth::kDegraded, "evidence store: " + stored.status().message());
+    reporter_.report(msg::DeviceHealth::kDegraded, "evidence store: " + stored.status().message(),
+                     counters_);
     return FileOutcome::retry(stored.status().message());  // left in place
   }
   msg::RadiationOccupancy occ = std::move(occupancy).value();
@@ -99,34 +101,10 @@ FileOutcome N42FolderPortal::process(const fs::path& file, const std::string& by
   return FileOutcome::done().andThen([this, occ = std::move(occ)]() mutable {
     degraded_ = false;
     ++counters_.readings;
-    publishStatus(msg::DeviceHealth::kGood, "");
-    occ.health = health_.load();
+    reporter_.report(msg::DeviceHealth::kGood, "", counters_);
+    occ.health = reporter_.health();
     on_occupancy_(occ);
   });
-}
-
-void N42FolderPortal::publishStatus(msg::DeviceHealth health, const std::string& reason) {
-  health_.store(health);
-  if (published_health_ == health) return;
-  const auto level = health == msg::DeviceHealth::kGood ? log::Level::kInfo : log::Level::kWarn;
-  log::write(level, "radiation portal health changed",
-             {{"device_id", config_.device_id},
-              {"lane", config_.lane},
-              {"folder", config_.folder},
-              {"from", published_health_ ? toString(*published_health_) : "none"},
-              {"to", toString(health)},
-              {"reason", reason},
-              {"counters", counters_.toJson()}});
-  published_health_ = health;
-  msg::DeviceStatus status;
-  status.device_id = config_.device_id;
-  status.lane = config_.lane;
-  status.device_class = "radiation_portal";
-  status.time_ms = clock_.nowWallMs();
-  status.health = health;
-  status.reason = reason;
-  status.counters = counters_.toJson();
-  on_status_(status);
 }
 
 }  // namespace kordon::drivers

@@ -26,12 +26,11 @@
 // Thread-safety: as Vm250Portal (the FolderWatcher's own io_context and worker thread;
 // callbacks on the worker).
 
-#include <atomic>
 #include <filesystem>
-#include <optional>
 #include <string>
 
 #include "drivers/common/folder_watcher.hpp"
+#include "drivers/common/health_reporter.hpp"
 #include "drivers/radiation_portal/radiation_portal.hpp"
 
 namespace kordon::drivers {
@@ -47,7 +46,7 @@ class N42FolderPortal final : public RadiationPortal {
   void start() override;
   void stop() override;
   const DeviceCounters& counters() const override { return counters_; }
-  msg::DeviceHealth health() const { return health_.load(); }
+  msg::DeviceHealth health() const { return reporter_.health(); }
 
   // One scan on the calling thread (unit tests; not mixed with start()).
   void scanForTest() { watcher_.scanOnce(); }
@@ -57,18 +56,15 @@ class N42FolderPortal final : public RadiationPortal {
   void onFolder(bool available, const std::string& reason);
   void onProblem(FolderProblem problem, const std::filesystem::path& file,
                  const std::string& reason);
-  void publishStatus(msg::DeviceHealth health, const std::string& reason);
 
   const RadiationPortalConfig config_;
   EvidenceStore& evidence_;
   const Clock& clock_;
   const OccupancyCallback on_occupancy_;
-  const StatusCallback on_status_;
   DeviceCounters counters_;
-  std::atomic<msg::DeviceHealth> health_{msg::DeviceHealth::kNotConnected};
+  HealthReporter reporter_;
 
-  bool degraded_ = false;                              // worker thread only
-  std::optional<msg::DeviceHealth> published_health_;  // worker thread only
+  bool degraded_ = false;  // worker thread only
 
   FolderWatcher watcher_;  // last: its worker uses the members above
 };

@@ -8,8 +8,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
 
-#include "edge/base/log.hpp"
-
 namespace kordon::drivers {
 
 using std::chrono::milliseconds;
@@ -21,7 +19,8 @@ Vm250Portal::Vm250Portal(RadiationPortalConfig config, const Clock& clock,
     : config_(std::move(config)),
       clock_(clock),
       on_occupancy_(std::move(on_occupancy)),
-      on_status_(std::move(on_status)),
+      reporter_(config_.device_id, config_.lane, "radiation_portal",
+                config_.host + ":" + std::to_string(config_.port), clock, std::move(on_status)),
       parser_(config_.alarm_sigma),
       backoff_(config_.backoff_initial_ms) {}
 
@@ -58,8 +57,8 @@ void Vm250Portal::connect() {
   tcp::resolver resolver(io_);
   const auto endpoints = resolver.resolve(config_.host, std::to_string(config_.port), ec);
   if (ec) {
-    publishStatus(msg::DeviceHealth::kNotConnected,
-                  "resolve " + config_.host + ": " + ec.message());
+    reporter_.report(msg::DeviceHealth::kNotConnected,
+                     "resolve " + config_.host + ": " + ec.message(), counters_);
     enterBackoff();
     return;
   }
@@ -79,9 +78,10 @@ void Vm250Portal::connect() {
                           const std::string reason = connect_ec == asio::error::operation_aborted
                                                          ? std::string("connect timed out")
                                                          : connect_ec.message();
-                          publishStatus(msg::DeviceHealth::kNotConnected,
-                                        "connect " + config_.host + ":" +
-                                            std::to_string(config_.port) + ": " + reason);
+                          reporter_.report(msg::DeviceHealth::kNotConnected,
+                                           "connect " + config_.host + ":" +
+                                               std::to_string(config_.port) + ": " + reason,
+                                           counters_);
                           enterBackoff();
                           return;
                         }
@@ -107,8 +107,8 @@ void Vm250Portal::armStaleTimer() {
     if (ec || state_ != State::kRead) return;
     ++counters_.timeouts;
     if (auto cut = parser_.truncate()) emit(std::move(*cut));
-    publishStatus(msg::DeviceHealth::kNoData,
-                  "no line for " + std::to_string(config_.stale_after_ms) + " ms");
+    reporter_.report(msg::DeviceHealth::kNoData,
+                     "no line for " + std::to_string(config_.stale_after_ms) + " ms", counters_);
     armStaleTimer();
   });
 }
@@ -162,16 +162,17 @@ void Vm250Portal::updateHealthFromParser() {
   if (!faults.empty()) {
     std::string reason = "device fault:";
     for (const auto& f : faults) reason += " " + f;
-    publishStatus(msg::DeviceHealth::kDegraded, reason);
+    reporter_.report(msg::DeviceHealth::kDegraded, reason, counters_);
     return;
   }
   if (parser_.identicalBackgroundRun() >= kFrozenBackgroundRun) {
-    publishStatus(msg::DeviceHealth::kDegraded,
-                  "gamma background frozen: " + std::to_string(parser_.identicalBackgroundRun()) +
-                      " identical GB lines");
+    reporter_.report(msg::DeviceHealth::kDegraded,
+                     "gamma background frozen: " +
+                         std::to_string(parser_.identicalBackgroundRun()) + " identical GB lines",
+                     counters_);
     return;
   }
-  publishStatus(msg::DeviceHealth::kGood, "");
+  reporter_.report(msg::DeviceHealth::kGood, "", counters_);
 }
 
 void Vm250Portal::connectionLost(const std::string& reason) {
@@ -179,7 +180,7 @@ void Vm250Portal::connectionLost(const std::string& reason) {
   socket_.close(ignored);
   stale_timer_.cancel();
   if (auto cut = parser_.truncate()) emit(std::move(*cut));
-  publishStatus(msg::DeviceHealth::kNotConnected, reason);
+  reporter_.report(msg::DeviceHealth::kNotConnected, reason, counters_);
   enterBackoff();
 }
 
@@ -199,33 +200,9 @@ void Vm250Portal::emit(Vm250Output&& output) {
   occ.device_id = config_.device_id;
   occ.lane = config_.lane;
   occ.time_ms = clock_.nowWallMs();
-  occ.health = health_.load();
+  occ.health = reporter_.health();
   occ.phase = output.phase;
   on_occupancy_(occ);
-}
-
-void Vm250Portal::publishStatus(msg::DeviceHealth health, const std::string& reason) {
-  health_.store(health);
-  if (published_health_ == health) return;
-  const auto level = health == msg::DeviceHealth::kGood ? log::Level::kInfo : log::Level::kWarn;
-  log::write(level, "radiation portal health changed",
-             {{"device_id", config_.device_id},
-              {"lane", config_.lane},
-              {"link", config_.host + ":" + std::to_string(config_.port)},
-              {"from", published_health_ ? toString(*published_health_) : "none"},
-              {"to", toString(health)},
-              {"reason", reason},
-              {"counters", counters_.toJson()}});
-  published_health_ = health;
-  msg::DeviceStatus status;
-  status.device_id = config_.device_id;
-  status.lane = config_.lane;
-  status.device_class = "radiation_portal";
-  status.time_ms = clock_.nowWallMs();
-  status.health = health;
-  status.reason = reason;
-  status.counters = counters_.toJson();
-  on_status_(status);
 }
 
 }  // namespace kordon::drivers

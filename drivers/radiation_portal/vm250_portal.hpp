@@ -35,9 +35,7 @@
 // Thread-safety: callbacks run on the worker thread and must not block or throw. start()/stop()
 // from one owner thread, never from a callback. counters() from any thread.
 
-#include <atomic>
 #include <chrono>
-#include <optional>
 #include <string>
 #include <thread>
 
@@ -45,6 +43,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "drivers/common/health_reporter.hpp"
 #include "drivers/radiation_portal/radiation_portal.hpp"
 #include "drivers/radiation_portal/vm250_parser.hpp"
 
@@ -66,7 +65,7 @@ class Vm250Portal final : public RadiationPortal {
   void start() override;
   void stop() override;
   const DeviceCounters& counters() const override { return counters_; }
-  msg::DeviceHealth health() const { return health_.load(); }
+  msg::DeviceHealth health() const { return reporter_.health(); }
 
  private:
   void connect();
@@ -77,15 +76,13 @@ class Vm250Portal final : public RadiationPortal {
   void connectionLost(const std::string& reason);
   void enterBackoff();
   void emit(Vm250Output&& output);
-  void publishStatus(msg::DeviceHealth health, const std::string& reason);
   void updateHealthFromParser();
 
   const RadiationPortalConfig config_;
   const Clock& clock_;
   const OccupancyCallback on_occupancy_;
-  const StatusCallback on_status_;
   DeviceCounters counters_;
-  std::atomic<msg::DeviceHealth> health_{msg::DeviceHealth::kNotConnected};
+  HealthReporter reporter_;
 
   // Worker-thread state.
   State state_ = State::kConnect;
@@ -93,7 +90,6 @@ class Vm250Portal final : public RadiationPortal {
   std::chrono::milliseconds backoff_;
   bool ever_connected_ = false;
   bool good_line_this_connection_ = false;
-  std::optional<msg::DeviceHealth> published_health_;
   std::string read_buffer_;
 
   boost::asio::io_context io_;

@@ -34,13 +34,15 @@ DicosFolderScanner::DicosFolderScanner(XrayScannerConfig config, EvidenceStore& 
       evidence_(evidence),
       clock_(clock),
       on_result_(std::move(on_result)),
-      on_status_(std::move(on_status)),
+      reporter_(config_.device_id, config_.lane, "xray_scanner", config_.folder, clock,
+                std::move(on_status)),
       watcher_(
           watcherConfig(config_),
           [this](const fs::path& path, const std::string& bytes) { return take(path, bytes); },
           [this](bool available, const std::string& reason) {
-            setHealth(available ? msg::DeviceHealth::kGood : msg::DeviceHealth::kNotConnected,
-                      reason);
+            reporter_.report(
+                available ? msg::DeviceHealth::kGood : msg::DeviceHealth::kNotConnected, reason,
+                counters_);
           },
           [this](FolderProblem problem, const fs::path& path, const std::string& reason) {
             onProblem(problem, path, reason);
@@ -58,12 +60,12 @@ Status DicosFolderScanner::start() {
   }
   if (Status ready = watcher_.prepare(); !ready) {
     const std::string reason = where + ": " + ready.message();
-    setHealth(msg::DeviceHealth::kNotConnected, reason);
+    reporter_.report(msg::DeviceHealth::kNotConnected, reason, counters_);
     return Status::error(reason);
   }
   // DCMTK would print its own "E: ..." lines for every bad file; we count and log instead.
   OFLog::getLogger("dcmtk").setLogLevel(OFLogger::FATAL_LOG_LEVEL);
-  setHealth(msg::DeviceHealth::kGood, "");
+  reporter_.report(msg::DeviceHealth::kGood, "", counters_);
   watcher_.start();
   running_ = true;
   return Status::ok();
@@ -140,27 +142,6 @@ void DicosFolderScanner::reject(const fs::path& path, const std::string& reason)
               {"file", path.filename().string()},
               {"reason", reason},
               {"comms_errors", counters_.comms_errors.load()}});
-}
-
-void DicosFolderScanner::setHealth(msg::DeviceHealth health, const std::string& reason) {
-  if (health_published_ && health == health_) return;
-  health_ = health;
-  health_published_ = true;
-  if (health == msg::DeviceHealth::kGood) {
-    log::info("x-ray folder watched", {{"device", config_.device_id}, {"folder", config_.folder}});
-  } else {
-    log::warn("x-ray folder unavailable", {{"device", config_.device_id}, {"reason", reason}});
-  }
-  if (!on_status_) return;
-  msg::DeviceStatus status;
-  status.device_id = config_.device_id;
-  status.lane = config_.lane;
-  status.device_class = "xray_scanner";
-  status.time_ms = clock_.nowWallMs();
-  status.health = health;
-  status.reason = reason;
-  status.counters = counters_.toJson();
-  on_status_(status);
 }
 
 }  // namespace kordon::drivers

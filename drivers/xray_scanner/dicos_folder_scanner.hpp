@@ -25,6 +25,7 @@
 #include <string>
 
 #include "drivers/common/folder_watcher.hpp"
+#include "drivers/common/health_reporter.hpp"
 #include "drivers/xray_scanner/xray_scanner.hpp"
 
 namespace kordon::drivers {
@@ -49,16 +50,13 @@ class DicosFolderScanner final : public XrayScanner {
   void onProblem(FolderProblem problem, const std::filesystem::path& path,
                  const std::string& reason);
   void reject(const std::filesystem::path& path, const std::string& reason);
-  void setHealth(msg::DeviceHealth health, const std::string& reason);
 
   XrayScannerConfig config_;
   EvidenceStore& evidence_;
   const Clock& clock_;
   ResultCallback on_result_;
-  StatusCallback on_status_;
   DeviceCounters counters_;
-  msg::DeviceHealth health_ = msg::DeviceHealth::kNotConnected;
-  bool health_published_ = false;
+  HealthReporter reporter_;
   std::string last_reject_reason_;
   bool evidence_failing_ = false;
   bool running_ = false;

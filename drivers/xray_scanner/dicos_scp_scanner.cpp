@@ -254,22 +254,11 @@ DicosScpScanner::DicosScpScanner(XrayScannerConfig config, EvidenceStore& eviden
       evidence_(evidence),
       clock_(clock),
       on_result_(std::move(on_result)),
-      on_status_(std::move(on_status)) {}
+      reporter_(config_.device_id, config_.lane, "xray_scanner",
+                config_.listen_host + ":" + std::to_string(config_.port), clock,
+                std::move(on_status)) {}
 
 DicosScpScanner::~DicosScpScanner() { stop(); }
-
-void DicosScpScanner::publishStatus(msg::DeviceHealth health, const std::string& reason) {
-  if (!on_status_) return;
-  msg::DeviceStatus status;
-  status.device_id = config_.device_id;
-  status.lane = config_.lane;
-  status.device_class = "xray_scanner";
-  status.time_ms = clock_.nowWallMs();
-  status.health = health;
-  status.reason = reason;
-  status.counters = counters_.toJson();
-  on_status_(status);
-}
 
 Status DicosScpScanner::start() {
   if (running_) return Status::ok();
@@ -308,10 +297,12 @@ Status DicosScpScanner::start() {
   if (cond.bad()) {
     const std::string reason = where + ": cannot listen: " + cond.text();
     log::warn("x-ray scanner not listening", {{"device", config_.device_id}, {"error", reason}});
-    publishStatus(msg::DeviceHealth::kNotConnected, reason);
+    reporter_.report(msg::DeviceHealth::kNotConnected, reason, counters_);
     return Status::error(reason);
   }
   impl_ = std::move(impl);
+  // Before the worker exists: report() is called from one thread at a time (health_reporter.hpp).
+  reporter_.report(msg::DeviceHealth::kGood, "", counters_);
   worker_ = std::thread([this] {
     try {
       const OFCondition ended = impl_->acceptAssociations();
@@ -319,7 +310,7 @@ Status DicosScpScanner::start() {
           ended != NET_EC_StopAfterAssociation) {
         log::error("x-ray scanner SCP loop ended",
                    {{"device", config_.device_id}, {"error", ended.text()}});
-        publishStatus(msg::DeviceHealth::kNotConnected, ended.text());
+        reporter_.report(msg::DeviceHealth::kNotConnected, ended.text(), counters_);
       }
     } catch (const std::exception& e) {
       log::error("x-ray scanner SCP loop threw",
@@ -332,7 +323,6 @@ Status DicosScpScanner::start() {
   log::info(
       "x-ray scanner listening",
       {{"device", config_.device_id}, {"port", config_.port}, {"ae_title", config_.ae_title}});
-  publishStatus(msg::DeviceHealth::kGood, "");
   return Status::ok();
 }
 

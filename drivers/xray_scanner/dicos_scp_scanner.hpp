@@ -33,6 +33,7 @@
 #include <string>
 #include <thread>
 
+#include "drivers/common/health_reporter.hpp"
 #include "drivers/xray_scanner/xray_scanner.hpp"
 
 namespace kordon::drivers {
@@ -53,14 +54,12 @@ class DicosScpScanner final : public XrayScanner {
   struct Impl;
 
  private:
-  void publishStatus(msg::DeviceHealth health, const std::string& reason);
-
   XrayScannerConfig config_;
   EvidenceStore& evidence_;
   const Clock& clock_;
   ResultCallback on_result_;
-  StatusCallback on_status_;
   DeviceCounters counters_;
+  HealthReporter reporter_;
   std::unique_ptr<Impl> impl_;
   std::thread worker_;
   bool running_ = false;
