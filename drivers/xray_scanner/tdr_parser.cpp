@@ -323,6 +323,7 @@ class LengthCheck {
   explicit LengthCheck(std::string_view bytes) : bytes_(bytes) {}
 
   bool hasMeta() const { return has_meta_; }
+  std::size_t datasetStart() const { return dataset_start_; }
   bool explicitVr() const { return explicit_vr_; }
 
   Status run() {
@@ -340,6 +341,7 @@ class LengthCheck {
         meta_end = *next;
       }
       pos = meta_end;
+      dataset_start_ = meta_end;
       // Every syntax but implicit VR LE encodes the dataset in explicit VR LE (the encapsulated
       // ones compress only pixel data); big endian and deflate are the exceptions.
       if (transfer_syntax_ == "1.2.840.10008.1.2.2" ||
@@ -480,6 +482,7 @@ class LengthCheck {
   std::string_view bytes_;
   std::string transfer_syntax_;
   bool has_meta_ = false;
+  std::size_t dataset_start_ = 0;  // after the meta header, when there is one
   bool explicit_vr_ = true;
   std::size_t end_of_container_ = 0;
 };
@@ -515,30 +518,21 @@ Result<TdrReport> parseTdr(std::string_view file_bytes) {
   }
   try {
     DcmInputBufferStream stream;
-    stream.setBuffer(file_bytes.data(), static_cast<offile_off_t>(file_bytes.size()));
+    const std::string_view dataset_bytes = file_bytes.substr(check.datasetStart());
+    stream.setBuffer(dataset_bytes.data(), static_cast<offile_off_t>(dataset_bytes.size()));
     stream.setEos();
-    if (check.hasMeta()) {
-      DcmFileFormat file;
-      file.transferInit();
-      const OFCondition read = file.read(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
-      file.transferEnd();
-      if (read.bad()) {
-        return Status::error(std::string("not a readable DICOM file: ") + read.text());
-      }
-      DcmDataset* dataset = file.getDataset();
-      if (dataset == nullptr) return Status::error("DICOM file has no dataset");
-      return parseDataset(*dataset);
-    }
-    // A bare dataset is read in the encoding the check detected: left to guess, DcmFileFormat
-    // can read the same bytes differently from how they were checked.
+    // DCMTK reads exactly what was checked: the dataset after the meta header (parsed above),
+    // in the encoding found there or detected. Left to guess, DcmFileFormat can read the same
+    // bytes differently from how they were checked, and a hostile length gets through.
     DcmDataset dataset;
     dataset.transferInit();
     const OFCondition read = dataset.read(
         stream, check.explicitVr() ? EXS_LittleEndianExplicit : EXS_LittleEndianImplicit,
         EGL_noChange, DCM_MaxReadLength);
     dataset.transferEnd();
-    if (read.bad())
+    if (read.bad()) {
       return Status::error(std::string("not a readable DICOM dataset: ") + read.text());
+    }
     return parseDataset(dataset);
   } catch (const std::bad_alloc&) {
     return Status::error("TDR file: out of memory while decoding");
