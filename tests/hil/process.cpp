@@ -2,6 +2,7 @@
 #include "tests/hil/process.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -178,21 +179,24 @@ Result<ExitStatus> Process::terminate(milliseconds grace) {
 }
 
 Result<std::uint16_t> freeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return errnoError("socket", errno);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  if (bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    const int errnum = errno;
+  // Ports below Linux's ephemeral range (32768-60999 by default): a port the kernel handed out
+  // with bind(0) can be handed out again at once as the source port of some client's outgoing
+  // connection, and then the simulator that was meant to listen on it cannot. Start from a
+  // per-process random point so parallel test binaries rarely try the same ports.
+  static std::atomic<std::uint32_t> next{static_cast<std::uint32_t>(getpid()) * 7919u % 12000u};
+  for (int attempt = 0; attempt < 2000; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(20000 + next.fetch_add(1) % 12000u);
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errnoError("socket", errno);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    const bool free = bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
     close(fd);
-    return errnoError("bind 127.0.0.1:0", errnum);
+    if (free) return port;
   }
-  close(fd);
-  return static_cast<std::uint16_t>(ntohs(address.sin_port));
+  return Status::error("no free loopback port in 20000-31999");
 }
 
 Status waitForTcpPort(const std::string& host, std::uint16_t port, milliseconds timeout) {

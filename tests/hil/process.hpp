@@ -75,8 +75,8 @@ class Process {
   ExitStatus exit_status_;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released). Another
-// process may take it in between; tests retry rather than assume.
+// A TCP port on 127.0.0.1, below the kernel's ephemeral range, that was free a moment ago.
+// Another process may still take it in between; tests retry rather than assume.
 [[nodiscard]] Result<std::uint16_t> freeLoopbackPort();
 
 // Connects repeatedly until something accepts on host:port or `timeout` passes.
