@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -21,6 +20,7 @@
 #include "edge/base/clock.hpp"
 #include "edge/base/http.hpp"
 #include "tests/hil/process.hpp"
+#include "tests/hil/recorder.hpp"
 
 namespace kordon::drivers {
 namespace {
@@ -35,43 +35,6 @@ using std::chrono::seconds;
 using Steady = std::chrono::steady_clock;
 
 const char* const kSimulator = KORDON_BIN_DIR "/kordon-sim-rpm";
-
-// Collects what the driver delivers on its worker thread.
-template <typename T>
-class Recorder {
- public:
-  void add(const T& item) {
-    std::lock_guard lock(mutex_);
-    items_.push_back(item);
-  }
-  std::size_t size() const {
-    std::lock_guard lock(mutex_);
-    return items_.size();
-  }
-  std::vector<T> since(std::size_t from) const {
-    std::lock_guard lock(mutex_);
-    if (from >= items_.size()) return {};
-    return {items_.begin() + static_cast<std::ptrdiff_t>(from), items_.end()};
-  }
-  std::optional<T> waitFor(std::size_t from, const std::function<bool(const T&)>& match,
-                           milliseconds timeout) const {
-    const auto deadline = Steady::now() + timeout;
-    for (;;) {
-      {
-        std::lock_guard lock(mutex_);
-        for (std::size_t i = from; i < items_.size(); ++i) {
-          if (match(items_[i])) return items_[i];
-        }
-      }
-      if (Steady::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<T> items_;
-};
 
 std::function<bool(const DeviceStatus&)> healthIs(DeviceHealth h) {
   return [h](const DeviceStatus& s) { return s.health == h; };
@@ -203,8 +166,8 @@ class RpmHilTest : public ::testing::Test {
   std::unique_ptr<EvidenceStore> evidence_;
   std::optional<test::Process> sim_;
   std::unique_ptr<RadiationPortal> driver_;
-  Recorder<RadiationOccupancy> occupancies_;
-  Recorder<DeviceStatus> statuses_;
+  test::Recorder<RadiationOccupancy> occupancies_;
+  test::Recorder<DeviceStatus> statuses_;
 };
 
 TEST_F(RpmHilTest, NormalOccupancyStartsAndEndsWithoutAlarm) {

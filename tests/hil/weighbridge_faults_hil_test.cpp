@@ -14,7 +14,6 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -27,6 +26,7 @@
 #include "edge/base/http.hpp"
 #include "tests/hil/process.hpp"
 #include "tests/hil/pty_pair.hpp"
+#include "tests/hil/recorder.hpp"
 
 namespace kordon::drivers {
 namespace {
@@ -40,42 +40,6 @@ using Steady = std::chrono::steady_clock;
 using Match = std::function<bool(const WeightReading&)>;
 
 const char* const kSimulator = KORDON_BIN_DIR "/kordon-sim-weighbridge";
-
-// Readings as the driver delivers them (on its worker thread).
-class Recorder {
- public:
-  void add(const WeightReading& r) {
-    std::lock_guard lock(mutex_);
-    readings_.push_back(r);
-  }
-  std::size_t size() const {
-    std::lock_guard lock(mutex_);
-    return readings_.size();
-  }
-  std::vector<WeightReading> since(std::size_t from) const {
-    std::lock_guard lock(mutex_);
-    if (from >= readings_.size()) return {};
-    return {readings_.begin() + static_cast<std::ptrdiff_t>(from), readings_.end()};
-  }
-  std::optional<std::size_t> waitFor(std::size_t from, const Match& match,
-                                     milliseconds timeout) const {
-    const auto deadline = Steady::now() + timeout;
-    for (;;) {
-      {
-        std::lock_guard lock(mutex_);
-        for (std::size_t i = from; i < readings_.size(); ++i) {
-          if (match(readings_[i])) return i;
-        }
-      }
-      if (Steady::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<WeightReading> readings_;
-};
 
 Match stableAt(std::int64_t kg) {
   return [kg](const WeightReading& r) {
@@ -168,7 +132,7 @@ class WeighbridgeFaultsHilTest : public ::testing::Test {
     const std::size_t mark = recorder_.size();
     ASSERT_NO_FATAL_FAILURE(post("/fault?kind=" + kind));
     const auto fault_on = Steady::now();
-    ASSERT_TRUE(recorder_.waitFor(mark, expected, seconds(4))) << "expected health never seen";
+    ASSERT_TRUE(recorder_.indexOf(mark, expected, seconds(4))) << "expected health never seen";
     std::this_thread::sleep_for(hold);
     const auto fault_off = Steady::now();
     ASSERT_NO_FATAL_FAILURE(post("/fault?kind=none"));
@@ -179,7 +143,7 @@ class WeighbridgeFaultsHilTest : public ::testing::Test {
         EXPECT_EQ(r.gross_kg, 0);
       }
     }
-    ASSERT_TRUE(recorder_.waitFor(recorder_.size(), stableAt(kg), seconds(5)))
+    ASSERT_TRUE(recorder_.indexOf(recorder_.size(), stableAt(kg), seconds(5)))
         << "no recovery after " << kind;
   }
 
@@ -188,7 +152,7 @@ class WeighbridgeFaultsHilTest : public ::testing::Test {
   std::uint16_t control_port_ = 0;
   WeighbridgeConfig config_;
   SystemClock clock_;
-  Recorder recorder_;
+  test::Recorder<WeightReading> recorder_;
   std::optional<test::PtyPair> pty_;
   std::optional<test::Process> sim_;
   std::unique_ptr<Weighbridge> driver_;
@@ -203,7 +167,7 @@ TEST_F(WeighbridgeFaultsHilTest, ModbusTcpFaultKnobs) {
   config_.register_map = "laumas";
   ASSERT_NO_FATAL_FAILURE(startDriver());
   ASSERT_NO_FATAL_FAILURE(post("/weight?kg=24000&settle_ms=0"));
-  ASSERT_TRUE(recorder_.waitFor(0, stableAt(24000), seconds(5)));
+  ASSERT_TRUE(recorder_.indexOf(0, stableAt(24000), seconds(5)));
   const auto& counters = driver_->counters();
 
   auto reconnects = counters.reconnects.load();
@@ -236,12 +200,12 @@ TEST_F(WeighbridgeFaultsHilTest, ToledoTcpHappyPathMotionAndStates) {
       startSimulator({"--toledo-tcp", "127.0.0.1:" + std::to_string(port_)}, true));
   config_.type = "toledo-tcp";
   ASSERT_NO_FATAL_FAILURE(startDriver());
-  ASSERT_TRUE(recorder_.waitFor(0, stableAt(0), seconds(5))) << "empty bridge never settled";
+  ASSERT_TRUE(recorder_.indexOf(0, stableAt(0), seconds(5))) << "empty bridge never settled";
 
   const std::size_t ramp = recorder_.size();
   ASSERT_NO_FATAL_FAILURE(post("/weight?kg=38420&settle_ms=1200"));
   const auto posted = Steady::now();
-  const auto stable = recorder_.waitFor(ramp, stableAt(38420), seconds(5));
+  const auto stable = recorder_.indexOf(ramp, stableAt(38420), seconds(5));
   ASSERT_TRUE(stable);
   int motion = 0;
   for (const auto& r : recorder_.since(ramp)) {
@@ -256,14 +220,14 @@ TEST_F(WeighbridgeFaultsHilTest, ToledoTcpHappyPathMotionAndStates) {
 
   std::size_t mark = recorder_.size();
   ASSERT_NO_FATAL_FAILURE(post("/fault?kind=overload"));
-  ASSERT_TRUE(recorder_.waitFor(mark, stateIs(WeightState::kOverload), seconds(2)));
+  ASSERT_TRUE(recorder_.indexOf(mark, stateIs(WeightState::kOverload), seconds(2)));
   mark = recorder_.size();
   ASSERT_NO_FATAL_FAILURE(post("/fault?kind=error"));
-  ASSERT_TRUE(recorder_.waitFor(mark, stateIs(WeightState::kError), seconds(2)));
+  ASSERT_TRUE(recorder_.indexOf(mark, stateIs(WeightState::kError), seconds(2)));
   mark = recorder_.size();
   ASSERT_NO_FATAL_FAILURE(post("/fault?kind=none"));
   ASSERT_NO_FATAL_FAILURE(post("/weight?kg=-60&settle_ms=0"));
-  ASSERT_TRUE(recorder_.waitFor(mark, stateIs(WeightState::kUnderZero), seconds(2)));
+  ASSERT_TRUE(recorder_.indexOf(mark, stateIs(WeightState::kUnderZero), seconds(2)));
   for (const auto& r : recorder_.since(mark)) {
     if (r.state != WeightState::kStable && r.state != WeightState::kMotion) {
       EXPECT_EQ(r.gross_kg, 0);
@@ -277,7 +241,7 @@ TEST_F(WeighbridgeFaultsHilTest, ToledoTcpFaultKnobs) {
   config_.type = "toledo-tcp";
   ASSERT_NO_FATAL_FAILURE(startDriver());
   ASSERT_NO_FATAL_FAILURE(post("/weight?kg=15000&settle_ms=0"));
-  ASSERT_TRUE(recorder_.waitFor(0, stableAt(15000), seconds(5)));
+  ASSERT_TRUE(recorder_.indexOf(0, stableAt(15000), seconds(5)));
   const auto& counters = driver_->counters();
 
   auto errors = counters.comms_errors.load();
@@ -312,7 +276,7 @@ TEST_F(WeighbridgeFaultsHilTest, ToledoStuckIndicatorReportsOnlyTheFrozenValue) 
   config_.type = "toledo-tcp";
   ASSERT_NO_FATAL_FAILURE(startDriver());
   ASSERT_NO_FATAL_FAILURE(post("/weight?kg=9000&settle_ms=0"));
-  ASSERT_TRUE(recorder_.waitFor(0, stableAt(9000), seconds(5)));
+  ASSERT_TRUE(recorder_.indexOf(0, stableAt(9000), seconds(5)));
   ASSERT_NO_FATAL_FAILURE(post("/fault?kind=stuck"));
   const std::size_t mark = recorder_.size();
   ASSERT_NO_FATAL_FAILURE(post("/weight?kg=31000&settle_ms=0"));
@@ -323,7 +287,7 @@ TEST_F(WeighbridgeFaultsHilTest, ToledoStuckIndicatorReportsOnlyTheFrozenValue) 
     }
   }
   ASSERT_NO_FATAL_FAILURE(post("/fault?kind=none"));
-  EXPECT_TRUE(recorder_.waitFor(mark, stableAt(31000), seconds(3)));
+  EXPECT_TRUE(recorder_.indexOf(mark, stableAt(31000), seconds(3)));
 }
 
 // --- Modbus RTU over a pty pair ----------------------------------------------------------------
@@ -342,7 +306,7 @@ TEST_F(WeighbridgeFaultsHilTest, ModbusRtuOverPtyWithFt111Heartbeat) {
   config_.poll_interval_ms = 100;
   ASSERT_NO_FATAL_FAILURE(startDriver());
   ASSERT_NO_FATAL_FAILURE(post("/weight?kg=123456&settle_ms=300"));  // > 65535: word order
-  ASSERT_TRUE(recorder_.waitFor(0, stableAt(123456), seconds(5)));
+  ASSERT_TRUE(recorder_.indexOf(0, stableAt(123456), seconds(5)));
   const auto& counters = driver_->counters();
 
   auto errors = counters.comms_errors.load();
@@ -375,7 +339,7 @@ TEST_F(WeighbridgeFaultsHilTest, ToledoSerialOverPty) {
   config_.toledo_checksum = false;
   ASSERT_NO_FATAL_FAILURE(startDriver());
   ASSERT_NO_FATAL_FAILURE(post("/weight?kg=41000&settle_ms=400"));
-  ASSERT_TRUE(recorder_.waitFor(0, stableAt(41000), seconds(5)));
+  ASSERT_TRUE(recorder_.indexOf(0, stableAt(41000), seconds(5)));
   // Without checksums a corrupted CR is all the framer can catch.
   const auto errors = driver_->counters().comms_errors.load();
   ASSERT_NO_FATAL_FAILURE(faultCycle("bad-crc", healthIs(DeviceHealth::kNoData), 41000));

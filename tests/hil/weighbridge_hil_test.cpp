@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -21,6 +20,7 @@
 #include "edge/base/clock.hpp"
 #include "edge/base/http.hpp"
 #include "tests/hil/process.hpp"
+#include "tests/hil/recorder.hpp"
 
 namespace kordon::drivers {
 namespace {
@@ -33,48 +33,6 @@ using std::chrono::seconds;
 using Steady = std::chrono::steady_clock;
 
 const char* const kSimulator = KORDON_BIN_DIR "/kordon-sim-weighbridge";
-
-// Collects the driver's readings (delivered on its worker thread).
-class Recorder {
- public:
-  void add(const WeightReading& r) {
-    std::lock_guard lock(mutex_);
-    readings_.push_back(r);
-  }
-  std::size_t size() const {
-    std::lock_guard lock(mutex_);
-    return readings_.size();
-  }
-  std::vector<WeightReading> since(std::size_t from) const {
-    std::lock_guard lock(mutex_);
-    if (from >= readings_.size()) return {};
-    return {readings_.begin() + static_cast<std::ptrdiff_t>(from), readings_.end()};
-  }
-  // Index of the first reading at or after `from` that matches, waiting up to `timeout`.
-  std::optional<std::size_t> waitFor(std::size_t from,
-                                     const std::function<bool(const WeightReading&)>& match,
-                                     milliseconds timeout) const {
-    const auto deadline = Steady::now() + timeout;
-    for (;;) {
-      {
-        std::lock_guard lock(mutex_);
-        for (std::size_t i = from; i < readings_.size(); ++i) {
-          if (match(readings_[i])) return i;
-        }
-      }
-      if (Steady::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-  }
-  WeightReading at(std::size_t index) const {
-    std::lock_guard lock(mutex_);
-    return readings_.at(index);
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<WeightReading> readings_;
-};
 
 std::function<bool(const WeightReading&)> stableAt(std::int64_t kg) {
   return [kg](const WeightReading& r) {
@@ -170,7 +128,7 @@ class WeighbridgeHilTest : public ::testing::Test {
   std::uint16_t modbus_port_ = 0;
   std::uint16_t control_port_ = 0;
   SystemClock clock_;
-  Recorder recorder_;
+  test::Recorder<WeightReading> recorder_;
   std::optional<test::Process> sim_;
   std::unique_ptr<Weighbridge> driver_;
 };
@@ -178,14 +136,14 @@ class WeighbridgeHilTest : public ::testing::Test {
 TEST_F(WeighbridgeHilTest, LaumasTruckWeighingSurvivesASimulatorCrash) {
   ASSERT_NO_FATAL_FAILURE(startSimulator("laumas"));
   ASSERT_NO_FATAL_FAILURE(startDriver("laumas"));
-  ASSERT_TRUE(recorder_.waitFor(0, stableAt(0), seconds(5))) << "empty bridge never settled";
+  ASSERT_TRUE(recorder_.indexOf(0, stableAt(0), seconds(5))) << "empty bridge never settled";
 
   // A truck drives on: motion for settle_ms, then exactly 38 420 kg.
   const std::size_t ramp_start = recorder_.size();
   const auto posted_at = Steady::now();
   ASSERT_NO_FATAL_FAILURE(post("/weight?kg=38420&settle_ms=1500"));
   const auto posted_done = Steady::now();
-  const auto stable = recorder_.waitFor(ramp_start, stableAt(38420), seconds(6));
+  const auto stable = recorder_.indexOf(ramp_start, stableAt(38420), seconds(6));
   ASSERT_TRUE(stable) << "no stable 38420 kg reading";
   EXPECT_GE(recorder_.at(*stable).sampled_at - posted_at, milliseconds(1500))
       << "stable before the simulator settled";
@@ -208,7 +166,7 @@ TEST_F(WeighbridgeHilTest, LaumasTruckWeighingSurvivesASimulatorCrash) {
   const std::size_t crash_start = recorder_.size();
   ASSERT_TRUE(sim_->sendSignal(SIGKILL));
   ASSERT_TRUE(sim_->wait(seconds(2)));
-  const auto lost = recorder_.waitFor(
+  const auto lost = recorder_.indexOf(
       crash_start, [](const WeightReading& r) { return r.health == DeviceHealth::kNotConnected; },
       seconds(3));
   ASSERT_TRUE(lost) << "health never went not_connected";
@@ -224,7 +182,7 @@ TEST_F(WeighbridgeHilTest, LaumasTruckWeighingSurvivesASimulatorCrash) {
   // It comes back: the driver reconnects on its own.
   const std::size_t restart_start = recorder_.size();
   ASSERT_NO_FATAL_FAILURE(startSimulator("laumas"));
-  EXPECT_TRUE(recorder_.waitFor(restart_start, stableAt(0), seconds(5))) << "no recovery";
+  EXPECT_TRUE(recorder_.indexOf(restart_start, stableAt(0), seconds(5))) << "no recovery";
   EXPECT_GT(driver_->counters().reconnects.load(), reconnects_before);
 
   driver_->stop();
@@ -239,24 +197,24 @@ TEST_F(WeighbridgeHilTest, FlintecWordOrderSignAndFaultsOverTheWire) {
 
   // Above 65 535 kg, so a word-order mistake cannot go unnoticed.
   ASSERT_NO_FATAL_FAILURE(post("/weight?kg=123456&settle_ms=300"));
-  EXPECT_TRUE(recorder_.waitFor(0, stableAt(123456), seconds(5)));
+  EXPECT_TRUE(recorder_.indexOf(0, stableAt(123456), seconds(5)));
 
   std::size_t mark = recorder_.size();
   ASSERT_NO_FATAL_FAILURE(post("/weight?kg=-200&settle_ms=0"));
-  auto under = recorder_.waitFor(mark, inState(WeightState::kUnderZero), seconds(3));
+  auto under = recorder_.indexOf(mark, inState(WeightState::kUnderZero), seconds(3));
   ASSERT_TRUE(under);
   EXPECT_EQ(recorder_.at(*under).gross_kg, 0);
 
   mark = recorder_.size();
   ASSERT_NO_FATAL_FAILURE(post("/fault?kind=overload"));
-  auto overload = recorder_.waitFor(mark, inState(WeightState::kOverload), seconds(3));
+  auto overload = recorder_.indexOf(mark, inState(WeightState::kOverload), seconds(3));
   ASSERT_TRUE(overload);
   EXPECT_EQ(recorder_.at(*overload).gross_kg, 0);
 
   // A silent indicator: timeouts are counted and health degrades; no weight meanwhile.
   mark = recorder_.size();
   ASSERT_NO_FATAL_FAILURE(post("/fault?kind=silent"));
-  const auto silent = recorder_.waitFor(
+  const auto silent = recorder_.indexOf(
       mark, [](const WeightReading& r) { return r.health == DeviceHealth::kNotConnected; },
       seconds(5));
   ASSERT_TRUE(silent);
@@ -270,7 +228,7 @@ TEST_F(WeighbridgeHilTest, FlintecWordOrderSignAndFaultsOverTheWire) {
   mark = recorder_.size();
   ASSERT_NO_FATAL_FAILURE(post("/fault?kind=none"));
   ASSERT_NO_FATAL_FAILURE(post("/weight?kg=500&settle_ms=0"));
-  EXPECT_TRUE(recorder_.waitFor(mark, stableAt(500), seconds(5))) << "no recovery after silence";
+  EXPECT_TRUE(recorder_.indexOf(mark, stableAt(500), seconds(5))) << "no recovery after silence";
 }
 
 TEST_F(WeighbridgeHilTest, ControlApiValidatesAndReportsState) {

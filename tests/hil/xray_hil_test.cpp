@@ -21,6 +21,7 @@
 #include "edge/base/clock.hpp"
 #include "edge/base/http.hpp"
 #include "tests/hil/process.hpp"
+#include "tests/hil/recorder.hpp"
 
 namespace kordon::drivers {
 namespace {
@@ -32,35 +33,6 @@ using Steady = std::chrono::steady_clock;
 
 const char* const kSimulator = KORDON_BIN_DIR "/kordon-sim-xray";
 
-class Recorder {
- public:
-  void add(const msg::XrayResult& r) {
-    std::lock_guard lock(mutex_);
-    results_.push_back(r);
-  }
-  std::size_t size() const {
-    std::lock_guard lock(mutex_);
-    return results_.size();
-  }
-  std::optional<msg::XrayResult> waitFor(const std::string& scan_id, milliseconds timeout) const {
-    const auto deadline = Steady::now() + timeout;
-    for (;;) {
-      {
-        std::lock_guard lock(mutex_);
-        for (const auto& r : results_) {
-          if (r.scan_id == scan_id) return r;
-        }
-      }
-      if (Steady::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<msg::XrayResult> results_;
-};
-
 bool waitUntil(const std::function<bool()>& condition, milliseconds timeout) {
   const auto deadline = Steady::now() + timeout;
   while (!condition()) {
@@ -68,6 +40,10 @@ bool waitUntil(const std::function<bool()>& condition, milliseconds timeout) {
     std::this_thread::sleep_for(milliseconds(10));
   }
   return true;
+}
+
+std::function<bool(const msg::XrayResult&)> scanIs(const std::string& scan_id) {
+  return [scan_id](const msg::XrayResult& r) { return r.scan_id == scan_id; };
 }
 
 class XrayHilTest : public ::testing::Test {
@@ -143,7 +119,7 @@ class XrayHilTest : public ::testing::Test {
   std::unique_ptr<EvidenceStore> evidence_;
   std::optional<test::Process> sim_;
   std::unique_ptr<XrayScanner> driver_;
-  Recorder results_;
+  test::Recorder<msg::XrayResult> results_;
   std::mutex status_mutex_;
   std::vector<msg::DeviceStatus> statuses_;
 };
@@ -155,7 +131,7 @@ TEST_F(XrayHilTest, ScpReceivesClearAndAlarmScans) {
   auto [code, body] = post("/scan?object=123ABC02&decision=clear&threats=0");
   ASSERT_EQ(code, 200) << body.dump();
   EXPECT_EQ(body["status"], "0x0000");
-  auto clear = results_.waitFor(body["scan_id"].get<std::string>(), seconds(5));
+  auto clear = results_.waitFor(0, scanIs(body["scan_id"].get<std::string>()), seconds(5));
   ASSERT_TRUE(clear);
   EXPECT_EQ(clear->object_ref, "123ABC02");
   EXPECT_EQ(clear->decision, msg::XrayDecision::kClear);
@@ -166,7 +142,7 @@ TEST_F(XrayHilTest, ScpReceivesClearAndAlarmScans) {
 
   std::tie(code, body) = post("/scan?object=MSCU1234565&decision=alarm&threats=2&operator=alarm");
   ASSERT_EQ(code, 200) << body.dump();
-  auto alarm = results_.waitFor(body["scan_id"].get<std::string>(), seconds(5));
+  auto alarm = results_.waitFor(0, scanIs(body["scan_id"].get<std::string>()), seconds(5));
   ASSERT_TRUE(alarm);
   EXPECT_EQ(alarm->decision, msg::XrayDecision::kAlarm);
   EXPECT_EQ(alarm->tdr_type, "OPERATOR");
@@ -190,7 +166,7 @@ TEST_F(XrayHilTest, ScpFaultKnobs) {
   std::tie(code, body) = post("/scan?object=SLOW1&decision=clear&threats=0");
   ASSERT_EQ(code, 200) << body.dump();
   EXPECT_GE(Steady::now() - slow_started, milliseconds(1400));
-  EXPECT_TRUE(results_.waitFor(body["scan_id"].get<std::string>(), seconds(5)));
+  EXPECT_TRUE(results_.waitFor(0, scanIs(body["scan_id"].get<std::string>()), seconds(5)));
 
   // bad-sop: refused with a failure status, counted, no result.
   std::tie(code, body) = post("/fault?kind=bad-sop");
@@ -215,7 +191,7 @@ TEST_F(XrayHilTest, ScpFaultKnobs) {
   std::tie(code, body) = post("/fault?kind=none");
   std::tie(code, body) = post("/scan?object=OK2&decision=alarm&threats=1");
   ASSERT_EQ(code, 200) << body.dump();
-  EXPECT_TRUE(results_.waitFor(body["scan_id"].get<std::string>(), seconds(5)));
+  EXPECT_TRUE(results_.waitFor(0, scanIs(body["scan_id"].get<std::string>()), seconds(5)));
   EXPECT_EQ(results_.size(), 2U) << "only the slow and the final scan may arrive";
 }
 
@@ -237,7 +213,7 @@ TEST_F(XrayHilTest, FolderDriverWithSimulatorDrops) {
 
   auto [code, body] = post("/scan?object=123ABC02&decision=alarm&threats=1");
   ASSERT_EQ(code, 200) << body.dump();
-  auto alarm = results_.waitFor(body["scan_id"].get<std::string>(), seconds(5));
+  auto alarm = results_.waitFor(0, scanIs(body["scan_id"].get<std::string>()), seconds(5));
   ASSERT_TRUE(alarm);
   EXPECT_EQ(alarm->decision, msg::XrayDecision::kAlarm);
   EXPECT_EQ(alarm->object_ref, "123ABC02");
