@@ -29,6 +29,7 @@
 #include "drivers/weighbridge/weighbridge.hpp"
 #include "drivers/xray_scanner/xray_scanner.hpp"
 #include "edge/base/clock.hpp"
+#include "edge/base/crypto.hpp"
 #include "edge/base/http.hpp"
 #include "edge/base/log.hpp"
 #include "edge/config/config.hpp"
@@ -82,7 +83,13 @@ class Daemon {
                  {{"path", config_.state_dir}, {"error", ec.message()}});
       return 1;
     }
-    auto store = store::Store::open(config_.storePath(), config_.post_id, clock_);
+    auto signing_key = SigningKey::loadOrCreate(config_.signingKeyPath());
+    if (!signing_key.isOk()) {
+      log::error("cannot load the signing key", {{"error", signing_key.status().message()}});
+      return 1;
+    }
+    auto store =
+        store::Store::open(config_.storePath(), config_.post_id, clock_, std::move(*signing_key));
     if (!store.isOk()) {
       log::error("cannot open store", {{"error", store.status().message()}});
       return 1;
@@ -130,6 +137,9 @@ class Daemon {
     options.server_uri = config_.mqtt_uri;
     options.client_id = config_.mqtt_client_id;
     options.keep_alive_s = config_.mqtt_keep_alive_s;
+    options.ca_file = config_.mqtt_ca_file;
+    options.cert_file = config_.mqtt_cert_file;
+    options.key_file = config_.mqtt_key_file;
     // A persistent session: the broker queues central's commands (declarations) while the post
     // is offline. Upward durability does not depend on it; the outbox re-sends after reconnect.
     options.clean_session = false;

@@ -81,6 +81,17 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
     if (!options.will_topic.empty()) {
       builder.will(mqtt::message(options.will_topic, options.will_payload, 1, true));
     }
+    if (!options.ca_file.empty()) {
+      mqtt::ssl_options ssl;
+      ssl.set_trust_store(options.ca_file);
+      ssl.set_enable_server_cert_auth(true);
+      ssl.set_verify(true);  // the broker's certificate must also name the host we dialled
+      if (!options.cert_file.empty()) {
+        ssl.set_key_store(options.cert_file);
+        ssl.set_private_key(options.key_file);
+      }
+      builder.ssl(std::move(ssl));
+    }
     return builder.finalize();
   }
 

@@ -32,6 +32,11 @@ struct MqttOptions {
   int reconnect_max_s = 10;
   std::string username;
   std::string password;
+  // TLS, for an ssl:// server_uri: CA bundle to verify the broker, and an optional client
+  // certificate and key (PEM) that identify this client to the broker.
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
   // Last will, published by the broker if the connection drops (retained).
   std::string will_topic;
   std::string will_payload;

@@ -2,26 +2,45 @@
 #include "edge/base/crypto.hpp"
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <random>
+#include <sstream>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace kordon {
+
+namespace {
+
+std::string toHex(const unsigned char* data, std::size_t size) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out.push_back(kHex[data[i] >> 4]);
+    out.push_back(kHex[data[i] & 0xF]);
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string sha256Hex(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest.data(), &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xF]);
-  }
-  return out;
+  return toHex(digest.data(), len);
 }
 
 std::string newUuid() {
@@ -39,6 +58,194 @@ std::string newUuid() {
                 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
                 b[15]);
   return buf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ed25519
+
+namespace {
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+
+constexpr std::size_t kSignatureBytes = 64;
+
+int hexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+Result<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::error(path + ": cannot open");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) return Status::error(path + ": read failed");
+  return text.str();
+}
+
+std::string bioText(BIO* bio) {
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  return size > 0 ? std::string(data, static_cast<std::size_t>(size)) : std::string();
+}
+
+Status requireEd25519(const PkeyPtr& key, const char* what) {
+  if (!key) return Status::error(std::string("not a PEM ") + what);
+  if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_ED25519) {
+    return Status::error(std::string(what) + " is not an Ed25519 key");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+struct SigningKey::Impl {
+  PkeyPtr key;
+};
+
+struct VerifyKey::Impl {
+  PkeyPtr key;
+};
+
+Result<SigningKey> SigningKey::fromPem(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return Status::error("out of memory");
+  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  if (Status s = requireEd25519(key, "private key"); !s) return s;
+  auto impl = std::make_shared<Impl>();
+  impl->key = std::move(key);
+  return SigningKey(std::move(impl));
+}
+
+Result<SigningKey> SigningKey::load(const std::string& path) {
+  auto pem = readFile(path);
+  if (!pem) return pem.status();
+  auto key = fromPem(*pem);
+  if (!key) return key.status().withContext(path);
+  return key;
+}
+
+SigningKey SigningKey::generate() {
+  EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  if (raw == nullptr) std::abort();  // only on allocation failure: nothing sensible to do
+  auto impl = std::make_shared<Impl>();
+  impl->key.reset(raw);
+  return SigningKey(std::move(impl));
+}
+
+Result<SigningKey> SigningKey::loadOrCreate(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return load(path);
+  if (errno != ENOENT) return Status::error(path + ": " + std::strerror(errno));
+  SigningKey key = generate();
+  // Written to a temporary name first, so a crash never leaves half a key under `path`.
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::error(tmp + ": " + std::strerror(errno));
+  const std::string pem = key.privatePem();
+  const bool written =
+      ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string error = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return Status::error(path + ": cannot write the new key: " + error);
+  }
+  std::ofstream pub(path + ".pub", std::ios::binary | std::ios::trunc);
+  pub << key.publicPem();
+  if (!pub) return Status::error(path + ".pub: cannot write");
+  return key;
+}
+
+std::string SigningKey::sign(std::string_view message) const {
+  std::array<unsigned char, kSignatureBytes> signature{};
+  std::size_t size = signature.size();
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  // Ed25519 hashes internally: no digest is named, and the message is signed in one call.
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, impl_->key.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), signature.data(), &size,
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
+    std::abort();  // cannot fail with a valid Ed25519 key but for allocation failure
+  }
+  return toHex(signature.data(), size);
+}
+
+std::string SigningKey::privatePem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_PrivateKey(bio.get(), impl_->key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  return bioText(bio.get());
+}
+
+std::string SigningKey::publicPem() const { return VerifyKey::of(*this).publicPem(); }
+
+Result<VerifyKey> VerifyKey::fromPem(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return Status::error("out of memory");
+  PkeyPtr key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  if (Status s = requireEd25519(key, "public key"); !s) return s;
+  auto impl = std::make_shared<Impl>();
+  impl->key = std::move(key);
+  return VerifyKey(std::move(impl));
+}
+
+Result<VerifyKey> VerifyKey::load(const std::string& path) {
+  auto pem = readFile(path);
+  if (!pem) return pem.status();
+  auto key = fromPem(*pem);
+  if (!key) return key.status().withContext(path);
+  return key;
+}
+
+VerifyKey VerifyKey::of(const SigningKey& key) {
+  std::array<unsigned char, 32> raw{};
+  std::size_t size = raw.size();
+  EVP_PKEY_get_raw_public_key(key.impl_->key.get(), raw.data(), &size);
+  auto impl = std::make_shared<Impl>();
+  impl->key.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, raw.data(), size));
+  if (!impl->key) std::abort();
+  return VerifyKey(std::move(impl));
+}
+
+bool VerifyKey::verify(std::string_view message, std::string_view signature_hex) const {
+  if (signature_hex.size() != kSignatureBytes * 2) return false;
+  std::array<unsigned char, kSignatureBytes> signature{};
+  for (std::size_t i = 0; i < signature.size(); ++i) {
+    const int hi = hexDigit(signature_hex[2 * i]);
+    const int lo = hexDigit(signature_hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    signature[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, impl_->key.get()) != 1) {
+    return false;
+  }
+  const bool ok =
+      EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
+std::string VerifyKey::publicPem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_PUBKEY(bio.get(), impl_->key.get());
+  return bioText(bio.get());
 }
 
 }  // namespace kordon

@@ -38,6 +38,18 @@ struct DaemonConfig {
   std::string mqtt_client_id;  // default "kordond-<post>"
   int mqtt_keep_alive_s = 10;
   int outbox_window = 64;
+  // TLS (with an ssl:// uri): the CA that signed the broker's certificate, and the post's own
+  // client certificate and key, whose CN the broker's ACLs take as the post's identity.
+  std::string mqtt_ca_file;
+  std::string mqtt_cert_file;
+  std::string mqtt_key_file;
+
+  // Ed25519 key that signs every event; created on first start. "" = <state_dir>/post.key.
+  std::string signing_key_path;
+  // Central's public key; when set, commands from central must carry its signature.
+  std::string central_key_path;
+  // The retained status (with last_seq) is re-published this often, so central sees a tail gap.
+  int status_interval_s = 30;
 
   std::string http_listen = "127.0.0.1:8080";
 
@@ -51,6 +63,9 @@ struct DaemonConfig {
 
   std::string storePath() const { return state_dir + "/kordon.db"; }
   std::string evidenceDir() const { return state_dir + "/evidence"; }
+  std::string signingKeyPath() const {
+    return signing_key_path.empty() ? state_dir + "/post.key" : signing_key_path;
+  }
 };
 
 // path "" means defaults only. state_dir_override (from --state-dir) wins over the file.

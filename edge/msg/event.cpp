@@ -2,6 +2,7 @@
 #include "edge/msg/event.hpp"
 
 #include "edge/base/crypto.hpp"
+#include "edge/msg/signed_json.hpp"
 
 namespace kordon::msg {
 namespace {
@@ -19,30 +20,33 @@ nlohmann::json withoutHash(const Event& e) {
                         {"payload", e.payload}};
 }
 
-bool isHex64(const std::string& s) {
-  if (s.size() != 64) return false;
+bool isLowerHex(const std::string& s) {
   for (char c : s) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
 }
 
+bool isHex64(const std::string& s) { return s.size() == 64 && isLowerHex(s); }
+
 }  // namespace
 
-std::string computeEventHash(const Event& e) {
-  // nlohmann::json keeps object keys in a std::map, so dump() is already key-sorted.
-  return sha256Hex(withoutHash(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+std::string computeEventHash(const Event& e) { return sha256Hex(canonicalJson(withoutHash(e))); }
+
+void signEvent(Event& e, const SigningKey& key) { e.sig = key.sign(e.hash); }
+
+bool verifyEventSignature(const Event& e, const VerifyKey& key) {
+  return !e.sig.empty() && key.verify(e.hash, e.sig);
 }
 
 nlohmann::json toJson(const Event& e) {
   nlohmann::json j = withoutHash(e);
   j["hash"] = e.hash;
+  if (!e.sig.empty()) j["sig"] = e.sig;
   return j;
 }
 
-std::string toWireString(const Event& e) {
-  return toJson(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+std::string toWireString(const Event& e) { return canonicalJson(toJson(e)); }
 
 Result<Event> parseEvent(const nlohmann::json& j) {
   if (!j.is_object()) return Status::error("event: expected a JSON object");
@@ -75,6 +79,14 @@ Result<Event> parseEvent(const nlohmann::json& j) {
     return Status::error("payload: required object");
   }
   e.payload = j["payload"];
+  if (j.contains("sig")) {
+    const auto& sig = j["sig"];
+    if (!sig.is_string() || sig.get_ref<const std::string&>().size() != 128 ||
+        !isLowerHex(sig.get_ref<const std::string&>())) {
+      return Status::error("sig: expected 128 hex digits");
+    }
+    e.sig = sig.get<std::string>();
+  }
   return e;
 }
 

@@ -8,9 +8,13 @@
 //    "passage":"<uuid>","prev_hash":"<64 hex>","hash":"<64 hex>","payload":{...}}
 //
 // seq is gap-free per post, starting at 1. prev_hash of seq 1 is 64 zeros. hash is the
-// SHA-256 of the canonical JSON of every field except "hash" (and the future "sig"): keys
-// sorted, no whitespace, UTF-8 as is. Central recomputes it, so the chain proves order and
-// integrity. lane and passage are "" when the event belongs to the post as a whole.
+// SHA-256 of the canonical JSON of every field except "hash" and "sig": keys sorted, no
+// whitespace, UTF-8 as is. Central recomputes it, so the chain proves order and integrity.
+// lane and passage are "" when the event belongs to the post as a whole.
+//
+// sig, present when the post has a signing key, is the Ed25519 signature (128 hex digits) of
+// the ASCII text of "hash" by the post's key. Since hash covers every other field, the
+// signature proves which post wrote the whole event; central holds each post's public key.
 
 #include <cstdint>
 #include <string>
@@ -18,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edge/base/clock.hpp"
+#include "edge/base/crypto.hpp"
 #include "edge/base/status.hpp"
 
 namespace kordon::msg {
@@ -35,6 +40,7 @@ struct Event {
   std::string passage;
   std::string prev_hash;
   std::string hash;
+  std::string sig;  // "" = unsigned
   nlohmann::json payload = nlohmann::json::object();
 };
 
@@ -49,7 +55,11 @@ struct EventDraft {
 nlohmann::json toJson(const Event& e);
 std::string toWireString(const Event& e);  // compact JSON, as published
 Result<Event> parseEvent(const nlohmann::json& j);
-// SHA-256 of the canonical form of e without its hash.
+// SHA-256 of the canonical form of e without its hash and signature.
 std::string computeEventHash(const Event& e);
+// Sets e.sig from e.hash, which must already be computed.
+void signEvent(Event& e, const SigningKey& key);
+// True when e.sig is a valid signature of e.hash by `key`. Check the hash first.
+bool verifyEventSignature(const Event& e, const VerifyKey& key);
 
 }  // namespace kordon::msg

@@ -85,6 +85,7 @@ Status Transaction::emit(msg::EventDraft draft) {
   e.payload = std::move(draft.payload);
   if (e.payload.is_null()) e.payload = nlohmann::json::object();  // the envelope requires an object
   e.hash = msg::computeEventHash(e);
+  if (store_.signing_key_) msg::signEvent(e, *store_.signing_key_);
 
   auto& journal = store_.insert_journal_;
   journal.bind(1, e.seq)
@@ -107,13 +108,15 @@ Status Transaction::emit(msg::EventDraft draft) {
 }
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, const std::string& post_id,
-                                           const Clock& clock) {
+                                           const Clock& clock,
+                                           std::optional<SigningKey> signing_key) {
   // FULL: a lane makes few events and each one must survive a power cut (DESIGN.md).
   auto db = Database::open(path, Durability::kFull);
   if (!db.isOk()) return db.status().withContext("store");
   auto version = migrate(**db, postSchema());
   if (!version.isOk()) return version.status().withContext("store");
   std::unique_ptr<Store> store(new Store(std::move(*db), post_id, clock));
+  store->signing_key_ = std::move(signing_key);
   store->schema_version_ = *version;
   if (Status s = store->prepareStatements(); !s) return s.withContext("store");
   if (Status s = store->loadChainHead(); !s) return s.withContext("store");

@@ -81,9 +81,10 @@ class Transaction {
 class Store {
  public:
   // Opens or creates the database, migrating it forward. A database written by a newer Kordon
-  // is refused with an error that says so.
+  // is refused with an error that says so. With a signing key every new event is signed.
   static Result<std::unique_ptr<Store>> open(const std::string& path, const std::string& post_id,
-                                             const Clock& clock);
+                                             const Clock& clock,
+                                             std::optional<SigningKey> signing_key = std::nullopt);
   ~Store();
 
   static int latestSchemaVersion();
@@ -115,6 +116,7 @@ class Store {
   int schema_version_ = 0;
   std::int64_t last_seq_ = 0;
   std::string last_hash_ = msg::kGenesisHash;
+  std::optional<SigningKey> signing_key_;
 
   Statement select_declaration_version_;
   Statement upsert_declaration_;
