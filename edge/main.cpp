@@ -149,6 +149,7 @@ class Daemon {
     pump_ = std::make_unique<sync::OutboxPump>(io_, *store_, *mqtt_, clock_, config_.outbox_window);
     downlink_ = std::make_unique<sync::Downlink>(
         *store_, clock_, [this](const std::vector<msg::Event>& e) { onEventsCommitted(e); });
+    downlink_->onBackfill([this](const msg::BackfillRequest& r) { pump_->replay(r.from, r.to); });
     mqtt_->addSubscription(msg::commandTopic(config_.post_id, "#"), 1);
     mqtt_->onConnected([this] {
       publishStatus("online");
@@ -162,6 +163,7 @@ class Daemon {
   }
 
   void publishStatus(const std::string& state) {
+    ticks_since_status_ = 0;
     const nlohmann::json status = {{"post", config_.post_id},
                                    {"state", state},
                                    {"version", kVersion},
@@ -302,6 +304,10 @@ class Daemon {
         rt.lane->tick();
         rt.camera->tick();  // push cameras go stale by silence, which only a clock can see
       }
+      // Central compares last_seq with what it holds, which is how it sees a missing tail.
+      if (++ticks_since_status_ >= config_.status_interval_s && mqtt_->isConnected()) {
+        publishStatus("online");
+      }
       // The watchdog is fed from the loop itself, so a stalled loop gets restarted by systemd.
       sd_notify(0, "WATCHDOG=1");
       scheduleTick();
@@ -382,6 +388,7 @@ class Daemon {
   asio::signal_set signals_;
   asio::signal_set reload_signal_;
   asio::steady_timer tick_timer_;
+  int ticks_since_status_ = 0;
   asio::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_{};
   bool draining_ = false;

@@ -3,6 +3,7 @@
 
 #include "edge/base/crypto.hpp"
 #include "edge/base/log.hpp"
+#include "edge/msg/backfill.hpp"
 #include "edge/msg/declaration.hpp"
 #include "edge/msg/plate.hpp"
 #include "edge/msg/topics.hpp"
@@ -38,13 +39,20 @@ void Downlink::reject(const std::string& topic, const std::string& payload,
 }
 
 void Downlink::onMessage(const std::string& topic, const std::string& payload) {
-  if (topic != msg::commandTopic(store_.postId(), "declarations")) {
+  const bool is_declaration =
+      topic == msg::commandTopic(store_.postId(), msg::kDeclarationsCommand);
+  const bool is_backfill = topic == msg::commandTopic(store_.postId(), msg::kBackfillCommand);
+  if (!is_declaration && !is_backfill) {
     reject(topic, payload, "unknown command topic");
     return;
   }
   const auto json = nlohmann::json::parse(payload, nullptr, false);
   if (json.is_discarded()) {
     reject(topic, payload, "payload is not valid JSON");
+    return;
+  }
+  if (is_backfill) {
+    onBackfillRequest(topic, payload, json);
     return;
   }
   auto declaration = msg::parseDeclaration(json);
@@ -80,9 +88,23 @@ void Downlink::onMessage(const std::string& topic, const std::string& payload) {
   });
 }
 
+void Downlink::onBackfillRequest(const std::string& topic, const std::string& payload,
+                                 const nlohmann::json& json) {
+  auto request = msg::parseBackfillRequest(json);
+  if (!request.isOk()) {
+    reject(topic, payload, request.status().message());
+    return;
+  }
+  ++backfill_requests_;
+  // Not an event: a backfill changes no state, and answering it re-sends events central lacks.
+  log::info("backfill requested", {{"from", request->from}, {"to", request->to}});
+  if (on_backfill_) on_backfill_(*request);
+}
+
 nlohmann::json Downlink::statusJson() const {
   return {{"applied", applied_},
           {"stale", stale_},
+          {"backfill_requests", backfill_requests_},
           {"rejected", rejected_},
           {"store_errors", store_errors_}};
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sync/outbox_pump.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 
 #include "edge/base/log.hpp"
@@ -16,6 +18,7 @@ void OutboxPump::onConnected() {
   flushAcks();
   ++generation_;
   in_flight_.clear();
+  replay_in_flight_ = 0;
   published_up_to_ = 0;  // resume from the first undelivered event
   pump();
 }
@@ -23,37 +26,111 @@ void OutboxPump::onConnected() {
 void OutboxPump::onConnectionLost() {
   ++generation_;
   in_flight_.clear();
+  replay_in_flight_ = 0;
 }
 
 void OutboxPump::poke() { pump(); }
 
+void OutboxPump::replay(std::int64_t from, std::int64_t to) {
+  from = std::max<std::int64_t>(from, 1);
+  to = std::min(to, store_.lastSeq());
+  if (from > to) return;
+  // Merge with the queued ranges it touches, so a repeated request costs nothing.
+  auto it = replay_ranges_.upper_bound(from);
+  if (it != replay_ranges_.begin() && std::prev(it)->second >= from - 1) --it;
+  while (it != replay_ranges_.end() && it->first <= to + 1) {
+    from = std::min(from, it->first);
+    to = std::max(to, it->second);
+    replay_pending_ -= it->second - it->first + 1;
+    it = replay_ranges_.erase(it);
+  }
+  if (replay_pending_ + (to - from + 1) > kMaxPendingReplaySeqs) {
+    ++replay_refused_;
+    log::warn("backfill refused: too much already queued",
+              {{"from", from}, {"to", to}, {"pending", replay_pending_}});
+    return;
+  }
+  replay_ranges_[from] = to;
+  replay_pending_ += to - from + 1;
+  pump();
+}
+
 void OutboxPump::pump() {
   const std::string topic = msg::eventsTopic(store_.postId());
-  while (mqtt_.isConnected() && static_cast<int>(in_flight_.size()) < window_) {
-    auto batch =
-        store_.undelivered(published_up_to_, window_ - static_cast<int>(in_flight_.size()));
-    if (!batch.isOk()) {
-      ++store_errors_;
-      log::error("outbox read failed", {{"error", batch.status().message()}});
-      return;
-    }
-    if (batch->empty()) return;
-    for (const msg::Event& e : *batch) {
-      const std::uint64_t generation = generation_;
-      const std::int64_t seq = e.seq;
-      Status s = mqtt_.publish(
-          topic, msg::toWireString(e), 1, false,
-          [this, generation, seq](const Status& result) { onPuback(generation, seq, result); });
-      if (!s) {
-        ++publish_errors_;
-        log::debug("outbox publish deferred", {{"seq", seq}, {"error", s.message()}});
-        return;  // the next onConnected() resumes from the first undelivered event
-      }
-      ++published_;
-      in_flight_.insert(seq);
-      published_up_to_ = seq;
-    }
+  while (mqtt_.isConnected() && freeSlots() > 0) {
+    if (pumpOutbox(topic)) continue;
+    if (!pumpReplays(topic)) return;
   }
+}
+
+// Publishes the next undelivered events; false when there were none or publishing failed.
+bool OutboxPump::pumpOutbox(const std::string& topic) {
+  auto batch = store_.undeliveredEntries(published_up_to_, freeSlots());
+  if (!batch.isOk()) {
+    ++store_errors_;
+    log::error("outbox read failed", {{"error", batch.status().message()}});
+    return false;
+  }
+  if (batch->empty()) return false;
+  for (store::JournalEntry& e : *batch) {
+    const std::uint64_t generation = generation_;
+    const std::int64_t seq = e.seq;
+    Status s = mqtt_.publish(
+        topic, e.envelope, 1, false,
+        [this, generation, seq](const Status& result) { onPuback(generation, seq, result); });
+    if (!s) {
+      ++publish_errors_;
+      log::debug("outbox publish deferred", {{"seq", seq}, {"error", s.message()}});
+      return false;  // the next onConnected() resumes from the first undelivered event
+    }
+    ++published_;
+    in_flight_.insert(seq);
+    published_up_to_ = seq;
+  }
+  return true;
+}
+
+// Publishes the next rows of the first queued replay range; false when it made no progress.
+bool OutboxPump::pumpReplays(const std::string& topic) {
+  if (replay_ranges_.empty()) return false;
+  const auto [from, to] = *replay_ranges_.begin();
+  const int want = static_cast<int>(std::min<std::int64_t>(freeSlots(), to - from + 1));
+  const std::int64_t batch_to = from + want - 1;
+  auto batch = store_.journalRange(from, batch_to, want);
+  if (!batch.isOk()) {
+    ++store_errors_;
+    log::error("journal read for backfill failed", {{"error", batch.status().message()}});
+    return false;
+  }
+  std::int64_t next = from;
+  bool publish_failed = false;
+  for (store::JournalEntry& e : *batch) {
+    if (e.seq > next) {
+      replay_pruned_ += static_cast<std::uint64_t>(e.seq - next);
+      log::warn("backfill: journal rows already pruned", {{"from", next}, {"to", e.seq - 1}});
+    }
+    const std::uint64_t generation = generation_;
+    if (Status s = mqtt_.publish(
+            topic, e.envelope, 1, false,
+            [this, generation](const Status& result) { onReplayPuback(generation, result); });
+        !s) {
+      ++publish_errors_;
+      publish_failed = true;
+      break;  // keep the rest queued for the next connection
+    }
+    ++replay_in_flight_;
+    ++replayed_;
+    next = e.seq + 1;
+  }
+  if (!publish_failed && next <= batch_to) {
+    replay_pruned_ += static_cast<std::uint64_t>(batch_to - next + 1);
+    log::warn("backfill: journal rows already pruned", {{"from", next}, {"to", batch_to}});
+    next = batch_to + 1;
+  }
+  replay_ranges_.erase(replay_ranges_.begin());
+  replay_pending_ -= next - from;
+  if (next <= to) replay_ranges_[next] = to;
+  return next > from;  // progress: sent, or skipped rows that are gone
 }
 
 void OutboxPump::onPuback(std::uint64_t generation, std::int64_t seq, const Status& result) {
@@ -70,7 +147,14 @@ void OutboxPump::onPuback(std::uint64_t generation, std::int64_t seq, const Stat
     boost::asio::post(io_, [this] { flushAcks(); });
   }
   // Refill in batches rather than one outbox query per PUBACK.
-  if (static_cast<int>(in_flight_.size()) <= window_ / 2) pump();
+  if (static_cast<int>(inFlight()) <= window_ / 2) pump();
+}
+
+void OutboxPump::onReplayPuback(std::uint64_t generation, const Status& result) {
+  if (generation != generation_) return;
+  --replay_in_flight_;
+  if (!result) ++publish_errors_;  // central will ask again if it still misses the event
+  if (static_cast<int>(inFlight()) <= window_ / 2) pump();
 }
 
 void OutboxPump::flushAcks() {
@@ -88,13 +172,18 @@ void OutboxPump::flushAcks() {
 nlohmann::json OutboxPump::statusJson() {
   auto pending = store_.undeliveredCount();
   return {{"connected", mqtt_.isConnected()},
-          {"in_flight", in_flight_.size()},
+          {"in_flight", inFlight()},
           {"undelivered", pending.isOk() ? nlohmann::json(*pending) : nlohmann::json()},
           {"last_seq", store_.lastSeq()},
           {"published", published_},
           {"delivered", delivered_},
           {"publish_errors", publish_errors_},
-          {"store_errors", store_errors_}};
+          {"store_errors", store_errors_},
+          {"backfill",
+           {{"pending", replay_pending_},
+            {"replayed", replayed_},
+            {"pruned", replay_pruned_},
+            {"refused", replay_refused_}}}};
 }
 
 }  // namespace kordon::sync

@@ -164,8 +164,10 @@ Status Store::prepareStatements() {
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
       {&insert_outbox_, "INSERT INTO outbox (seq) VALUES (?1)"},
       {&select_undelivered_,
-       "SELECT j.envelope FROM outbox o JOIN journal j ON j.seq = o.seq "
+       "SELECT j.seq, j.envelope FROM outbox o JOIN journal j ON j.seq = o.seq "
        "WHERE o.delivered_ms IS NULL AND o.seq > ?1 ORDER BY o.seq LIMIT ?2"},
+      {&select_journal_range_,
+       "SELECT seq, envelope FROM journal WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq LIMIT ?3"},
       {&mark_delivered_,
        "UPDATE outbox SET delivered_ms = ?2 WHERE seq = ?1 AND delivered_ms IS NULL"},
       {&count_undelivered_, "SELECT count(*) FROM outbox WHERE delivered_ms IS NULL"},
@@ -250,22 +252,46 @@ Result<std::optional<PassageRecord>> Store::passage(const std::string& id) {
   return std::optional<PassageRecord>(std::move(p));
 }
 
-Result<std::vector<msg::Event>> Store::undelivered(std::int64_t after_seq, int limit) {
-  auto& stmt = select_undelivered_;
-  stmt.bind(1, after_seq).bind(2, static_cast<std::int64_t>(limit));
-  std::vector<msg::Event> out;
+namespace {
+
+// Steps a statement whose columns are (seq, envelope) to the end.
+Result<std::vector<JournalEntry>> readEntries(Statement& stmt) {
+  std::vector<JournalEntry> out;
   for (;;) {
     auto row = stmt.step();
-    if (!row.isOk()) return row.status();
-    if (!*row) break;
-    auto event = msg::parseEvent(nlohmann::json::parse(stmt.columnText(0), nullptr, false));
-    if (!event.isOk()) {
+    if (!row.isOk()) {
       stmt.reset();
-      return event.status().withContext("journal row corrupt");
+      return row.status();
     }
-    out.push_back(std::move(*event));
+    if (!*row) break;
+    out.push_back({stmt.columnInt(0), stmt.columnText(1)});
   }
   stmt.reset();
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<JournalEntry>> Store::undeliveredEntries(std::int64_t after_seq, int limit) {
+  select_undelivered_.bind(1, after_seq).bind(2, static_cast<std::int64_t>(limit));
+  return readEntries(select_undelivered_);
+}
+
+Result<std::vector<JournalEntry>> Store::journalRange(std::int64_t from_seq, std::int64_t to_seq,
+                                                      int limit) {
+  select_journal_range_.bind(1, from_seq).bind(2, to_seq).bind(3, static_cast<std::int64_t>(limit));
+  return readEntries(select_journal_range_);
+}
+
+Result<std::vector<msg::Event>> Store::undelivered(std::int64_t after_seq, int limit) {
+  auto entries = undeliveredEntries(after_seq, limit);
+  if (!entries.isOk()) return entries.status();
+  std::vector<msg::Event> out;
+  for (const JournalEntry& entry : *entries) {
+    auto event = msg::parseEvent(nlohmann::json::parse(entry.envelope, nullptr, false));
+    if (!event.isOk()) return event.status().withContext("journal row corrupt");
+    out.push_back(std::move(*event));
+  }
   return out;
 }
 

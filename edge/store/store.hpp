@@ -57,6 +57,12 @@ struct PassageRecord {
   WallMs departed_ms = 0;
 };
 
+// One journal row as stored: the signed wire envelope, published byte for byte.
+struct JournalEntry {
+  std::int64_t seq = 0;
+  std::string envelope;
+};
+
 class Store;
 
 // Handed to Store::transact's body; everything done through it commits or rolls back together.
@@ -98,6 +104,12 @@ class Store {
 
   // Outbox: undelivered events in seq order, starting after `after_seq`.
   Result<std::vector<msg::Event>> undelivered(std::int64_t after_seq, int limit);
+  // The same as stored on the wire, without parsing: what the outbox pump publishes.
+  Result<std::vector<JournalEntry>> undeliveredEntries(std::int64_t after_seq, int limit);
+  // Journal rows from_seq..to_seq (delivered or not) still held, in seq order, at most `limit`:
+  // what a backfill request from central is answered with.
+  Result<std::vector<JournalEntry>> journalRange(std::int64_t from_seq, std::int64_t to_seq,
+                                                 int limit);
   Status markDelivered(const std::vector<std::int64_t>& seqs, WallMs delivered_ms);
   Result<std::int64_t> undeliveredCount();
   std::int64_t lastSeq() const { return last_seq_; }
@@ -128,6 +140,7 @@ class Store {
   Statement insert_journal_;
   Statement insert_outbox_;
   Statement select_undelivered_;
+  Statement select_journal_range_;
   Statement mark_delivered_;
   Statement count_undelivered_;
 };
