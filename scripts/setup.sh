@@ -18,8 +18,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   # run time and tests: the broker, its clients, sqlite3 for inspection, curl for the demo
   mosquitto mosquitto-clients sqlite3 curl
-  # HIL: socat links two ptys into a null-modem cable for serial devices (Modbus RTU, Toledo)
-  socat
+  # HIL: socat links two ptys into a null-modem cable for serial devices (Modbus RTU, Toledo);
+  # openssl makes the test CA and certificates for the TLS and ACL tests
+  socat openssl
 )
 
 missing=()

@@ -3,7 +3,8 @@
 
 // kordond configuration for the sync HIL tests (backfill, TLS, chaos): `lanes` lanes with push
 // cameras on /anpr/L<n>, no screening devices, and weighbridges on a port where nothing
-// listens (their health events are part of the traffic). `extra` is appended as is.
+// listens (their health events are part of the traffic). `mqtt_extra` goes into the [mqtt]
+// table (TLS files); `extra` is appended as is.
 
 #include <chrono>
 #include <cstdint>
@@ -18,11 +19,12 @@ namespace kordon::test {
 
 inline std::string postConfig(const std::string& post, const std::string& state_dir,
                               const std::string& mqtt_uri, std::uint16_t http_port,
-                              std::uint16_t dead_port, int lanes, const std::string& extra = "") {
-  std::string text =
-      "[post]\nid = \"" + post + "\"\nstate_dir = \"" + state_dir + "\"\n[mqtt]\nuri = \"" +
-      mqtt_uri + "\"\nkeep_alive_s = 2\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) +
-      "\"\n[log]\nformat = \"text\"\n" + extra + "\n";
+                              std::uint16_t dead_port, int lanes, const std::string& extra = "",
+                              const std::string& mqtt_extra = "") {
+  std::string text = "[post]\nid = \"" + post + "\"\nstate_dir = \"" + state_dir +
+                     "\"\n[mqtt]\nuri = \"" + mqtt_uri + "\"\nkeep_alive_s = 2\n" + mqtt_extra +
+                     "[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) +
+                     "\"\n[log]\nformat = \"text\"\n" + extra + "\n";
   for (int i = 1; i <= lanes; ++i) {
     text += "[[lanes]]\nid = \"L" + std::to_string(i) +
             "\"\n[lanes.weighbridge]\nport = " + std::to_string(dead_port) +
