@@ -42,6 +42,7 @@ class OutboxPump {
   void replay(std::int64_t from, std::int64_t to);
 
   std::size_t inFlight() const { return in_flight_.size() + replay_in_flight_; }
+  std::uint64_t deliveredCount() const { return delivered_; }  // marked delivered since start
   nlohmann::json statusJson();
 
  private:
