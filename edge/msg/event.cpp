@@ -33,6 +33,17 @@ bool isHex64(const std::string& s) { return s.size() == 64 && isLowerHex(s); }
 
 std::string computeEventHash(const Event& e) { return sha256Hex(canonicalJson(withoutHash(e))); }
 
+std::string sealEvent(Event& e, const SigningKey* key) {
+  nlohmann::json j = withoutHash(e);
+  e.hash = sha256Hex(canonicalJson(j));
+  j["hash"] = e.hash;
+  if (key != nullptr) {
+    signEvent(e, *key);
+    j["sig"] = e.sig;
+  }
+  return canonicalJson(j);
+}
+
 void signEvent(Event& e, const SigningKey& key) { e.sig = key.sign(e.hash); }
 
 bool verifyEventSignature(const Event& e, const VerifyKey& key) {

@@ -84,8 +84,8 @@ Status Transaction::emit(msg::EventDraft draft) {
   e.prev_hash = head_hash_;
   e.payload = std::move(draft.payload);
   if (e.payload.is_null()) e.payload = nlohmann::json::object();  // the envelope requires an object
-  e.hash = msg::computeEventHash(e);
-  if (store_.signing_key_) msg::signEvent(e, *store_.signing_key_);
+  const std::string envelope =
+      msg::sealEvent(e, store_.signing_key_ ? &*store_.signing_key_ : nullptr);
 
   auto& journal = store_.insert_journal_;
   journal.bind(1, e.seq)
@@ -96,7 +96,7 @@ Status Transaction::emit(msg::EventDraft draft) {
       .bind(6, e.passage)
       .bind(7, e.prev_hash)
       .bind(8, e.hash)
-      .bind(9, msg::toWireString(e));
+      .bind(9, envelope);
   if (Status s = journal.run(); !s) return s;
   auto& outbox = store_.insert_outbox_;
   outbox.bind(1, e.seq);

@@ -107,6 +107,14 @@ TEST(EventSignature, CoversEveryFieldThroughTheHash) {
   parsed->payload["corridor"] = "red";
   parsed->hash = msg::computeEventHash(*parsed);
   EXPECT_FALSE(msg::verifyEventSignature(*parsed, VerifyKey::of(key)));
+  // sealEvent gives the same hash, signature and wire form in one pass.
+  msg::Event sealed = e;
+  sealed.hash.clear();
+  sealed.sig.clear();
+  const std::string wire = msg::sealEvent(sealed, &key);
+  EXPECT_EQ(sealed.hash, e.hash);
+  EXPECT_EQ(sealed.sig, e.sig);
+  EXPECT_EQ(wire, msg::toWireString(e));
   nlohmann::json bad = nlohmann::json::parse(msg::toWireString(e));
   bad["sig"] = "abc";
   EXPECT_FALSE(msg::parseEvent(bad).isOk());
