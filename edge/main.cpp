@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,10 @@ class Daemon {
     log::info("store open", {{"path", config_.storePath()},
                              {"schema_version", store_->schemaVersion()},
                              {"last_seq", store_->lastSeq()}});
+    if (Status s = loadPolicies(); !s) {
+      log::error("cannot load policies", {{"error", s.message()}});
+      return 1;
+    }
     if (Status s = startSync(); !s) {
       log::error("cannot start sync", {{"error", s.message()}});
       return 1;
@@ -132,6 +137,19 @@ class Daemon {
     if (!events.empty() && pump_) pump_->poke();
   }
 
+  // Central's policies in force survive a restart: the store holds the last of each kind.
+  Status loadPolicies() {
+    policies_.rules = config_.rules;
+    auto stored = store_->policies();
+    if (!stored.isOk()) return stored.status();
+    for (const auto& p : *stored) policies_.apply(p);
+    auto last = store_->lastCommandMs();
+    if (!last.isOk()) return last.status();
+    condition_.last_command_ms = *last;
+    log::info("policies in force", {{"policies", policies_.versionsJson()}});
+    return Status::ok();
+  }
+
   Status startSync() {
     sync::MqttOptions options;
     options.server_uri = config_.mqtt_uri;
@@ -147,8 +165,19 @@ class Daemon {
     options.will_payload = nlohmann::json{{"post", config_.post_id}, {"state", "offline"}}.dump();
     mqtt_ = std::make_unique<sync::MqttClient>(io_, options);
     pump_ = std::make_unique<sync::OutboxPump>(io_, *store_, *mqtt_, clock_, config_.outbox_window);
+    std::optional<VerifyKey> central_key;
+    if (config_.central_key_path.empty()) {
+      log::warn("sync.central_key is not set: commands from central are accepted unsigned");
+    } else {
+      auto key = VerifyKey::load(config_.central_key_path);
+      if (!key.isOk()) return key.status().withContext("sync.central_key");
+      central_key = std::move(*key);
+    }
     downlink_ = std::make_unique<sync::Downlink>(
-        *store_, clock_, [this](const std::vector<msg::Event>& e) { onEventsCommitted(e); });
+        *store_, clock_, [this](const std::vector<msg::Event>& e) { onEventsCommitted(e); },
+        std::move(central_key));
+    downlink_->onPolicyApplied([this](const msg::Policy& p) { policies_.apply(p); });
+    downlink_->onCommandAccepted([this](WallMs t) { condition_.last_command_ms = t; });
     mqtt_->addSubscription(msg::commandTopic(config_.post_id, "#"), 1);
     mqtt_->onConnected([this] {
       publishStatus("online");
@@ -181,7 +210,7 @@ class Daemon {
       if (!barrier.isOk()) return barrier.status().withContext("lane " + setup.lane.id);
       rt.barrier = std::move(*barrier);
       rt.lane = std::make_unique<lane::Lane>(
-          setup.lane, *store_, rt.barrier.get(), clock_, rules_,
+          setup.lane, *store_, rt.barrier.get(), clock_, policies_, condition_,
           [this](const std::vector<msg::Event>& e) { onEventsCommitted(e); });
       lane::Lane* lane_ptr = rt.lane.get();
       auto weighbridge = drivers::makeWeighbridge(
@@ -289,9 +318,13 @@ class Daemon {
       if (rt.xray) j["xray_counters"] = rt.xray->counters().toJson();
       lanes.push_back(j);
     }
-    return {
-        {"ok", true},     {"post", config_.post_id},       {"version", kVersion},
-        {"lanes", lanes}, {"outbox", pump_->statusJson()}, {"downlink", downlink_->statusJson()}};
+    return {{"ok", true},
+            {"post", config_.post_id},
+            {"version", kVersion},
+            {"lanes", lanes},
+            {"outbox", pump_->statusJson()},
+            {"downlink", downlink_->statusJson()},
+            {"policies", policies_.versionsJson()}};
   }
 
   void scheduleTick() {
@@ -326,7 +359,14 @@ class Daemon {
       return;
     }
     log::configure(fresh->log_level, fresh->log_format, "kordond");
-    rules_ = fresh->rules;  // lanes hold a reference: the next decision uses the new rules
+    // Lanes hold a reference: the next decision uses the new rules. A rule set from central
+    // outranks the file's [rules] until central replaces it, so a reload cannot undo it.
+    if (policies_.ruleset_version == 0) {
+      policies_.rules = fresh->rules;
+    } else {
+      log::warn("rules from central stay in force; the file's [rules] apply to none",
+                {{"central_ruleset", policies_.rules.version}});
+    }
     std::vector<std::string> restart_needed;
     if (fresh->post_id != config_.post_id) restart_needed.push_back("post.id");
     if (fresh->state_dir != config_.state_dir) restart_needed.push_back("post.state_dir");
@@ -334,7 +374,7 @@ class Daemon {
     if (fresh->http_listen != config_.http_listen) restart_needed.push_back("http.listen");
     if (fresh->lanes.size() != config_.lanes.size()) restart_needed.push_back("lanes");
     log::info("configuration reloaded",
-              {{"rules", rules_.version}, {"restart_needed_for", restart_needed}});
+              {{"rules", policies_.rules.version}, {"restart_needed_for", restart_needed}});
     sd_notify(0, "READY=1");
   }
 
@@ -385,7 +425,8 @@ class Daemon {
   asio::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_{};
   bool draining_ = false;
-  lane::RuleSet rules_ = config_.rules;
+  lane::Policies policies_;        // from central (store) over the file's [rules]
+  lane::PostCondition condition_;  // what limits green besides the policies
   drivers::EvidenceStore evidence_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<sync::MqttClient> mqtt_;

@@ -165,6 +165,7 @@ Result<DaemonConfig> readConfig(ConfigReader& r, const std::string& state_dir_ov
   c.rules.version = r.getString("rules.version", c.rules.version);
   c.rules.weight_tolerance_pct = r.getDouble("rules.weight_tolerance_pct", 5.0, 0.0, 100.0);
   c.rules.weight_tolerance_min_kg = r.getInt("rules.weight_tolerance_min_kg", 200, 0, 100000);
+  c.rules.max_cache_age_s = r.getInt("rules.max_cache_age_s", 0, 0, 365LL * 24 * 3600);
   c.drain_timeout_ms = static_cast<int>(r.getInt("shutdown.drain_timeout_ms", 5000, 0, 600000));
 
   const std::size_t lane_count = r.arraySize("lanes");

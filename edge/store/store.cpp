@@ -72,6 +72,28 @@ Status Transaction::recordEvidence(const msg::Evidence& evidence, WallMs created
   return stmt.run();
 }
 
+Result<UpsertResult> Transaction::upsertPolicy(const msg::Policy& policy,
+                                               const nlohmann::json& wire, WallMs received_ms) {
+  auto& select = store_.select_policy_version_;
+  select.bind(1, msg::toString(policy.kind));
+  auto row = select.step();
+  if (!row.isOk()) return row.status();
+  const bool exists = *row;
+  const std::int64_t stored_version = exists ? select.columnInt(0) : 0;
+  select.reset();
+  if (exists && policy.version <= stored_version) return UpsertResult::kStale;
+  nlohmann::json body = wire;
+  body.erase("sig");
+  auto& upsert = store_.upsert_policy_;
+  upsert.bind(1, msg::toString(policy.kind))
+      .bind(2, policy.version)
+      .bind(3, policy.issued)
+      .bind(4, body.dump())
+      .bind(5, received_ms);
+  if (Status s = upsert.run(); !s) return s;
+  return exists ? UpsertResult::kUpdated : UpsertResult::kInserted;
+}
+
 Status Transaction::emit(msg::EventDraft draft) {
   msg::Event e;
   e.post = store_.post_id_;
@@ -169,6 +191,10 @@ Status Store::prepareStatements() {
       {&mark_delivered_,
        "UPDATE outbox SET delivered_ms = ?2 WHERE seq = ?1 AND delivered_ms IS NULL"},
       {&count_undelivered_, "SELECT count(*) FROM outbox WHERE delivered_ms IS NULL"},
+      {&select_policy_version_, "SELECT version FROM policies WHERE kind = ?1"},
+      {&upsert_policy_,
+       "INSERT OR REPLACE INTO policies (kind, version, issued, body, received_ms) "
+       "VALUES (?1, ?2, ?3, ?4, ?5)"},
   };
   for (const Entry& e : entries) {
     auto stmt = db_->prepare(e.sql);
@@ -248,6 +274,32 @@ Result<std::optional<PassageRecord>> Store::passage(const std::string& id) {
   p.departed_ms = stmt.columnInt(16);
   stmt.reset();
   return std::optional<PassageRecord>(std::move(p));
+}
+
+Result<std::vector<msg::Policy>> Store::policies() {
+  auto stmt = db_->prepare("SELECT kind, body FROM policies ORDER BY kind");
+  if (!stmt.isOk()) return stmt.status();
+  std::vector<msg::Policy> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row.isOk()) return row.status();
+    if (!*row) break;
+    auto policy = msg::parsePolicy(nlohmann::json::parse(stmt->columnText(1), nullptr, false));
+    if (!policy.isOk()) return policy.status().withContext("stored " + stmt->columnText(0));
+    out.push_back(std::move(*policy));
+  }
+  return out;
+}
+
+Result<std::optional<WallMs>> Store::lastCommandMs() {
+  auto stmt = db_->prepare(
+      "SELECT max(t) FROM (SELECT max(received_ms) AS t FROM declarations "
+      "UNION ALL SELECT max(received_ms) FROM policies)");
+  if (!stmt.isOk()) return stmt.status();
+  auto row = stmt->step();
+  if (!row.isOk()) return row.status();
+  if (!*row || stmt->columnIsNull(0)) return std::optional<WallMs>();
+  return std::optional<WallMs>(stmt->columnInt(0));
 }
 
 Result<std::vector<msg::Event>> Store::undelivered(std::int64_t after_seq, int limit) {

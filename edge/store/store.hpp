@@ -24,6 +24,7 @@
 #include "edge/msg/declaration.hpp"
 #include "edge/msg/event.hpp"
 #include "edge/msg/plate_read.hpp"
+#include "edge/msg/policy.hpp"
 #include "edge/store/sqlite.hpp"
 
 namespace kordon::store {
@@ -66,6 +67,10 @@ class Transaction {
                                          const std::string& plate_norm, WallMs received_ms);
   Status savePassage(const PassageRecord& passage);
   Status recordEvidence(const msg::Evidence& evidence, WallMs created_ms);
+  // Keeps `wire` (the validated command, without its signature) as the policy of its kind when
+  // its version is newer than the stored one; kStale otherwise.
+  Result<UpsertResult> upsertPolicy(const msg::Policy& policy, const nlohmann::json& wire,
+                                    WallMs received_ms);
   // Appends to the journal and the outbox. The envelope is returned by transact().
   Status emit(msg::EventDraft draft);
 
@@ -95,6 +100,10 @@ class Store {
 
   Result<std::vector<CachedDeclaration>> declarationsForPlate(const std::string& plate_norm);
   Result<std::optional<PassageRecord>> passage(const std::string& id);
+  // The policies in force, one per kind, as stored by upsertPolicy.
+  Result<std::vector<msg::Policy>> policies();
+  // When central's last accepted command (declaration or policy) arrived; nullopt if never.
+  Result<std::optional<WallMs>> lastCommandMs();
 
   // Outbox: undelivered events in seq order, starting after `after_seq`.
   Result<std::vector<msg::Event>> undelivered(std::int64_t after_seq, int limit);
@@ -130,6 +139,8 @@ class Store {
   Statement select_undelivered_;
   Statement mark_delivered_;
   Statement count_undelivered_;
+  Statement select_policy_version_;
+  Statement upsert_policy_;
 };
 
 }  // namespace kordon::store

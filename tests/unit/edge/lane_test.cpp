@@ -35,7 +35,7 @@ class LaneTest : public ::testing::Test {
     ASSERT_TRUE(s.isOk()) << s.status().message();
     store_ = std::move(*s);
     types_.clear();
-    lane_ = std::make_unique<Lane>(config, *store_, &barrier_, clock_, rules_,
+    lane_ = std::make_unique<Lane>(config, *store_, &barrier_, clock_, rules_, condition_,
                                    [this](const std::vector<msg::Event>& events) {
                                      for (const auto& e : events) types_.push_back(e.type);
                                    });
@@ -90,7 +90,8 @@ class LaneTest : public ::testing::Test {
 
   TempDir dir_;
   FakeClock clock_;
-  RuleSet rules_;
+  Policies rules_;
+  PostCondition condition_;
   FakeBarrier barrier_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Lane> lane_;
