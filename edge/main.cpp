@@ -36,6 +36,7 @@
 #include "edge/config/config.hpp"
 #include "edge/lane/lane.hpp"
 #include "edge/msg/topics.hpp"
+#include "edge/store/retention.hpp"
 #include "edge/store/store.hpp"
 #include "sync/downlink.hpp"
 #include "sync/mqtt_client.hpp"
@@ -73,6 +74,7 @@ class Daemon {
         signals_(io_, SIGTERM, SIGINT),
         reload_signal_(io_, SIGHUP),
         tick_timer_(io_),
+        retention_timer_(io_),
         drain_timer_(io_),
         evidence_(config_.evidenceDir()) {}
 
@@ -103,6 +105,7 @@ class Daemon {
       log::error("cannot load policies", {{"error", s.message()}});
       return 1;
     }
+    startRetention();
     if (Status s = startSync(); !s) {
       log::error("cannot start sync", {{"error", s.message()}});
       return 1;
@@ -150,6 +153,27 @@ class Daemon {
     return Status::ok();
   }
 
+  // Bounded disk: one pass now, so a full disk limits green from the first passage, then one
+  // every check_interval_s on the loop (each pass is a few bounded batches).
+  void startRetention() {
+    retention_ = std::make_unique<store::Retention>(
+        *store_, clock_, config_.storage,
+        [this](const store::EvidenceRow& r) { return evidence_.pathFor(r.sha256, r.media_type); },
+        [this](const std::vector<msg::Event>& e) { onEventsCommitted(e); });
+    runRetention();
+  }
+
+  void runRetention() {
+    retention_->run();
+    condition_.storage_full = retention_->level() == store::StorageLevel::kFull;
+    condition_.storage_used_bytes = retention_->lastUsage().total();
+    condition_.storage_max_bytes = retention_->maxBytes();
+    retention_timer_.expires_after(std::chrono::seconds(config_.storage.check_interval_s));
+    retention_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) runRetention();
+    });
+  }
+
   Status startSync() {
     sync::MqttOptions options;
     options.server_uri = config_.mqtt_uri;
@@ -191,11 +215,10 @@ class Daemon {
   }
 
   void publishStatus(const std::string& state) {
-    const nlohmann::json status = {{"post", config_.post_id},
-                                   {"state", state},
-                                   {"version", kVersion},
-                                   {"time", formatUtcMs(clock_.nowWallMs())},
-                                   {"last_seq", store_->lastSeq()}};
+    const nlohmann::json status = {
+        {"post", config_.post_id},       {"state", state},
+        {"version", kVersion},           {"time", formatUtcMs(clock_.nowWallMs())},
+        {"last_seq", store_->lastSeq()}, {"storage", store::toString(retention_->level())}};
     (void)mqtt_->publish(msg::statusTopic(config_.post_id), status.dump(), 1, true, nullptr);
   }
 
@@ -324,7 +347,8 @@ class Daemon {
             {"lanes", lanes},
             {"outbox", pump_->statusJson()},
             {"downlink", downlink_->statusJson()},
-            {"policies", policies_.versionsJson()}};
+            {"policies", policies_.versionsJson()},
+            {"storage", retention_->statusJson()}};
   }
 
   void scheduleTick() {
@@ -400,6 +424,7 @@ class Daemon {
       }
       publishStatus("offline");
       tick_timer_.cancel();
+      retention_timer_.cancel();
       http_->stop();
       for (auto& rt : lanes_) rt.barrier->stop();
       mqtt_->stop(std::chrono::milliseconds(1000));
@@ -422,6 +447,7 @@ class Daemon {
   asio::signal_set signals_;
   asio::signal_set reload_signal_;
   asio::steady_timer tick_timer_;
+  asio::steady_timer retention_timer_;
   asio::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_{};
   bool draining_ = false;
@@ -429,6 +455,7 @@ class Daemon {
   lane::PostCondition condition_;  // what limits green besides the policies
   drivers::EvidenceStore evidence_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Retention> retention_;
   std::unique_ptr<sync::MqttClient> mqtt_;
   std::unique_ptr<sync::OutboxPump> pump_;
   std::unique_ptr<sync::Downlink> downlink_;

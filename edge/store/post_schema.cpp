@@ -74,6 +74,9 @@ CREATE TABLE policies (
   received_ms INTEGER NOT NULL
 );
 )sql"},
+          {4, "evidence by age, for retention", R"sql(
+CREATE INDEX evidence_by_created ON evidence (created_ms);
+)sql"},
       }};
   return kSchema;
 }

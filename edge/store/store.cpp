@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "edge/store/store.hpp"
 
+#include <algorithm>
+#include <filesystem>
+
 #include "edge/base/crypto.hpp"
+#include "edge/store/migrations.hpp"
 #include "edge/store/post_schema.hpp"
 
 namespace kordon::store {
@@ -135,6 +139,15 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const std::s
   // FULL: a lane makes few events and each one must survive a power cut (DESIGN.md).
   auto db = Database::open(path, Durability::kFull);
   if (!db.isOk()) return db.status().withContext("store");
+  // Incremental auto_vacuum lets retention give deleted pages back to the file system. It can
+  // only be chosen before the first table exists (VACUUM on the empty file applies it); older
+  // databases keep reusing their free pages instead, which usage() does not count.
+  auto existing = store::schemaVersion(**db, postSchema());
+  if (existing.isOk() && *existing == 0) {
+    if (Status s = (*db)->exec("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;"); !s) {
+      return s.withContext("store");
+    }
+  }
   auto version = migrate(**db, postSchema());
   if (!version.isOk()) return version.status().withContext("store");
   std::unique_ptr<Store> store(new Store(std::move(*db), post_id, clock));
@@ -179,8 +192,9 @@ Status Store::prepareStatements() {
        "corridor, reasons, ruleset, arrived_ms, identified_ms, weighed_ms, decided_ms, "
        "released_ms, departed_ms FROM passages WHERE id = ?1"},
       {&insert_evidence_,
-       "INSERT OR IGNORE INTO evidence (sha256, media_type, role, size_bytes, created_ms) "
-       "VALUES (?1, ?2, ?3, ?4, ?5)"},
+       "INSERT INTO evidence (sha256, media_type, role, size_bytes, created_ms) "
+       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO UPDATE SET "
+       "created_ms = max(created_ms, excluded.created_ms)"},
       {&insert_journal_,
        "INSERT INTO journal (seq, id, type, time_ms, lane, passage, prev_hash, hash, envelope) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
@@ -338,6 +352,120 @@ Result<std::int64_t> Store::undeliveredCount() {
   const std::int64_t n = count_undelivered_.columnInt(0);
   count_undelivered_.reset();
   return n;
+}
+
+}  // namespace kordon::store
+
+namespace kordon::store {
+
+Result<StorageUsage> Store::usage() {
+  StorageUsage u;
+  auto pages = db_->queryInt("PRAGMA page_count");
+  auto free_pages = db_->queryInt("PRAGMA freelist_count");
+  auto page_size = db_->queryInt("PRAGMA page_size");
+  auto evidence = db_->queryInt("SELECT sum(size_bytes) FROM evidence");
+  for (const Status* s :
+       {&pages.status(), &free_pages.status(), &page_size.status(), &evidence.status()}) {
+    if (!s->isOk()) return *s;
+  }
+  u.db_bytes = (*pages - *free_pages) * *page_size;
+  std::error_code ec;
+  const auto wal = std::filesystem::file_size(db_->path() + "-wal", ec);
+  u.wal_bytes = ec ? 0 : static_cast<std::int64_t>(wal);
+  u.evidence_bytes = *evidence;
+  return u;
+}
+
+Result<std::int64_t> Store::pruneJournal(WallMs before_ms, int limit) {
+  auto first_undelivered = db_->queryInt("SELECT min(seq) FROM outbox WHERE delivered_ms IS NULL");
+  if (!first_undelivered.isOk()) return first_undelivered.status();
+  std::int64_t bound = last_seq_;  // exclusive: the chain head stays
+  if (*first_undelivered > 0) bound = std::min(bound, *first_undelivered);
+  auto stmt = db_->prepare("SELECT seq, time_ms FROM journal WHERE seq < ?1 ORDER BY seq LIMIT ?2");
+  if (!stmt.isOk()) return stmt.status();
+  stmt->bind(1, bound).bind(2, static_cast<std::int64_t>(limit));
+  std::int64_t last = 0;
+  std::int64_t count = 0;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row.isOk()) return row.status();
+    if (!*row || stmt->columnInt(1) >= before_ms) break;
+    last = stmt->columnInt(0);
+    ++count;
+  }
+  stmt->reset();
+  if (count == 0) return std::int64_t{0};
+  const std::string upto = std::to_string(last);
+  Status s = db_->transaction([&] {
+    return db_->exec("DELETE FROM outbox WHERE seq <= " + upto +
+                     "; DELETE FROM journal WHERE seq <= " + upto + ";");
+  });
+  if (!s) return s;
+  return count;
+}
+
+Result<std::vector<EvidenceRow>> Store::prunableEvidence(WallMs before_ms, int limit) {
+  auto oldest_undelivered = db_->prepare(
+      "SELECT min(j.time_ms) FROM outbox o JOIN journal j ON j.seq = o.seq "
+      "WHERE o.delivered_ms IS NULL");
+  if (!oldest_undelivered.isOk()) return oldest_undelivered.status();
+  auto row = oldest_undelivered->step();
+  if (!row.isOk()) return row.status();
+  WallMs bound = before_ms;
+  if (*row && !oldest_undelivered->columnIsNull(0)) {
+    constexpr WallMs kClockSlackMs = 60 * 1000;
+    bound = std::min(bound, oldest_undelivered->columnInt(0) - kClockSlackMs);
+  }
+  auto stmt = db_->prepare(
+      "SELECT sha256, media_type, size_bytes FROM evidence WHERE created_ms < ?1 "
+      "ORDER BY created_ms LIMIT ?2");
+  if (!stmt.isOk()) return stmt.status();
+  stmt->bind(1, bound).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<EvidenceRow> out;
+  for (;;) {
+    auto next = stmt->step();
+    if (!next.isOk()) return next.status();
+    if (!*next) break;
+    out.push_back({stmt->columnText(0), stmt->columnText(1), stmt->columnInt(2)});
+  }
+  return out;
+}
+
+Status Store::forgetEvidence(const std::vector<EvidenceRow>& rows) {
+  if (rows.empty()) return Status::ok();
+  auto stmt = db_->prepare("DELETE FROM evidence WHERE sha256 = ?1");
+  if (!stmt.isOk()) return stmt.status();
+  return db_->transaction([&]() -> Status {
+    for (const auto& r : rows) {
+      if (Status s = stmt->bind(1, r.sha256).run(); !s) return s;
+    }
+    return Status::ok();
+  });
+}
+
+Status Store::reclaimSpace() {
+  return db_->exec("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+Result<JournalRange> Store::journalRange(std::int64_t from, std::int64_t to, int limit) {
+  JournalRange range;
+  auto lowest = db_->queryInt("SELECT min(seq) FROM journal");
+  if (!lowest.isOk()) return lowest.status();
+  range.lowest_held = *lowest;
+  range.highest_held = last_seq_;
+  auto stmt = db_->prepare(
+      "SELECT envelope FROM journal WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3");
+  if (!stmt.isOk()) return stmt.status();
+  stmt->bind(1, from).bind(2, to).bind(3, static_cast<std::int64_t>(limit));
+  for (;;) {
+    auto row = stmt->step();
+    if (!row.isOk()) return row.status();
+    if (!*row) break;
+    auto event = msg::parseEvent(nlohmann::json::parse(stmt->columnText(0), nullptr, false));
+    if (!event.isOk()) return event.status().withContext("journal row corrupt");
+    range.events.push_back(std::move(*event));
+  }
+  return range;
 }
 
 }  // namespace kordon::store

@@ -209,3 +209,27 @@ TEST_F(LaneTest, UnknownPlateIsYellow) {
 
 }  // namespace
 }  // namespace kordon::lane
+
+namespace kordon::lane {
+namespace {
+
+TEST_F(LaneTest, AtTheStorageBoundGreenBecomesYellowAndTheBarrierStaysShut) {
+  condition_.storage_full = true;  // the daemon sets this from store::Retention
+  condition_.storage_used_bytes = 1000;
+  condition_.storage_max_bytes = 900;
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  lane_->onPlate(plate("123ABC02"));
+  EXPECT_EQ(lastDecisionCorridor(), "yellow");
+  EXPECT_TRUE(barrier_.opens.empty());
+  auto events = store_->undelivered(0, 100);
+  ASSERT_TRUE(events.isOk());
+  const auto decided = std::find_if(events->begin(), events->end(), [](const msg::Event& e) {
+    return e.type == "passage.decided";
+  });
+  ASSERT_NE(decided, events->end());
+  EXPECT_EQ(decided->payload["reasons"].back()["rule"], "STORAGE-FULL");
+  EXPECT_EQ(decided->payload["policies"]["ruleset"], "builtin-1");
+}
+
+}  // namespace
+}  // namespace kordon::lane
