@@ -215,10 +215,12 @@ class Daemon {
   }
 
   void publishStatus(const std::string& state) {
-    const nlohmann::json status = {
-        {"post", config_.post_id},       {"state", state},
-        {"version", kVersion},           {"time", formatUtcMs(clock_.nowWallMs())},
-        {"last_seq", store_->lastSeq()}, {"storage", store::toString(retention_->level())}};
+    nlohmann::json status = {{"post", config_.post_id},
+                             {"state", state},
+                             {"version", kVersion},
+                             {"time", formatUtcMs(clock_.nowWallMs())},
+                             {"last_seq", store_->lastSeq()}};
+    status["storage"] = store::toString(retention_->level());  // "ok" | "warn" | "full"
     (void)mqtt_->publish(msg::statusTopic(config_.post_id), status.dump(), 1, true, nullptr);
   }
 

@@ -9,6 +9,20 @@
 #include "edge/store/post_schema.hpp"
 
 namespace kordon::store {
+namespace {
+
+// The version stored for `key` by a "SELECT version ... WHERE <key> = ?1"; nullopt when none.
+Result<std::optional<std::int64_t>> storedVersion(Statement& select, const std::string& key) {
+  select.bind(1, key);
+  auto row = select.step();
+  if (!row.isOk()) return row.status();
+  std::optional<std::int64_t> version;
+  if (*row) version = select.columnInt(0);
+  select.reset();
+  return version;
+}
+
+}  // namespace
 
 Transaction::Transaction(Store& store)
     : store_(store), head_seq_(store.last_seq_), head_hash_(store.last_hash_) {}
@@ -16,15 +30,11 @@ Transaction::Transaction(Store& store)
 Result<UpsertResult> Transaction::upsertDeclaration(const msg::Declaration& declaration,
                                                     const std::string& plate_norm,
                                                     WallMs received_ms) {
-  auto& select = store_.select_declaration_version_;
-  select.bind(1, declaration.id);
-  auto row = select.step();
-  if (!row.isOk()) return row.status();
-  const bool exists = *row;
-  const std::int64_t stored_version = exists ? select.columnInt(0) : 0;
-  select.reset();
+  auto stored = storedVersion(store_.select_declaration_version_, declaration.id);
+  if (!stored.isOk()) return stored.status();
+  const bool exists = stored->has_value();
   // Versions only move forward: a re-sent or reordered older version changes nothing.
-  if (exists && declaration.version <= stored_version) return UpsertResult::kStale;
+  if (exists && declaration.version <= **stored) return UpsertResult::kStale;
 
   if (declaration.cancelled) {
     auto& cancel = store_.cancel_declaration_;
@@ -78,14 +88,10 @@ Status Transaction::recordEvidence(const msg::Evidence& evidence, WallMs created
 
 Result<UpsertResult> Transaction::upsertPolicy(const msg::Policy& policy,
                                                const nlohmann::json& wire, WallMs received_ms) {
-  auto& select = store_.select_policy_version_;
-  select.bind(1, msg::toString(policy.kind));
-  auto row = select.step();
-  if (!row.isOk()) return row.status();
-  const bool exists = *row;
-  const std::int64_t stored_version = exists ? select.columnInt(0) : 0;
-  select.reset();
-  if (exists && policy.version <= stored_version) return UpsertResult::kStale;
+  auto stored = storedVersion(store_.select_policy_version_, msg::toString(policy.kind));
+  if (!stored.isOk()) return stored.status();
+  const bool exists = stored->has_value();
+  if (exists && policy.version <= **stored) return UpsertResult::kStale;
   nlohmann::json body = wire;
   body.erase("sig");
   auto& upsert = store_.upsert_policy_;
