@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@
 #include "edge/config/config.hpp"
 #include "edge/lane/lane.hpp"
 #include "edge/msg/topics.hpp"
+#include "edge/store/retention.hpp"
 #include "edge/store/store.hpp"
 #include "sync/downlink.hpp"
 #include "sync/mqtt_client.hpp"
@@ -72,6 +74,7 @@ class Daemon {
         signals_(io_, SIGTERM, SIGINT),
         reload_signal_(io_, SIGHUP),
         tick_timer_(io_),
+        retention_timer_(io_),
         drain_timer_(io_),
         evidence_(config_.evidenceDir()) {}
 
@@ -98,6 +101,11 @@ class Daemon {
     log::info("store open", {{"path", config_.storePath()},
                              {"schema_version", store_->schemaVersion()},
                              {"last_seq", store_->lastSeq()}});
+    if (Status s = loadPolicies(); !s) {
+      log::error("cannot load policies", {{"error", s.message()}});
+      return 1;
+    }
+    startRetention();
     if (Status s = startSync(); !s) {
       log::error("cannot start sync", {{"error", s.message()}});
       return 1;
@@ -132,6 +140,40 @@ class Daemon {
     if (!events.empty() && pump_) pump_->poke();
   }
 
+  // Central's policies in force survive a restart: the store holds the last of each kind.
+  Status loadPolicies() {
+    policies_.rules = config_.rules;
+    auto stored = store_->policies();
+    if (!stored.isOk()) return stored.status();
+    for (const auto& p : *stored) policies_.apply(p);
+    auto last = store_->lastCommandMs();
+    if (!last.isOk()) return last.status();
+    condition_.last_command_ms = *last;
+    log::info("policies in force", {{"policies", policies_.versionsJson()}});
+    return Status::ok();
+  }
+
+  // Bounded disk: one pass now, so a full disk limits green from the first passage, then one
+  // every check_interval_s on the loop (each pass is a few bounded batches).
+  void startRetention() {
+    retention_ = std::make_unique<store::Retention>(
+        *store_, clock_, config_.storage,
+        [this](const store::EvidenceRow& r) { return evidence_.pathFor(r.sha256, r.media_type); },
+        [this](const std::vector<msg::Event>& e) { onEventsCommitted(e); });
+    runRetention();
+  }
+
+  void runRetention() {
+    retention_->run();
+    condition_.storage_full = retention_->level() == store::StorageLevel::kFull;
+    condition_.storage_used_bytes = retention_->lastUsage().total();
+    condition_.storage_max_bytes = retention_->maxBytes();
+    retention_timer_.expires_after(std::chrono::seconds(config_.storage.check_interval_s));
+    retention_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) runRetention();
+    });
+  }
+
   Status startSync() {
     sync::MqttOptions options;
     options.server_uri = config_.mqtt_uri;
@@ -147,8 +189,19 @@ class Daemon {
     options.will_payload = nlohmann::json{{"post", config_.post_id}, {"state", "offline"}}.dump();
     mqtt_ = std::make_unique<sync::MqttClient>(io_, options);
     pump_ = std::make_unique<sync::OutboxPump>(io_, *store_, *mqtt_, clock_, config_.outbox_window);
+    std::optional<VerifyKey> central_key;
+    if (config_.central_key_path.empty()) {
+      log::warn("sync.central_key is not set: commands from central are accepted unsigned");
+    } else {
+      auto key = VerifyKey::load(config_.central_key_path);
+      if (!key.isOk()) return key.status().withContext("sync.central_key");
+      central_key = std::move(*key);
+    }
     downlink_ = std::make_unique<sync::Downlink>(
-        *store_, clock_, [this](const std::vector<msg::Event>& e) { onEventsCommitted(e); });
+        *store_, clock_, [this](const std::vector<msg::Event>& e) { onEventsCommitted(e); },
+        std::move(central_key));
+    downlink_->onPolicyApplied([this](const msg::Policy& p) { policies_.apply(p); });
+    downlink_->onCommandAccepted([this](WallMs t) { condition_.last_command_ms = t; });
     downlink_->onBackfill([this](const msg::BackfillRequest& r) { pump_->replay(r.from, r.to); });
     mqtt_->addSubscription(msg::commandTopic(config_.post_id, "#"), 1);
     mqtt_->onConnected([this] {
@@ -164,11 +217,12 @@ class Daemon {
 
   void publishStatus(const std::string& state) {
     ticks_since_status_ = 0;
-    const nlohmann::json status = {{"post", config_.post_id},
-                                   {"state", state},
-                                   {"version", kVersion},
-                                   {"time", formatUtcMs(clock_.nowWallMs())},
-                                   {"last_seq", store_->lastSeq()}};
+    nlohmann::json status = {{"post", config_.post_id},
+                             {"state", state},
+                             {"version", kVersion},
+                             {"time", formatUtcMs(clock_.nowWallMs())},
+                             {"last_seq", store_->lastSeq()}};
+    status["storage"] = store::toString(retention_->level());  // "ok" | "warn" | "full"
     (void)mqtt_->publish(msg::statusTopic(config_.post_id), status.dump(), 1, true, nullptr);
   }
 
@@ -183,7 +237,7 @@ class Daemon {
       if (!barrier.isOk()) return barrier.status().withContext("lane " + setup.lane.id);
       rt.barrier = std::move(*barrier);
       rt.lane = std::make_unique<lane::Lane>(
-          setup.lane, *store_, rt.barrier.get(), clock_, rules_,
+          setup.lane, *store_, rt.barrier.get(), clock_, policies_, condition_,
           [this](const std::vector<msg::Event>& e) { onEventsCommitted(e); });
       lane::Lane* lane_ptr = rt.lane.get();
       auto weighbridge = drivers::makeWeighbridge(
@@ -291,9 +345,14 @@ class Daemon {
       if (rt.xray) j["xray_counters"] = rt.xray->counters().toJson();
       lanes.push_back(j);
     }
-    return {
-        {"ok", true},     {"post", config_.post_id},       {"version", kVersion},
-        {"lanes", lanes}, {"outbox", pump_->statusJson()}, {"downlink", downlink_->statusJson()}};
+    return {{"ok", true},
+            {"post", config_.post_id},
+            {"version", kVersion},
+            {"lanes", lanes},
+            {"outbox", pump_->statusJson()},
+            {"downlink", downlink_->statusJson()},
+            {"policies", policies_.versionsJson()},
+            {"storage", retention_->statusJson()}};
   }
 
   void scheduleTick() {
@@ -332,7 +391,14 @@ class Daemon {
       return;
     }
     log::configure(fresh->log_level, fresh->log_format, "kordond");
-    rules_ = fresh->rules;  // lanes hold a reference: the next decision uses the new rules
+    // Lanes hold a reference: the next decision uses the new rules. A rule set from central
+    // outranks the file's [rules] until central replaces it, so a reload cannot undo it.
+    if (policies_.ruleset_version == 0) {
+      policies_.rules = fresh->rules;
+    } else {
+      log::warn("rules from central stay in force; the file's [rules] apply to none",
+                {{"central_ruleset", policies_.rules.version}});
+    }
     std::vector<std::string> restart_needed;
     if (fresh->post_id != config_.post_id) restart_needed.push_back("post.id");
     if (fresh->state_dir != config_.state_dir) restart_needed.push_back("post.state_dir");
@@ -340,7 +406,7 @@ class Daemon {
     if (fresh->http_listen != config_.http_listen) restart_needed.push_back("http.listen");
     if (fresh->lanes.size() != config_.lanes.size()) restart_needed.push_back("lanes");
     log::info("configuration reloaded",
-              {{"rules", rules_.version}, {"restart_needed_for", restart_needed}});
+              {{"rules", policies_.rules.version}, {"restart_needed_for", restart_needed}});
     sd_notify(0, "READY=1");
   }
 
@@ -366,6 +432,7 @@ class Daemon {
       }
       publishStatus("offline");
       tick_timer_.cancel();
+      retention_timer_.cancel();
       http_->stop();
       for (auto& rt : lanes_) rt.barrier->stop();
       mqtt_->stop(std::chrono::milliseconds(1000));
@@ -389,12 +456,15 @@ class Daemon {
   asio::signal_set reload_signal_;
   asio::steady_timer tick_timer_;
   int ticks_since_status_ = 0;
+  asio::steady_timer retention_timer_;
   asio::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_{};
   bool draining_ = false;
-  lane::RuleSet rules_ = config_.rules;
+  lane::Policies policies_;        // from central (store) over the file's [rules]
+  lane::PostCondition condition_;  // what limits green besides the policies
   drivers::EvidenceStore evidence_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Retention> retention_;
   std::unique_ptr<sync::MqttClient> mqtt_;
   std::unique_ptr<sync::OutboxPump> pump_;
   std::unique_ptr<sync::Downlink> downlink_;

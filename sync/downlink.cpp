@@ -6,21 +6,27 @@
 #include "edge/msg/backfill.hpp"
 #include "edge/msg/declaration.hpp"
 #include "edge/msg/plate.hpp"
+#include "edge/msg/signed_json.hpp"
 #include "edge/msg/topics.hpp"
 
 namespace kordon::sync {
 
-Downlink::Downlink(store::Store& store, const Clock& clock, EventsCommitted on_events)
-    : store_(store), clock_(clock), on_events_(std::move(on_events)) {}
+Downlink::Downlink(store::Store& store, const Clock& clock, EventsCommitted on_events,
+                   std::optional<VerifyKey> central_key)
+    : store_(store),
+      clock_(clock),
+      on_events_(std::move(on_events)),
+      central_key_(std::move(central_key)) {}
 
-void Downlink::record(const std::function<Status(store::Transaction&)>& body) {
+bool Downlink::record(const std::function<Status(store::Transaction&)>& body) {
   auto events = store_.transact(body);
   if (!events.isOk()) {
     ++store_errors_;
     log::error("downlink store write failed", {{"error", events.status().message()}});
-    return;
+    return false;
   }
   if (on_events_) on_events_(*events);
+  return true;
 }
 
 void Downlink::reject(const std::string& topic, const std::string& payload,
@@ -41,9 +47,15 @@ void Downlink::reject(const std::string& topic, const std::string& payload,
 void Downlink::onMessage(const std::string& topic, const std::string& payload) {
   const bool is_declaration =
       topic == msg::commandTopic(store_.postId(), msg::kDeclarationsCommand);
+  const bool is_policy = topic == msg::commandTopic(store_.postId(), msg::kPolicyCommand);
   const bool is_backfill = topic == msg::commandTopic(store_.postId(), msg::kBackfillCommand);
-  if (!is_declaration && !is_backfill) {
+  if (!is_declaration && !is_policy && !is_backfill) {
     reject(topic, payload, "unknown command topic");
+    return;
+  }
+  if (payload.size() > msg::kMaxPolicyBytes) {
+    reject(topic, payload,
+           "payload larger than " + std::to_string(msg::kMaxPolicyBytes) + " bytes");
     return;
   }
   const auto json = nlohmann::json::parse(payload, nullptr, false);
@@ -51,17 +63,30 @@ void Downlink::onMessage(const std::string& topic, const std::string& payload) {
     reject(topic, payload, "payload is not valid JSON");
     return;
   }
+  if (central_key_) {
+    if (Status s = msg::verifyJson(json, *central_key_); !s) {
+      reject(topic, payload, s.message());
+      return;
+    }
+  }
   if (is_backfill) {
     onBackfillRequest(topic, payload, json);
-    return;
+  } else if (is_policy) {
+    applyPolicy(topic, payload, json);
+  } else {
+    applyDeclaration(topic, payload, json);
   }
+}
+
+void Downlink::applyDeclaration(const std::string& topic, const std::string& payload,
+                                const nlohmann::json& json) {
   auto declaration = msg::parseDeclaration(json);
   if (!declaration.isOk()) {
     reject(topic, payload, declaration.status().message());
     return;
   }
   const msg::Declaration& d = *declaration;
-  record([&](store::Transaction& tx) -> Status {
+  const bool ok = record([&](store::Transaction& tx) -> Status {
     auto result = tx.upsertDeclaration(d, msg::normalisePlate(d.tractor_plate), clock_.nowWallMs());
     if (!result.isOk()) return result.status();
     if (*result == store::UpsertResult::kStale) {
@@ -86,6 +111,50 @@ void Downlink::onMessage(const std::string& topic, const std::string& payload) {
                      {"outcome", outcome},
                      {"plate", d.cancelled ? "" : msg::normalisePlate(d.tractor_plate)}}});
   });
+  if (ok && on_accepted_) on_accepted_(clock_.nowWallMs());
+}
+
+void Downlink::applyPolicy(const std::string& topic, const std::string& payload,
+                           const nlohmann::json& json) {
+  auto policy = msg::parsePolicy(json);
+  if (!policy.isOk()) {
+    reject(topic, payload, policy.status().message());
+    return;
+  }
+  const msg::Policy& p = *policy;
+  const std::string kind = msg::toString(p.kind);
+  bool applied = false;
+  const bool ok = record([&](store::Transaction& tx) -> Status {
+    applied = false;
+    auto result = tx.upsertPolicy(p, json, clock_.nowWallMs());
+    if (!result.isOk()) return result.status();
+    if (*result == store::UpsertResult::kStale) {
+      return tx.emit({"policy.ignored",
+                      "",
+                      "",
+                      {{"kind", kind}, {"version", p.version}, {"reason", "stale version"}}});
+    }
+    applied = true;
+    nlohmann::json event = {{"kind", kind},
+                            {"version", p.version},
+                            {"issued", p.issued},
+                            {"payload_sha256", sha256Hex(payload)}};
+    if (p.kind == msg::PolicyKind::kRiskProfiles) event["profiles"] = p.risk_profiles.size();
+    if (p.kind == msg::PolicyKind::kAllowList || p.kind == msg::PolicyKind::kDenyList) {
+      event["plates"] = p.list.plates.size();
+      event["companies"] = p.list.companies.size();
+    }
+    return tx.emit({"policy.applied", "", "", event});
+  });
+  if (!ok) return;
+  if (applied) {
+    ++applied_;
+    log::info("policy applied", {{"kind", kind}, {"version", p.version}});
+    if (on_policy_) on_policy_(p);
+  } else {
+    ++stale_;
+  }
+  if (on_accepted_) on_accepted_(clock_.nowWallMs());
 }
 
 void Downlink::onBackfillRequest(const std::string& topic, const std::string& payload,

@@ -104,7 +104,7 @@ bool OutboxPump::pumpReplays(const std::string& topic) {
   }
   std::int64_t next = from;
   bool publish_failed = false;
-  for (store::JournalEntry& e : *batch) {
+  for (store::JournalEntry& e : batch->entries) {
     if (e.seq > next) {
       replay_pruned_ += static_cast<std::uint64_t>(e.seq - next);
       log::warn("backfill: journal rows already pruned", {{"from", next}, {"to", e.seq - 1}});

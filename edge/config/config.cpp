@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "edge/config/config.hpp"
 
+#include <cstdint>
 #include <cstdlib>
 #include <set>
 
@@ -165,6 +166,16 @@ Result<DaemonConfig> readConfig(ConfigReader& r, const std::string& state_dir_ov
   c.rules.version = r.getString("rules.version", c.rules.version);
   c.rules.weight_tolerance_pct = r.getDouble("rules.weight_tolerance_pct", 5.0, 0.0, 100.0);
   c.rules.weight_tolerance_min_kg = r.getInt("rules.weight_tolerance_min_kg", 200, 0, 100000);
+  c.rules.max_cache_age_s = r.getInt("rules.max_cache_age_s", 0, 0, 365LL * 24 * 3600);
+  auto& st = c.storage;
+  st.max_bytes = r.getInt("storage.max_bytes", st.max_bytes, 64 * 1024, INT64_MAX / 2);
+  st.warn_pct = static_cast<int>(r.getInt("storage.warn_pct", st.warn_pct, 1, 99));
+  st.retain_delivered_days = static_cast<int>(
+      r.getInt("storage.retain_delivered_days", st.retain_delivered_days, 1, 3650));
+  st.retain_evidence_days =
+      static_cast<int>(r.getInt("storage.retain_evidence_days", st.retain_evidence_days, 1, 3650));
+  st.check_interval_s =
+      static_cast<int>(r.getInt("storage.check_interval_s", st.check_interval_s, 1, 3600));
   c.drain_timeout_ms = static_cast<int>(r.getInt("shutdown.drain_timeout_ms", 5000, 0, 600000));
 
   const std::size_t lane_count = r.arraySize("lanes");

@@ -18,6 +18,7 @@
 #include "edge/base/status.hpp"
 #include "edge/lane/decision.hpp"
 #include "edge/lane/lane.hpp"
+#include "edge/store/retention.hpp"
 
 namespace kordon::config {
 
@@ -57,6 +58,7 @@ struct DaemonConfig {
   log::Format log_format = log::Format::kJson;
 
   lane::RuleSet rules;
+  store::StorageConfig storage;  // [storage]: bounded disk
   int drain_timeout_ms = 5000;
 
   std::vector<LaneSetup> lanes;

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "edge/msg/plate.hpp"
+
 namespace kordon::lane {
 
 const char* toString(Corridor c) {
@@ -52,9 +54,200 @@ Match matchDeclaration(const std::vector<msg::Declaration>& candidates, WallMs n
   return match;
 }
 
+namespace {
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return !value.empty() && std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// The identities a list or profile can name: the plate read, the declared plates and parties.
+struct Subject {
+  std::vector<std::string> plates;  // normalised; the read first
+  std::string consignor;            // normaliseParty
+  std::string consignee;
+  std::string origin_country;
+  std::vector<std::string> hs_codes;
+};
+
+Subject subjectOf(const DecisionInput& input) {
+  Subject s;
+  if (!input.plate_norm.empty()) s.plates.push_back(input.plate_norm);
+  if (const auto& d = input.match.declaration) {
+    s.plates.push_back(msg::normalisePlate(d->tractor_plate));
+    for (const auto& t : d->trailer_plates) s.plates.push_back(msg::normalisePlate(t));
+    s.consignor = msg::normaliseParty(d->consignor);
+    s.consignee = msg::normaliseParty(d->consignee);
+    s.origin_country = msg::normaliseParty(d->origin_country);
+    for (const auto& line : d->goods) {
+      const auto hs = line.is_object() ? line.find("hs") : line.end();
+      if (line.is_object() && hs != line.end() && hs->is_string()) {
+        s.hs_codes.push_back(hs->get<std::string>());
+      }
+    }
+  }
+  return s;
+}
+
+// What of `subject` is on `list`: {"plate": ...} or {"company": ...}; null when nothing is.
+nlohmann::json listHit(const msg::PartyList& list, const Subject& subject) {
+  for (const auto& p : subject.plates) {
+    if (contains(list.plates, p)) return {{"plate", p}};
+  }
+  for (const auto* c : {&subject.consignor, &subject.consignee}) {
+    if (contains(list.companies, *c)) return {{"company", *c}};
+  }
+  return nullptr;
+}
+
+// The criteria values that matched, or null when the profile does not match: every criterion
+// the profile lists must match.
+nlohmann::json profileHit(const msg::RiskProfile& p, const Subject& s) {
+  nlohmann::json hit = nlohmann::json::object();
+  if (!p.hs_prefixes.empty()) {
+    for (const auto& code : s.hs_codes) {
+      for (const auto& prefix : p.hs_prefixes) {
+        if (code.rfind(prefix, 0) == 0 && !hit.contains("hs")) hit["hs"] = code;
+      }
+    }
+    if (!hit.contains("hs")) return nullptr;
+  }
+  const struct {
+    const char* key;
+    const std::vector<std::string>& wanted;
+    const std::string& value;
+  } singles[] = {{"consignor", p.consignors, s.consignor},
+                 {"consignee", p.consignees, s.consignee},
+                 {"origin_country", p.origin_countries, s.origin_country}};
+  for (const auto& c : singles) {
+    if (c.wanted.empty()) continue;
+    if (!contains(c.wanted, c.value)) return nullptr;
+    hit[c.key] = c.value;
+  }
+  if (!p.plates.empty()) {
+    for (const auto& plate : s.plates) {
+      if (contains(p.plates, plate) && !hit.contains("plate")) hit["plate"] = plate;
+    }
+    if (!hit.contains("plate")) return nullptr;
+  }
+  return hit;
+}
+
+Corridor severest(const std::vector<Reason>& reasons) {
+  Corridor c = Corridor::kGreen;
+  for (const auto& r : reasons) c = std::max(c, r.corridor);
+  return c;
+}
+
+void applyPolicies(const DecisionInput& input, const Policies& policies,
+                   std::vector<Reason>& reasons) {
+  const Subject subject = subjectOf(input);
+  const nlohmann::json denied = listHit(policies.deny_list, subject);
+  if (!denied.is_null()) {
+    nlohmann::json values = denied;
+    values["version"] = policies.deny_list_version;
+    reasons.push_back({"DENY-LIST", Corridor::kRed,
+                       "the vehicle or a party to its declaration is on central's deny list",
+                       values});
+  }
+  std::vector<std::size_t> profile_reasons;
+  for (const auto& p : policies.risk_profiles) {
+    nlohmann::json hit = profileHit(p, subject);
+    if (hit.is_null()) continue;
+    const Corridor corridor = p.corridor == "red" ? Corridor::kRed : Corridor::kYellow;
+    profile_reasons.push_back(reasons.size());
+    reasons.push_back({"RISK-PROFILE",
+                       corridor,
+                       "risk profile " + p.id + (p.text.empty() ? "" : ": " + p.text),
+                       {{"profile", p.id},
+                        {"corridor", p.corridor},
+                        {"matched", hit},
+                        {"version", policies.risk_profiles_version}}});
+  }
+  const nlohmann::json allowed = listHit(policies.allow_list, subject);
+  if (allowed.is_null() || !denied.is_null()) return;
+  // A trusted trader skips the documentary check a profile alone would cause: the waived
+  // reasons stay on record, turned green, and red of any origin is never touched.
+  nlohmann::json waived = nlohmann::json::array();
+  for (std::size_t i : profile_reasons) {
+    if (reasons[i].corridor != Corridor::kYellow) continue;
+    reasons[i].corridor = Corridor::kGreen;
+    reasons[i].values["waived_by"] = "ALLOW-LIST";
+    waived.push_back(reasons[i].values["profile"]);
+  }
+  nlohmann::json values = allowed;
+  values["version"] = policies.allow_list_version;
+  values["waived_profiles"] = waived;
+  reasons.push_back(
+      {"ALLOW-LIST", Corridor::kGreen, "on central's allow list of trusted traders", values});
+}
+
+// Conditions of the post that only ever take green away.
+void limitGreen(const DecisionInput& input, const RuleSet& rules, std::vector<Reason>& reasons) {
+  if (severest(reasons) != Corridor::kGreen) return;
+  const auto& c = input.condition;
+  if (rules.max_cache_age_s > 0) {
+    const bool never = !c.last_command_ms.has_value();
+    const std::int64_t age_s = never ? -1 : (input.now_ms - *c.last_command_ms) / 1000;
+    if (never || age_s > rules.max_cache_age_s) {
+      reasons.push_back({"CACHE-STALE",
+                         Corridor::kYellow,
+                         "no word from central for longer than the rule set allows for green",
+                         {{"age_s", never ? nlohmann::json() : nlohmann::json(age_s)},
+                          {"max_cache_age_s", rules.max_cache_age_s}}});
+    }
+  }
+  if (c.storage_full) {
+    reasons.push_back({"STORAGE-FULL",
+                       Corridor::kYellow,
+                       "the post's disk is at its bound: no automatic release until it drains",
+                       {{"used_bytes", c.storage_used_bytes}, {"max_bytes", c.storage_max_bytes}}});
+  }
+}
+
+}  // namespace
+
+void Policies::apply(const msg::Policy& policy) {
+  switch (policy.kind) {
+    case msg::PolicyKind::kRuleset:
+      rules.version = "central-v" + std::to_string(policy.version);
+      rules.weight_tolerance_pct = policy.ruleset.weight_tolerance_pct;
+      rules.weight_tolerance_min_kg = policy.ruleset.weight_tolerance_min_kg;
+      rules.max_cache_age_s = policy.ruleset.max_cache_age_s;
+      ruleset_version = policy.version;
+      break;
+    case msg::PolicyKind::kRiskProfiles:
+      risk_profiles = policy.risk_profiles;
+      risk_profiles_version = policy.version;
+      break;
+    case msg::PolicyKind::kAllowList:
+      allow_list = policy.list;
+      allow_list_version = policy.version;
+      break;
+    case msg::PolicyKind::kDenyList:
+      deny_list = policy.list;
+      deny_list_version = policy.version;
+      break;
+  }
+}
+
+nlohmann::json Policies::versionsJson() const {
+  return {{"ruleset", rules.version},
+          {"risk_profiles", risk_profiles_version},
+          {"allow_list", allow_list_version},
+          {"deny_list", deny_list_version}};
+}
+
 Decision decide(const DecisionInput& input, const RuleSet& rules) {
+  Policies policies;
+  policies.rules = rules;
+  return decide(input, policies);
+}
+
+Decision decide(const DecisionInput& input, const Policies& policies) {
+  const RuleSet& rules = policies.rules;
   Decision decision;
   decision.ruleset = rules.version;
+  decision.policies = policies.versionsJson();
   auto& reasons = decision.reasons;
 
   if (input.plate_norm.empty()) {
@@ -189,8 +382,9 @@ Decision decide(const DecisionInput& input, const RuleSet& rules) {
                        "no X-ray result arrived for this vehicle", nlohmann::json::object()});
   }
 
-  decision.corridor = Corridor::kGreen;
-  for (const auto& r : reasons) decision.corridor = std::max(decision.corridor, r.corridor);
+  applyPolicies(input, policies, reasons);
+  limitGreen(input, rules, reasons);
+  decision.corridor = severest(reasons);
   return decision;
 }
 

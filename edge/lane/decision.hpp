@@ -8,6 +8,12 @@
 // sentence for the operator, and the values that fired it. The corridor is the most severe
 // one any rule asks for (green < yellow < red). Green needs positive reasons too: which
 // declaration matched and that the weight agreed.
+//
+// Central's policies (edge/msg/policy.hpp) enter as data: risk profiles add RISK-PROFILE
+// reasons, the deny list forces red (DENY-LIST), the allow list waives the yellow that a risk
+// profile alone would cause (ALLOW-LIST; never red, never another rule's yellow). Last, two
+// conditions of the post itself can only take green away: a stale declarations cache
+// (CACHE-STALE) and a full disk (STORAGE-FULL). Every decision names the versions it used.
 
 #include <cstdint>
 #include <optional>
@@ -18,6 +24,7 @@
 
 #include "edge/base/clock.hpp"
 #include "edge/msg/declaration.hpp"
+#include "edge/msg/policy.hpp"
 #include "edge/msg/radiation_occupancy.hpp"
 #include "edge/msg/xray_result.hpp"
 
@@ -37,6 +44,7 @@ struct Decision {
   Corridor corridor = Corridor::kYellow;
   std::vector<Reason> reasons;
   std::string ruleset;
+  nlohmann::json policies = nlohmann::json::object();  // Policies::versionsJson()
 };
 
 nlohmann::json toJson(const Reason& r);
@@ -47,6 +55,33 @@ struct RuleSet {
   // Allowed |measured - declared| is the larger of the two.
   double weight_tolerance_pct = 5.0;
   std::int64_t weight_tolerance_min_kg = 200;
+  // Green needs a command from central within this many seconds (0: no limit).
+  std::int64_t max_cache_age_s = 0;
+};
+
+// Everything central sets that a decision reads. Version 0 = none received; the rule set then
+// comes from the config file's [rules].
+struct Policies {
+  RuleSet rules;
+  std::int64_t ruleset_version = 0;
+  std::vector<msg::RiskProfile> risk_profiles;
+  std::int64_t risk_profiles_version = 0;
+  msg::PartyList allow_list;
+  std::int64_t allow_list_version = 0;
+  msg::PartyList deny_list;
+  std::int64_t deny_list_version = 0;
+
+  // Replaces the part of this kind (a ruleset's version string becomes "central-v<N>").
+  void apply(const msg::Policy& policy);
+  nlohmann::json versionsJson() const;
+};
+
+// The post's own state that limits green, kept by the daemon and read at decision time.
+struct PostCondition {
+  std::optional<WallMs> last_command_ms;  // last command from central accepted (any kind)
+  bool storage_full = false;
+  std::int64_t storage_used_bytes = 0;
+  std::int64_t storage_max_bytes = 0;
 };
 
 // Picks the declaration for a normalised plate among the cached candidates: active, not
@@ -68,8 +103,12 @@ struct DecisionInput {
   std::optional<msg::RadiationOccupancy> radiation;  // the completed occupancy (phase kEnd)
   bool xray_required = false;
   std::optional<msg::XrayResult> xray;
+  WallMs now_ms = 0;  // for the cache age
+  PostCondition condition;
 };
 
+Decision decide(const DecisionInput& input, const Policies& policies);
+// The same with only a rule set and no policies from central.
 Decision decide(const DecisionInput& input, const RuleSet& rules);
 
 }  // namespace kordon::lane

@@ -10,12 +10,13 @@
 namespace kordon::lane {
 
 Lane::Lane(LaneConfig config, store::Store& store, drivers::Barrier* barrier, const Clock& clock,
-           const RuleSet& rules, EventsCommitted on_events)
+           const Policies& policies, const PostCondition& condition, EventsCommitted on_events)
     : config_(std::move(config)),
       store_(store),
       barrier_(barrier),
       clock_(clock),
-      rules_(rules),
+      policies_(policies),
+      condition_(condition),
       on_events_(std::move(on_events)) {}
 
 msg::EventDraft Lane::draft(std::string type, nlohmann::json payload) const {
@@ -182,12 +183,14 @@ void Lane::tryDecide(bool timed_out) {
   input.radiation = radiation_;
   input.xray_required = xrayRequired(input.match);
   input.xray = xray_;
+  input.now_ms = clock_.nowWallMs();
+  input.condition = condition_;
   const bool complete = !input.plate_norm.empty() && input.measured_gross_kg.has_value() &&
                         (!input.radiation_required || input.radiation.has_value()) &&
                         (!input.xray_required || input.xray.has_value());
   if (!complete && !timed_out) return;
 
-  const Decision decision = decide(input, rules_);
+  const Decision decision = decide(input, policies_);
   passage_->corridor = toString(decision.corridor);
   passage_->reasons_json = toJson(decision.reasons).dump();
   passage_->ruleset = decision.ruleset;
@@ -201,6 +204,7 @@ void Lane::tryDecide(bool timed_out) {
       {{"corridor", passage_->corridor},
        {"reasons", toJson(decision.reasons)},
        {"ruleset", decision.ruleset},
+       {"policies", decision.policies},
        {"plate", passage_->plate_norm},
        {"declaration", passage_->declaration_id},
        {"gross_kg", passage_->gross_kg ? nlohmann::json(*passage_->gross_kg) : nlohmann::json()},

@@ -50,8 +50,10 @@ class Lane {
  public:
   using EventsCommitted = std::function<void(const std::vector<msg::Event>&)>;
 
+  // `policies` and `condition` belong to the caller, who updates them as central's commands
+  // and the disk change; the next decision reads them as they are then.
   Lane(LaneConfig config, store::Store& store, drivers::Barrier* barrier, const Clock& clock,
-       const RuleSet& rules, EventsCommitted on_events);
+       const Policies& policies, const PostCondition& condition, EventsCommitted on_events);
 
   void onWeight(const msg::WeightReading& reading);
   void onPlate(const msg::PlateRead& read);
@@ -84,7 +86,8 @@ class Lane {
   store::Store& store_;
   drivers::Barrier* barrier_;
   const Clock& clock_;
-  const RuleSet& rules_;
+  const Policies& policies_;
+  const PostCondition& condition_;
   EventsCommitted on_events_;
 
   std::optional<store::PassageRecord> passage_;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "edge/msg/declaration.hpp"
 
+#include <utility>
+
 namespace kordon::msg {
 namespace {
 
@@ -73,6 +75,13 @@ Result<Declaration> parseDeclaration(const nlohmann::json& wire) {
     }
     d.gross_mass_kg = wire["gross_mass_kg"].get<std::int64_t>();
   }
+  for (auto [key, field] :
+       {std::pair{"consignor", &d.consignor}, std::pair{"consignee", &d.consignee},
+        std::pair{"origin_country", &d.origin_country}}) {
+    if (!wire.contains(key) || wire[key].is_null()) continue;
+    if (!wire[key].is_string()) return Status::error(std::string(key) + ": expected a string");
+    *field = wire[key].get<std::string>();
+  }
   if (wire.contains("goods")) {
     if (!wire["goods"].is_array()) return Status::error("goods: expected an array");
     d.goods = wire["goods"];
@@ -126,6 +135,10 @@ nlohmann::json toWire(const Declaration& d) {
   if (d.arrival_to) arrival["to"] = formatUtcMs(*d.arrival_to);
   j["arrival"] = arrival;
   if (d.expires_at) j["expires_at"] = formatUtcMs(*d.expires_at);
+  // Optional since kordon.declaration/1 was first published: absent when unknown.
+  if (!d.consignor.empty()) j["consignor"] = d.consignor;
+  if (!d.consignee.empty()) j["consignee"] = d.consignee;
+  if (!d.origin_country.empty()) j["origin_country"] = d.origin_country;
   return j;
 }
 

@@ -10,8 +10,11 @@
 //    "containers":["MSCU1234565"],"gross_mass_kg":38420,
 //    "goods":[{"hs":"870323","mass_kg":36000,"description":"cars"}],
 //    "arrival":{"from":"2026-11-21T00:00:00Z","to":"2026-11-22T00:00:00Z"},
-//    "risk":{"corridor":"green","controls":[]},"aeo":false,"expires_at":"2026-12-01T00:00:00Z"}
+//    "risk":{"corridor":"green","controls":[]},"aeo":false,"expires_at":"2026-12-01T00:00:00Z",
+//    "consignor":"123456789012","consignee":"987654321098","origin_country":"CN"}
 // Required: schema, id, version (>= 1), tractor_plate. "cancel" needs only id and version.
+// consignor, consignee (BIN/TIN) and origin_country (ISO 3166 alpha-2) are optional: risk
+// profiles and allow/deny lists (edge/msg/policy.hpp) match on them.
 
 #include <cstdint>
 #include <optional>
@@ -43,6 +46,9 @@ struct Declaration {
   std::optional<WallMs> arrival_to;
   std::optional<WallMs> expires_at;
   nlohmann::json goods = nlohmann::json::array();
+  std::string consignor;
+  std::string consignee;
+  std::string origin_country;
 };
 
 // Parses and validates the wire form. Errors name the offending field.

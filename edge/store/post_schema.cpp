@@ -65,6 +65,18 @@ CREATE TABLE evidence (
 );
 CREATE INDEX passages_by_lane_state ON passages (lane, state);
 )sql"},
+          {3, "policies from central, one in force per kind", R"sql(
+CREATE TABLE policies (
+  kind        TEXT PRIMARY KEY,
+  version     INTEGER NOT NULL,
+  issued      TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  received_ms INTEGER NOT NULL
+);
+)sql"},
+          {4, "evidence by age, for retention", R"sql(
+CREATE INDEX evidence_by_created ON evidence (created_ms);
+)sql"},
       }};
   return kSchema;
 }

@@ -1,10 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "edge/store/store.hpp"
 
+#include <algorithm>
+#include <filesystem>
+
 #include "edge/base/crypto.hpp"
+#include "edge/store/migrations.hpp"
 #include "edge/store/post_schema.hpp"
 
 namespace kordon::store {
+namespace {
+
+// The version stored for `key` by a "SELECT version ... WHERE <key> = ?1"; nullopt when none.
+Result<std::optional<std::int64_t>> storedVersion(Statement& select, const std::string& key) {
+  select.bind(1, key);
+  auto row = select.step();
+  if (!row.isOk()) return row.status();
+  std::optional<std::int64_t> version;
+  if (*row) version = select.columnInt(0);
+  select.reset();
+  return version;
+}
+
+}  // namespace
 
 Transaction::Transaction(Store& store)
     : store_(store), head_seq_(store.last_seq_), head_hash_(store.last_hash_) {}
@@ -12,15 +30,11 @@ Transaction::Transaction(Store& store)
 Result<UpsertResult> Transaction::upsertDeclaration(const msg::Declaration& declaration,
                                                     const std::string& plate_norm,
                                                     WallMs received_ms) {
-  auto& select = store_.select_declaration_version_;
-  select.bind(1, declaration.id);
-  auto row = select.step();
-  if (!row.isOk()) return row.status();
-  const bool exists = *row;
-  const std::int64_t stored_version = exists ? select.columnInt(0) : 0;
-  select.reset();
+  auto stored = storedVersion(store_.select_declaration_version_, declaration.id);
+  if (!stored.isOk()) return stored.status();
+  const bool exists = stored->has_value();
   // Versions only move forward: a re-sent or reordered older version changes nothing.
-  if (exists && declaration.version <= stored_version) return UpsertResult::kStale;
+  if (exists && declaration.version <= **stored) return UpsertResult::kStale;
 
   if (declaration.cancelled) {
     auto& cancel = store_.cancel_declaration_;
@@ -72,6 +86,24 @@ Status Transaction::recordEvidence(const msg::Evidence& evidence, WallMs created
   return stmt.run();
 }
 
+Result<UpsertResult> Transaction::upsertPolicy(const msg::Policy& policy,
+                                               const nlohmann::json& wire, WallMs received_ms) {
+  auto stored = storedVersion(store_.select_policy_version_, msg::toString(policy.kind));
+  if (!stored.isOk()) return stored.status();
+  const bool exists = stored->has_value();
+  if (exists && policy.version <= **stored) return UpsertResult::kStale;
+  nlohmann::json body = wire;
+  body.erase("sig");
+  auto& upsert = store_.upsert_policy_;
+  upsert.bind(1, msg::toString(policy.kind))
+      .bind(2, policy.version)
+      .bind(3, policy.issued)
+      .bind(4, body.dump())
+      .bind(5, received_ms);
+  if (Status s = upsert.run(); !s) return s;
+  return exists ? UpsertResult::kUpdated : UpsertResult::kInserted;
+}
+
 Status Transaction::emit(msg::EventDraft draft) {
   msg::Event e;
   e.post = store_.post_id_;
@@ -113,6 +145,15 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const std::s
   // FULL: a lane makes few events and each one must survive a power cut (DESIGN.md).
   auto db = Database::open(path, Durability::kFull);
   if (!db.isOk()) return db.status().withContext("store");
+  // Incremental auto_vacuum lets retention give deleted pages back to the file system. It can
+  // only be chosen before the first table exists (VACUUM on the empty file applies it); older
+  // databases keep reusing their free pages instead, which usage() does not count.
+  auto existing = store::schemaVersion(**db, postSchema());
+  if (existing.isOk() && *existing == 0) {
+    if (Status s = (*db)->exec("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;"); !s) {
+      return s.withContext("store");
+    }
+  }
   auto version = migrate(**db, postSchema());
   if (!version.isOk()) return version.status().withContext("store");
   std::unique_ptr<Store> store(new Store(std::move(*db), post_id, clock));
@@ -157,8 +198,9 @@ Status Store::prepareStatements() {
        "corridor, reasons, ruleset, arrived_ms, identified_ms, weighed_ms, decided_ms, "
        "released_ms, departed_ms FROM passages WHERE id = ?1"},
       {&insert_evidence_,
-       "INSERT OR IGNORE INTO evidence (sha256, media_type, role, size_bytes, created_ms) "
-       "VALUES (?1, ?2, ?3, ?4, ?5)"},
+       "INSERT INTO evidence (sha256, media_type, role, size_bytes, created_ms) "
+       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO UPDATE SET "
+       "created_ms = max(created_ms, excluded.created_ms)"},
       {&insert_journal_,
        "INSERT INTO journal (seq, id, type, time_ms, lane, passage, prev_hash, hash, envelope) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
@@ -171,6 +213,10 @@ Status Store::prepareStatements() {
       {&mark_delivered_,
        "UPDATE outbox SET delivered_ms = ?2 WHERE seq = ?1 AND delivered_ms IS NULL"},
       {&count_undelivered_, "SELECT count(*) FROM outbox WHERE delivered_ms IS NULL"},
+      {&select_policy_version_, "SELECT version FROM policies WHERE kind = ?1"},
+      {&upsert_policy_,
+       "INSERT OR REPLACE INTO policies (kind, version, issued, body, received_ms) "
+       "VALUES (?1, ?2, ?3, ?4, ?5)"},
   };
   for (const Entry& e : entries) {
     auto stmt = db_->prepare(e.sql);
@@ -252,6 +298,32 @@ Result<std::optional<PassageRecord>> Store::passage(const std::string& id) {
   return std::optional<PassageRecord>(std::move(p));
 }
 
+Result<std::vector<msg::Policy>> Store::policies() {
+  auto stmt = db_->prepare("SELECT kind, body FROM policies ORDER BY kind");
+  if (!stmt.isOk()) return stmt.status();
+  std::vector<msg::Policy> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row.isOk()) return row.status();
+    if (!*row) break;
+    auto policy = msg::parsePolicy(nlohmann::json::parse(stmt->columnText(1), nullptr, false));
+    if (!policy.isOk()) return policy.status().withContext("stored " + stmt->columnText(0));
+    out.push_back(std::move(*policy));
+  }
+  return out;
+}
+
+Result<std::optional<WallMs>> Store::lastCommandMs() {
+  auto stmt = db_->prepare(
+      "SELECT max(t) FROM (SELECT max(received_ms) AS t FROM declarations "
+      "UNION ALL SELECT max(received_ms) FROM policies)");
+  if (!stmt.isOk()) return stmt.status();
+  auto row = stmt->step();
+  if (!row.isOk()) return row.status();
+  if (!*row || stmt->columnIsNull(0)) return std::optional<WallMs>();
+  return std::optional<WallMs>(stmt->columnInt(0));
+}
+
 namespace {
 
 // Steps a statement whose columns are (seq, envelope) to the end.
@@ -275,12 +347,6 @@ Result<std::vector<JournalEntry>> readEntries(Statement& stmt) {
 Result<std::vector<JournalEntry>> Store::undeliveredEntries(std::int64_t after_seq, int limit) {
   select_undelivered_.bind(1, after_seq).bind(2, static_cast<std::int64_t>(limit));
   return readEntries(select_undelivered_);
-}
-
-Result<std::vector<JournalEntry>> Store::journalRange(std::int64_t from_seq, std::int64_t to_seq,
-                                                      int limit) {
-  select_journal_range_.bind(1, from_seq).bind(2, to_seq).bind(3, static_cast<std::int64_t>(limit));
-  return readEntries(select_journal_range_);
 }
 
 Result<std::vector<msg::Event>> Store::undelivered(std::int64_t after_seq, int limit) {
@@ -318,6 +384,112 @@ Result<std::int64_t> Store::undeliveredCount() {
   const std::int64_t n = count_undelivered_.columnInt(0);
   count_undelivered_.reset();
   return n;
+}
+
+}  // namespace kordon::store
+
+namespace kordon::store {
+
+Result<StorageUsage> Store::usage() {
+  StorageUsage u;
+  auto pages = db_->queryInt("PRAGMA page_count");
+  auto free_pages = db_->queryInt("PRAGMA freelist_count");
+  auto page_size = db_->queryInt("PRAGMA page_size");
+  auto evidence = db_->queryInt("SELECT sum(size_bytes) FROM evidence");
+  for (const Status* s :
+       {&pages.status(), &free_pages.status(), &page_size.status(), &evidence.status()}) {
+    if (!s->isOk()) return *s;
+  }
+  u.db_bytes = (*pages - *free_pages) * *page_size;
+  std::error_code ec;
+  const auto wal = std::filesystem::file_size(db_->path() + "-wal", ec);
+  u.wal_bytes = ec ? 0 : static_cast<std::int64_t>(wal);
+  u.evidence_bytes = *evidence;
+  return u;
+}
+
+Result<std::int64_t> Store::pruneJournal(WallMs before_ms, int limit) {
+  auto first_undelivered = db_->queryInt("SELECT min(seq) FROM outbox WHERE delivered_ms IS NULL");
+  if (!first_undelivered.isOk()) return first_undelivered.status();
+  std::int64_t bound = last_seq_;  // exclusive: the chain head stays
+  if (*first_undelivered > 0) bound = std::min(bound, *first_undelivered);
+  auto stmt = db_->prepare("SELECT seq, time_ms FROM journal WHERE seq < ?1 ORDER BY seq LIMIT ?2");
+  if (!stmt.isOk()) return stmt.status();
+  stmt->bind(1, bound).bind(2, static_cast<std::int64_t>(limit));
+  std::int64_t last = 0;
+  std::int64_t count = 0;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row.isOk()) return row.status();
+    if (!*row || stmt->columnInt(1) >= before_ms) break;
+    last = stmt->columnInt(0);
+    ++count;
+  }
+  stmt->reset();
+  if (count == 0) return std::int64_t{0};
+  const std::string upto = std::to_string(last);
+  Status s = db_->transaction([&] {
+    return db_->exec("DELETE FROM outbox WHERE seq <= " + upto +
+                     "; DELETE FROM journal WHERE seq <= " + upto + ";");
+  });
+  if (!s) return s;
+  return count;
+}
+
+Result<std::vector<EvidenceRow>> Store::prunableEvidence(WallMs before_ms, int limit) {
+  auto oldest_undelivered = db_->prepare(
+      "SELECT min(j.time_ms) FROM outbox o JOIN journal j ON j.seq = o.seq "
+      "WHERE o.delivered_ms IS NULL");
+  if (!oldest_undelivered.isOk()) return oldest_undelivered.status();
+  auto row = oldest_undelivered->step();
+  if (!row.isOk()) return row.status();
+  WallMs bound = before_ms;
+  if (*row && !oldest_undelivered->columnIsNull(0)) {
+    constexpr WallMs kClockSlackMs = 60 * 1000;
+    bound = std::min(bound, oldest_undelivered->columnInt(0) - kClockSlackMs);
+  }
+  auto stmt = db_->prepare(
+      "SELECT sha256, media_type, size_bytes FROM evidence WHERE created_ms < ?1 "
+      "ORDER BY created_ms LIMIT ?2");
+  if (!stmt.isOk()) return stmt.status();
+  stmt->bind(1, bound).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<EvidenceRow> out;
+  for (;;) {
+    auto next = stmt->step();
+    if (!next.isOk()) return next.status();
+    if (!*next) break;
+    out.push_back({stmt->columnText(0), stmt->columnText(1), stmt->columnInt(2)});
+  }
+  return out;
+}
+
+Status Store::forgetEvidence(const std::vector<EvidenceRow>& rows) {
+  if (rows.empty()) return Status::ok();
+  auto stmt = db_->prepare("DELETE FROM evidence WHERE sha256 = ?1");
+  if (!stmt.isOk()) return stmt.status();
+  return db_->transaction([&]() -> Status {
+    for (const auto& r : rows) {
+      if (Status s = stmt->bind(1, r.sha256).run(); !s) return s;
+    }
+    return Status::ok();
+  });
+}
+
+Status Store::reclaimSpace() {
+  return db_->exec("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+Result<JournalRange> Store::journalRange(std::int64_t from, std::int64_t to, int limit) {
+  JournalRange range;
+  auto lowest = db_->queryInt("SELECT min(seq) FROM journal");
+  if (!lowest.isOk()) return lowest.status();
+  range.lowest_held = *lowest;
+  range.highest_held = last_seq_;
+  select_journal_range_.bind(1, from).bind(2, to).bind(3, static_cast<std::int64_t>(limit));
+  auto entries = readEntries(select_journal_range_);
+  if (!entries.isOk()) return entries.status();
+  range.entries = std::move(*entries);
+  return range;
 }
 
 }  // namespace kordon::store

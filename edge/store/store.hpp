@@ -24,6 +24,7 @@
 #include "edge/msg/declaration.hpp"
 #include "edge/msg/event.hpp"
 #include "edge/msg/plate_read.hpp"
+#include "edge/msg/policy.hpp"
 #include "edge/store/sqlite.hpp"
 
 namespace kordon::store {
@@ -35,6 +36,34 @@ struct CachedDeclaration {
 };
 
 enum class UpsertResult { kInserted, kUpdated, kStale, kCancelled };
+
+// Bytes the post's records take on disk (Store::usage()).
+struct StorageUsage {
+  std::int64_t db_bytes = 0;        // pages in use: (page_count - freelist_count) * page_size
+  std::int64_t wal_bytes = 0;       // size of the -wal file
+  std::int64_t evidence_bytes = 0;  // sum of the evidence index's size_bytes
+  std::int64_t total() const { return db_bytes + wal_bytes + evidence_bytes; }
+};
+
+struct EvidenceRow {
+  std::string sha256;
+  std::string media_type;
+  std::int64_t size_bytes = 0;
+};
+
+// One journal row as stored: the signed wire envelope, published byte for byte.
+struct JournalEntry {
+  std::int64_t seq = 0;
+  std::string envelope;
+};
+
+// What the journal still holds of a requested seq range (Store::journalRange). Seqs below
+// `lowest_held` were pruned after delivery: a backfill answers them as "pruned".
+struct JournalRange {
+  std::vector<JournalEntry> entries;  // rows held in [from, to], in seq order, as on the wire
+  std::int64_t lowest_held = 0;       // lowest seq in the journal; 0 when it is empty
+  std::int64_t highest_held = 0;      // the chain head
+};
 
 // A passage row: one vehicle through one lane. Times are UTC ms, 0 = not yet.
 struct PassageRecord {
@@ -57,12 +86,6 @@ struct PassageRecord {
   WallMs departed_ms = 0;
 };
 
-// One journal row as stored: the signed wire envelope, published byte for byte.
-struct JournalEntry {
-  std::int64_t seq = 0;
-  std::string envelope;
-};
-
 class Store;
 
 // Handed to Store::transact's body; everything done through it commits or rolls back together.
@@ -71,7 +94,13 @@ class Transaction {
   Result<UpsertResult> upsertDeclaration(const msg::Declaration& declaration,
                                          const std::string& plate_norm, WallMs received_ms);
   Status savePassage(const PassageRecord& passage);
+  // created_ms is when the content was last referenced: re-recording the same content moves it
+  // forward, so retention never removes a file a newer event points at.
   Status recordEvidence(const msg::Evidence& evidence, WallMs created_ms);
+  // Keeps `wire` (the validated command, without its signature) as the policy of its kind when
+  // its version is newer than the stored one; kStale otherwise.
+  Result<UpsertResult> upsertPolicy(const msg::Policy& policy, const nlohmann::json& wire,
+                                    WallMs received_ms);
   // Appends to the journal and the outbox. The envelope is returned by transact().
   Status emit(msg::EventDraft draft);
 
@@ -101,17 +130,32 @@ class Store {
 
   Result<std::vector<CachedDeclaration>> declarationsForPlate(const std::string& plate_norm);
   Result<std::optional<PassageRecord>> passage(const std::string& id);
+  // The policies in force, one per kind, as stored by upsertPolicy.
+  Result<std::vector<msg::Policy>> policies();
+  // When central's last accepted command (declaration or policy) arrived; nullopt if never.
+  Result<std::optional<WallMs>> lastCommandMs();
 
   // Outbox: undelivered events in seq order, starting after `after_seq`.
   Result<std::vector<msg::Event>> undelivered(std::int64_t after_seq, int limit);
   // The same as stored on the wire, without parsing: what the outbox pump publishes.
   Result<std::vector<JournalEntry>> undeliveredEntries(std::int64_t after_seq, int limit);
-  // Journal rows from_seq..to_seq (delivered or not) still held, in seq order, at most `limit`:
-  // what a backfill request from central is answered with.
-  Result<std::vector<JournalEntry>> journalRange(std::int64_t from_seq, std::int64_t to_seq,
-                                                 int limit);
   Status markDelivered(const std::vector<std::int64_t>& seqs, WallMs delivered_ms);
   Result<std::int64_t> undeliveredCount();
+
+  // Retention (edge/store/retention.hpp drives these in small batches):
+  Result<StorageUsage> usage();
+  // Deletes up to `limit` of the oldest journal rows (and their outbox rows) that are delivered
+  // and older than before_ms. Never an undelivered row, never the chain head; it stops at the
+  // first row that may not go, so the journal stays one contiguous seq range. Returns how many.
+  Result<std::int64_t> pruneJournal(WallMs before_ms, int limit);
+  // Up to `limit` evidence rows, oldest first, last referenced before before_ms and before
+  // every undelivered event (with a minute's slack for clock steps).
+  Result<std::vector<EvidenceRow>> prunableEvidence(WallMs before_ms, int limit);
+  Status forgetEvidence(const std::vector<EvidenceRow>& rows);
+  // Returns freed pages to the file system (incremental auto_vacuum) and truncates the WAL.
+  Status reclaimSpace();
+  // For backfill: the rows still held in [from, to] (at most `limit`), and the held range.
+  Result<JournalRange> journalRange(std::int64_t from, std::int64_t to, int limit);
   std::int64_t lastSeq() const { return last_seq_; }
   const std::string& postId() const { return post_id_; }
 
@@ -143,6 +187,8 @@ class Store {
   Statement select_journal_range_;
   Statement mark_delivered_;
   Statement count_undelivered_;
+  Statement select_policy_version_;
+  Statement upsert_policy_;
 };
 
 }  // namespace kordon::store

@@ -30,6 +30,26 @@ TEST(Declaration, ParsesWireForm) {
   EXPECT_EQ(again->expires_at, d->expires_at);
 }
 
+TEST(Declaration, PartiesAndOriginAreOptionalAndRoundTrip) {
+  auto plain = parseDeclaration(wire());  // a declaration/1 from before these fields
+  ASSERT_TRUE(plain.isOk());
+  EXPECT_EQ(plain->consignor, "");
+  EXPECT_FALSE(toWire(*plain).contains("consignor"));
+  auto w = wire();
+  w["consignor"] = "CN 9133";
+  w["consignee"] = "123456789012";
+  w["origin_country"] = "CN";
+  auto d = parseDeclaration(w);
+  ASSERT_TRUE(d.isOk()) << d.status().message();
+  EXPECT_EQ(d->consignor, "CN 9133");
+  auto again = parseDeclaration(toWire(*d));
+  ASSERT_TRUE(again.isOk());
+  EXPECT_EQ(again->consignee, "123456789012");
+  EXPECT_EQ(again->origin_country, "CN");
+  w["origin_country"] = 7;
+  EXPECT_EQ(parseDeclaration(w).status().message(), "origin_country: expected a string");
+}
+
 TEST(Declaration, ErrorsNameTheField) {
   auto w = wire();
   w["version"] = 0;

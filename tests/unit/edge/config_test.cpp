@@ -126,3 +126,27 @@ TEST(Config, MissingFileIsAClearError) {
 
 }  // namespace
 }  // namespace kordon::config
+
+namespace kordon::config {
+namespace {
+
+TEST(Config, StorageAndCacheAgeKeys) {
+  auto c = loadText(
+      "[rules]\nmax_cache_age_s = 3600\n"
+      "[storage]\nmax_bytes = 1048576\nwarn_pct = 70\nretain_delivered_days = 7\n"
+      "retain_evidence_days = 3\ncheck_interval_s = 30\n");
+  ASSERT_TRUE(c.isOk()) << c.status().message();
+  EXPECT_EQ(c->rules.max_cache_age_s, 3600);
+  EXPECT_EQ(c->storage.max_bytes, 1048576);
+  EXPECT_EQ(c->storage.warn_pct, 70);
+  EXPECT_EQ(c->storage.retain_delivered_days, 7);
+  EXPECT_EQ(c->storage.retain_evidence_days, 3);
+  EXPECT_EQ(c->storage.check_interval_s, 30);
+  EXPECT_TRUE(mentions(errorOf("[storage]\nmax_bytes = 1000\n"),
+                       "storage.max_bytes: value 1000 is out of range"));
+  EXPECT_TRUE(mentions(errorOf("[storage]\nwarn_pct = 100\n"), "storage.warn_pct"));
+  EXPECT_TRUE(mentions(errorOf("[storage]\nmax_size = 1\n"), "storage.max_size: unknown key"));
+}
+
+}  // namespace
+}  // namespace kordon::config

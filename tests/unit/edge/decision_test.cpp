@@ -188,3 +188,158 @@ TEST(Decide, MachineClearWithAlarmObjectsIsYellow) {
 
 }  // namespace
 }  // namespace kordon::lane
+
+namespace kordon::lane {
+namespace {
+
+// A clean green passage (matched, weight within tolerance) to which policies are applied.
+DecisionInput cleanInput(msg::Declaration d) {
+  DecisionInput in;
+  in.plate_norm = "123ABC02";
+  in.measured_gross_kg = 38500;
+  in.match = matchDeclaration({std::move(d)}, kNow);
+  in.now_ms = kNow;
+  in.condition.last_command_ms = kNow;
+  return in;
+}
+
+msg::Declaration tradedDeclaration() {
+  msg::Declaration d = declaration();
+  d.consignor = "CN 9133";
+  d.consignee = "123456789012";
+  d.origin_country = "CN";
+  d.goods = {{{"hs", "870323"}, {"mass_kg", 36000}}};
+  return d;
+}
+
+msg::RiskProfile profile(std::string id, std::string corridor) {
+  msg::RiskProfile p;
+  p.id = std::move(id);
+  p.corridor = std::move(corridor);
+  return p;
+}
+
+const Reason* find(const Decision& d, const std::string& rule) {
+  for (const auto& r : d.reasons) {
+    if (r.rule == rule) return &r;
+  }
+  return nullptr;
+}
+
+TEST(DecidePolicies, RiskProfileNeedsEveryCriterionItLists) {
+  Policies policies;
+  policies.risk_profiles_version = 7;
+  auto cars_from_china = profile("RP-CARS-CN", "yellow");
+  cars_from_china.hs_prefixes = {"8703"};
+  cars_from_china.origin_countries = {"CN"};
+  auto cars_from_de = profile("RP-CARS-DE", "red");
+  cars_from_de.hs_prefixes = {"8703"};
+  cars_from_de.origin_countries = {"DE"};
+  policies.risk_profiles = {cars_from_china, cars_from_de};
+
+  const Decision d = decide(cleanInput(tradedDeclaration()), policies);
+  EXPECT_EQ(d.corridor, Corridor::kYellow);
+  const Reason* r = find(d, "RISK-PROFILE");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->values["profile"], "RP-CARS-CN");
+  EXPECT_EQ(r->values["version"], 7);
+  EXPECT_EQ(r->values["matched"]["hs"], "870323");
+  EXPECT_EQ(d.policies["risk_profiles"], 7);
+  EXPECT_EQ(d.policies["ruleset"], "builtin-1");
+}
+
+TEST(DecidePolicies, DenyListForcesRedByPlateOrCompany) {
+  Policies policies;
+  policies.deny_list_version = 3;
+  policies.deny_list.companies = {"CN9133"};  // the declaration says "CN 9133"
+  Decision d = decide(cleanInput(tradedDeclaration()), policies);
+  EXPECT_EQ(d.corridor, Corridor::kRed);
+  ASSERT_NE(find(d, "DENY-LIST"), nullptr);
+  EXPECT_EQ(find(d, "DENY-LIST")->values["company"], "CN9133");
+  EXPECT_EQ(find(d, "DENY-LIST")->values["version"], 3);
+
+  // A denied plate is red even without any declaration.
+  policies.deny_list = {{"777XYZ01"}, {}};
+  DecisionInput unknown = input("777XYZ01", 20000, Match{});
+  d = decide(unknown, policies);
+  EXPECT_EQ(d.corridor, Corridor::kRed);
+  EXPECT_EQ(find(d, "DENY-LIST")->values["plate"], "777XYZ01");
+}
+
+TEST(DecidePolicies, AllowListWaivesOnlyAProfilesYellow) {
+  Policies policies;
+  auto cars = profile("RP-CARS", "yellow");
+  cars.hs_prefixes = {"87"};
+  policies.risk_profiles = {cars};
+  policies.allow_list = {{}, {"123456789012"}};
+  policies.allow_list_version = 2;
+  Decision d = decide(cleanInput(tradedDeclaration()), policies);
+  EXPECT_EQ(d.corridor, Corridor::kGreen);
+  ASSERT_NE(find(d, "ALLOW-LIST"), nullptr);
+  EXPECT_EQ(find(d, "ALLOW-LIST")->values["waived_profiles"], nlohmann::json({"RP-CARS"}));
+  EXPECT_EQ(find(d, "RISK-PROFILE")->corridor, Corridor::kGreen);  // kept on record
+  EXPECT_EQ(find(d, "RISK-PROFILE")->values["waived_by"], "ALLOW-LIST");
+
+  // Never another rule's yellow: a weight discrepancy stays yellow.
+  DecisionInput heavy = cleanInput(tradedDeclaration());
+  heavy.measured_gross_kg = 45000;
+  EXPECT_EQ(decide(heavy, policies).corridor, Corridor::kYellow);
+
+  // Never red: neither a red profile nor a radiation alarm.
+  policies.risk_profiles[0].corridor = "red";
+  EXPECT_EQ(decide(cleanInput(tradedDeclaration()), policies).corridor, Corridor::kRed);
+  policies.risk_profiles.clear();
+  DecisionInput hot = cleanInput(tradedDeclaration());
+  msg::RadiationOccupancy rad;
+  rad.alarm = msg::RadiationAlarm::kGamma;
+  hot.radiation = rad;
+  EXPECT_EQ(decide(hot, policies).corridor, Corridor::kRed);
+}
+
+TEST(DecidePolicies, StaleCacheTurnsGreenYellow) {
+  Policies policies;
+  policies.rules.max_cache_age_s = 3600;
+  DecisionInput in = cleanInput(declaration());
+  in.condition.last_command_ms = kNow - 3600 * 1000;  // exactly the limit: still fresh
+  EXPECT_EQ(decide(in, policies).corridor, Corridor::kGreen);
+  in.condition.last_command_ms = kNow - 3601 * 1000;
+  Decision d = decide(in, policies);
+  EXPECT_EQ(d.corridor, Corridor::kYellow);
+  ASSERT_NE(find(d, "CACHE-STALE"), nullptr);
+  EXPECT_EQ(find(d, "CACHE-STALE")->values["age_s"], 3601);
+  in.condition.last_command_ms.reset();  // never heard from central
+  EXPECT_EQ(decide(in, policies).corridor, Corridor::kYellow);
+  policies.rules.max_cache_age_s = 0;  // no limit
+  EXPECT_EQ(decide(in, policies).corridor, Corridor::kGreen);
+}
+
+TEST(DecidePolicies, FullStorageTurnsGreenYellowOnly) {
+  DecisionInput in = cleanInput(declaration());
+  in.condition.storage_full = true;
+  in.condition.storage_used_bytes = 1000;
+  in.condition.storage_max_bytes = 900;
+  Decision d = decide(in, Policies{});
+  EXPECT_EQ(d.corridor, Corridor::kYellow);
+  ASSERT_NE(find(d, "STORAGE-FULL"), nullptr);
+  EXPECT_EQ(find(d, "STORAGE-FULL")->values["used_bytes"], 1000);
+  EXPECT_EQ(find(d, "STORAGE-FULL")->values["max_bytes"], 900);
+  in.measured_gross_kg.reset();  // already yellow: no extra reason
+  EXPECT_EQ(find(decide(in, Policies{}), "STORAGE-FULL"), nullptr);
+}
+
+TEST(DecidePolicies, CentralRulesetReplacesTunablesAndNamesItsVersion) {
+  Policies policies;
+  msg::Policy rs;
+  rs.kind = msg::PolicyKind::kRuleset;
+  rs.version = 5;
+  rs.ruleset.weight_tolerance_pct = 0.1;
+  rs.ruleset.weight_tolerance_min_kg = 10;
+  policies.apply(rs);
+  const Decision d = decide(cleanInput(declaration()), policies);  // 80 kg off
+  EXPECT_EQ(d.corridor, Corridor::kYellow);
+  EXPECT_EQ(d.ruleset, "central-v5");
+  EXPECT_EQ(d.policies["ruleset"], "central-v5");
+}
+
+}  // namespace
+}  // namespace kordon::lane

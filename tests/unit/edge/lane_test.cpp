@@ -35,7 +35,7 @@ class LaneTest : public ::testing::Test {
     ASSERT_TRUE(s.isOk()) << s.status().message();
     store_ = std::move(*s);
     types_.clear();
-    lane_ = std::make_unique<Lane>(config, *store_, &barrier_, clock_, rules_,
+    lane_ = std::make_unique<Lane>(config, *store_, &barrier_, clock_, rules_, condition_,
                                    [this](const std::vector<msg::Event>& events) {
                                      for (const auto& e : events) types_.push_back(e.type);
                                    });
@@ -90,7 +90,8 @@ class LaneTest : public ::testing::Test {
 
   TempDir dir_;
   FakeClock clock_;
-  RuleSet rules_;
+  Policies rules_;
+  PostCondition condition_;
   FakeBarrier barrier_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Lane> lane_;
@@ -204,6 +205,30 @@ TEST_F(LaneTest, UnknownPlateIsYellow) {
   lane_->onPlate(plate("999 ZZZ 01"));
   EXPECT_EQ(lastDecisionCorridor(), "yellow");
   EXPECT_TRUE(barrier_.opens.empty());
+}
+
+}  // namespace
+}  // namespace kordon::lane
+
+namespace kordon::lane {
+namespace {
+
+TEST_F(LaneTest, AtTheStorageBoundGreenBecomesYellowAndTheBarrierStaysShut) {
+  condition_.storage_full = true;  // the daemon sets this from store::Retention
+  condition_.storage_used_bytes = 1000;
+  condition_.storage_max_bytes = 900;
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  lane_->onPlate(plate("123ABC02"));
+  EXPECT_EQ(lastDecisionCorridor(), "yellow");
+  EXPECT_TRUE(barrier_.opens.empty());
+  auto events = store_->undelivered(0, 100);
+  ASSERT_TRUE(events.isOk());
+  const auto decided = std::find_if(events->begin(), events->end(), [](const msg::Event& e) {
+    return e.type == "passage.decided";
+  });
+  ASSERT_NE(decided, events->end());
+  EXPECT_EQ(decided->payload["reasons"].back()["rule"], "STORAGE-FULL");
+  EXPECT_EQ(decided->payload["policies"]["ruleset"], "builtin-1");
 }
 
 }  // namespace
