@@ -89,8 +89,13 @@ void ModbusServer::run() {
       continue;
     }
     if (FD_ISSET(listen_fd_, &fds)) {
-      int fd = listen_fd_;
-      if (modbus_tcp_pi_accept(ctx_, &fd) >= 0) clients.insert(fd);
+      int listener = listen_fd_;
+      const int client = modbus_tcp_pi_accept(ctx_, &listener);
+      if (client >= 0 && client < FD_SETSIZE) {
+        clients.insert(client);
+      } else if (client >= 0) {
+        ::close(client);  // select() cannot watch it
+      }
     }
     std::vector<int> gone;
     for (int fd : clients) {
