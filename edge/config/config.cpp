@@ -108,7 +108,7 @@ LaneSetup readLane(ConfigReader& r, const std::string& prefix, std::size_t index
   auto& b = s.barrier;
   b.lane = s.lane.id;
   b.device_id = r.getString(bar + "id", s.lane.id + "-barrier");
-  b.type = r.getString(bar + "type", "sim");
+  b.type = r.getString(bar + "type", b.type);
   b.travel_ms = static_cast<int>(r.getInt(bar + "travel_ms", 1500, 0, 60000));
   // lane-modbus-tcp / lane-modbus-rtu: the lane controller (docs/LANE.md).
   b.host = r.getString(bar + "host", b.host);

@@ -30,7 +30,7 @@ Result<LaneAppConfig> read(ConfigReader& r) {
 
   auto& m = c.modbus;
   m.mode = r.getEnum("modbus.mode", "tcp", {"tcp", "rtu"});
-  const std::string listen = r.getString("modbus.listen", "127.0.0.1:1502");
+  const std::string listen = r.getString("modbus.listen", "127.0.0.1:1602");
   if (!http::splitHostPort(listen, &m.host, &m.port)) r.fail("modbus.listen", "expected host:port");
   m.unit = static_cast<int>(r.getInt("modbus.unit", 1, 1, 247));
   m.serial_device = r.getString("modbus.serial_device", "");

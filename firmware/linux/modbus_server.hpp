@@ -27,7 +27,7 @@ namespace kordon::firmware {
 struct ModbusServerConfig {
   std::string mode = "tcp";  // "tcp" or "rtu"
   std::string host = "127.0.0.1";
-  std::uint16_t port = 1502;
+  std::uint16_t port = 1602;
   int unit = 1;  // RTU answers only this unit; TCP answers any
   std::string serial_device;
   int baud = 19200;

@@ -38,7 +38,7 @@ TEST(Config, NoFileMeansOneSimulatedLaneOnLoopback) {
   EXPECT_EQ(c->lanes[0].weighbridge.type, "modbus-tcp");
   EXPECT_EQ(c->lanes[0].weighbridge.port, 1502);
   EXPECT_EQ(c->lanes[0].camera.path, "/anpr/L1");
-  EXPECT_EQ(c->lanes[0].barrier.type, "sim");
+  EXPECT_EQ(c->lanes[0].barrier.type, "lane-modbus-tcp");
   ASSERT_TRUE(c->lanes[0].radiation.has_value());
   EXPECT_EQ(c->lanes[0].radiation->type, "vm250-tcp");
   EXPECT_EQ(c->lanes[0].radiation->port, 1601);
