@@ -4,13 +4,16 @@
 // controller firmware with its simulated barrier, over Modbus TCP and Modbus RTU on a socat
 // pty pair. Vehicles are driven over the loops through the simulator's control surface.
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -223,6 +226,28 @@ TEST_F(LaneControllerHilTest, ReadOnlyRegistersRefuseWritesAndRestartLeavesOutpu
   EXPECT_EQ(s["close_pulse"], false);
   EXPECT_EQ(s["green_light"], false);
   EXPECT_EQ(s["open_pulses"], 0);
+}
+
+// A figure for docs/BENCHMARKS.md: one status read (FC03, 11 registers) over loopback TCP.
+TEST_F(LaneControllerHilTest, ModbusTcpRoundTrip) {
+  auto port = test::freeLoopbackPort();
+  ASSERT_TRUE(port);
+  startController({"--modbus", "127.0.0.1:" + std::to_string(*port)});
+  ASSERT_TRUE(test::waitForTcpPort("127.0.0.1", *port, seconds(5)));
+  auto link = LibmodbusLink::tcp({.host = "127.0.0.1", .port = *port}, milliseconds(500));
+  ASSERT_TRUE(link && (*link)->connect());
+  std::vector<double> us;
+  for (int i = 0; i < 500; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE((*link)->readHolding(1, 0, 11));
+    us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(us.begin(), us.end());
+  std::printf(
+      "[ bench ] lane controller Modbus TCP status read: median %.0f us, p99 %.0f us "
+      "(%zu reads)\n",
+      us[us.size() / 2], us[us.size() * 99 / 100], us.size());
 }
 
 TEST_F(LaneControllerHilTest, RtuOverAPtyPair) {

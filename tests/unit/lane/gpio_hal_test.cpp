@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -92,39 +93,41 @@ TEST(GpioHal, ReadsInputsAndTreatsAnOpenPhotocellContactAsBroken) {
   EXPECT_TRUE(hal.readInputs().photocell_broken);
 }
 
-TEST(GpioHal, AFailedReadMakesTheScanStaleAndTheCoreHoldsTheBarrierOpen) {
+// A controller on the fake chip, photocell intact, barrier at one limit, kordond's heartbeat
+// received.
+struct Box {
+  explicit Box(int limit_line, std::function<void()> watchdog = nullptr)
+      : hal(chip, wiring(), std::move(watchdog)) {
+    EXPECT_TRUE(hal.open());
+    chip.values[6] = 1;
+    chip.values[static_cast<unsigned>(limit_line)] = 1;
+    controller.cycle(0);
+    EXPECT_TRUE(controller.onRegisterWrite(regs::kHeartbeat, 1));
+  }
   FakeChip chip;
-  GpioHal hal(chip, wiring(), nullptr);
-  ASSERT_TRUE(hal.open());
-  chip.values[6] = 1;
-  chip.values[7] = 1;  // open
-  LaneController controller(CoreConfig{}, hal);
-  controller.cycle(0);
-  ASSERT_TRUE(controller.onRegisterWrite(regs::kHeartbeat, 1));
-  chip.failing[5] = true;
-  controller.cycle(20);
-  EXPECT_TRUE(controller.core().state().inputs.stale);
-  ASSERT_TRUE(controller.onRegisterWrite(regs::kCommand, 0x0102));  // close
-  controller.cycle(40);
-  EXPECT_EQ(chip.values[21], 0) << "closed onto a lane it cannot see";
-  EXPECT_GE(hal.readErrors(), 1U);
+  GpioHal hal;
+  LaneController controller{CoreConfig{}, hal};
+};
+
+TEST(GpioHal, AFailedReadMakesTheScanStaleAndTheCoreHoldsTheBarrierOpen) {
+  Box box(7);  // open
+  box.chip.failing[5] = true;
+  box.controller.cycle(20);
+  EXPECT_TRUE(box.controller.core().state().inputs.stale);
+  ASSERT_TRUE(box.controller.onRegisterWrite(regs::kCommand, 0x0102));  // close
+  box.controller.cycle(40);
+  EXPECT_EQ(box.chip.values[21], 0) << "closed onto a lane it cannot see";
+  EXPECT_GE(box.hal.readErrors(), 1U);
 }
 
 TEST(GpioHal, OutputsFollowTheCoreAndTheWatchdogIsKickedEachCycle) {
-  FakeChip chip;
   int kicks = 0;
-  GpioHal hal(chip, wiring(), [&kicks] { ++kicks; });
-  ASSERT_TRUE(hal.open());
-  chip.values[6] = 1;
-  chip.values[8] = 1;  // closed
-  LaneController controller(CoreConfig{}, hal);
-  controller.cycle(0);
-  ASSERT_TRUE(controller.onRegisterWrite(regs::kHeartbeat, 1));
-  ASSERT_TRUE(controller.onRegisterWrite(regs::kCommand, 0x0101));  // open
-  EXPECT_EQ(chip.values[20], 1);
-  EXPECT_EQ(chip.values[21], 0);
-  controller.cycle(600);  // the pulse (500 ms) is over
-  EXPECT_EQ(chip.values[20], 0);
+  Box box(8, [&kicks] { ++kicks; });                                    // closed
+  ASSERT_TRUE(box.controller.onRegisterWrite(regs::kCommand, 0x0101));  // open
+  EXPECT_EQ(box.chip.values[20], 1);
+  EXPECT_EQ(box.chip.values[21], 0);
+  box.controller.cycle(600);  // the pulse (500 ms) is over
+  EXPECT_EQ(box.chip.values[20], 0);
   EXPECT_EQ(kicks, 2);
 }
 

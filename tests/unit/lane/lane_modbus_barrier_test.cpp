@@ -87,6 +87,16 @@ class LaneBarrierTest : public ::testing::Test {
     clock.advance(milliseconds(ms));
     bench.run(ms);
   }
+  void steps(int n) {
+    for (int i = 0; i < n; ++i) step();
+  }
+  // Connected, heartbeat given, then `command_id` opens the barrier all the way.
+  void open(const std::string& command_id) {
+    bench.run(100);
+    step();
+    barrier->requestOpen(command_id);
+    steps(8);
+  }
 
   Bench bench;
   testing::FakeClock clock;
@@ -107,15 +117,12 @@ TEST_F(LaneBarrierTest, HeartbeatFirstThenReportsClosed) {
 }
 
 TEST_F(LaneBarrierTest, OpenAndCloseCarryTheCommandIds) {
-  bench.run(100);
-  step();
-  barrier->requestOpen("open-1");
-  for (int i = 0; i < 8; ++i) step();
+  open("open-1");
   ASSERT_FALSE(statuses.empty());
   EXPECT_EQ(statuses.back().position, msg::BarrierPosition::kOpen);
   EXPECT_EQ(statuses.back().command_id, "open-1");
   barrier->requestClose("close-1");
-  for (int i = 0; i < 8; ++i) step();
+  steps(8);
   EXPECT_EQ(statuses.back().position, msg::BarrierPosition::kClosed);
   EXPECT_EQ(statuses.back().command_id, "close-1");
   // Nothing beyond heartbeat and command registers was ever written.
@@ -125,17 +132,14 @@ TEST_F(LaneBarrierTest, OpenAndCloseCarryTheCommandIds) {
 }
 
 TEST_F(LaneBarrierTest, CloseOntoAVehicleIsDeferredUntilTheLaneIsClear) {
-  bench.run(100);
-  step();
-  barrier->requestOpen("open-1");
-  for (int i = 0; i < 8; ++i) step();
+  open("open-1");
   bench.hal.world().presence_loop = true;
   step();
   barrier->requestClose("close-1");
-  for (int i = 0; i < 8; ++i) step();
+  steps(8);
   EXPECT_EQ(statuses.back().position, msg::BarrierPosition::kOpen);  // kordond cannot override
   bench.hal.world().presence_loop = false;
-  for (int i = 0; i < 8; ++i) step();
+  steps(8);
   EXPECT_EQ(statuses.back().position, msg::BarrierPosition::kClosed);
 }
 
@@ -149,13 +153,10 @@ TEST_F(LaneBarrierTest, ControllerFaultDegradesHealth) {
 }
 
 TEST_F(LaneBarrierTest, LostLinkReportsNotConnectedAndTheControllerGoesSafe) {
-  bench.run(100);
-  step();
-  barrier->requestOpen("open-1");
-  for (int i = 0; i < 8; ++i) step();
+  open("open-1");
   link_->broken = true;  // the controller stops answering, then refuses connections
   link_->refuse = true;
-  for (int i = 0; i < 40; ++i) step();
+  steps(40);
   EXPECT_EQ(statuses.back().health, msg::DeviceHealth::kNotConnected);
   // No heartbeat for longer than the timeout: red light, alarm, and (close_when_clear) closed.
   const auto& s = bench.controller.core().state();
