@@ -115,6 +115,7 @@ void ModbusServer::run() {
     }
   }
   for (int fd : clients) ::close(fd);
+  if (listen_fd_ >= 0) modbus_set_socket(ctx_, -1);  // closed above; modbus_close() must not
 }
 
 void ModbusServer::serveRtu() {
