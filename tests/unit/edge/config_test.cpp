@@ -124,5 +124,24 @@ TEST(Config, MissingFileIsAClearError) {
   EXPECT_EQ(c.status().message(), "/nonexistent/kordond.toml: cannot open config file");
 }
 
+TEST(Config, LaneControllerBarrierKeys) {
+  auto c = loadText(
+      "[[lanes]]\n[lanes.barrier]\ntype = \"lane-modbus-rtu\"\nserial_device = \"/dev/ttyS1\"\n"
+      "baud = 9600\nparity = \"E\"\nunit = 3\npoll_ms = 50\nheartbeat_ms = 250\n");
+  ASSERT_TRUE(c.isOk()) << c.status().message();
+  const auto& b = c->lanes[0].barrier;
+  EXPECT_EQ(b.type, "lane-modbus-rtu");
+  EXPECT_EQ(b.serial_device, "/dev/ttyS1");
+  EXPECT_EQ(b.baud, 9600);
+  EXPECT_EQ(b.parity, 'E');
+  EXPECT_EQ(b.unit_id, 3);
+  EXPECT_EQ(b.poll_interval_ms, 50);
+  EXPECT_EQ(b.heartbeat_ms, 250);
+  EXPECT_TRUE(mentions(errorOf("[[lanes]]\n[lanes.barrier]\ntype = \"lane-modbus-rtu\"\n"),
+                       "lanes[0].barrier.serial_device"));
+  EXPECT_TRUE(mentions(errorOf("[[lanes]]\n[lanes.barrier]\nheartbeat = 1\n"),
+                       "lanes[0].barrier.heartbeat"));
+}
+
 }  // namespace
 }  // namespace kordon::config
