@@ -22,7 +22,7 @@ struct BarrierConfig {
   std::string device_id = "barrier1";
   std::string lane = "L1";
   std::string type = "lane-modbus-tcp";  // factory key: also "lane-modbus-rtu", "sim"
-  int travel_ms = 1500;      // "sim": simulated motion time
+  int travel_ms = 1500;                  // "sim": simulated motion time
 
   // "lane-modbus-*": the lane controller (firmware/, docs/LANE.md) or a PLC serving its map.
   std::string host = "127.0.0.1";
