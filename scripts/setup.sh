@@ -12,7 +12,7 @@ PACKAGES=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git clang-format
   # libraries (the stack is fixed: Boost.Asio/Beast, libmodbus, OpenCV, SQLite, Paho, GoogleTest)
-  libboost-dev libmodbus-dev libsqlite3-dev libpaho-mqttpp-dev libpaho-mqtt-dev libsystemd-dev
+  libboost-dev libmodbus-dev libgpiod-dev libsqlite3-dev libpaho-mqttpp-dev libpaho-mqtt-dev libsystemd-dev
   libtomlplusplus-dev nlohmann-json3-dev libpugixml-dev libssl-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libdcmtk-dev
   libgtest-dev libgmock-dev

@@ -5,6 +5,7 @@
 // controller of issue 5, which owns the safety interlocks) decides and reports its position.
 // All calls and callbacks run on the control loop's io_context.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,8 +21,23 @@ namespace kordon::drivers {
 struct BarrierConfig {
   std::string device_id = "barrier1";
   std::string lane = "L1";
-  std::string type = "sim";  // factory key; "sim" until the lane controller lands
-  int travel_ms = 1500;      // simulated motion time
+  std::string type = "lane-modbus-tcp";  // factory key: also "lane-modbus-rtu", "sim"
+  int travel_ms = 1500;                  // "sim": simulated motion time
+
+  // "lane-modbus-*": the lane controller (firmware/, docs/LANE.md) or a PLC serving its map.
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 1602;
+  int unit_id = 1;
+  std::string serial_device;  // lane-modbus-rtu
+  int baud = 19200;
+  char parity = 'N';
+  int data_bits = 8;
+  int stop_bits = 1;
+  int poll_interval_ms = 100;
+  int response_timeout_ms = 300;
+  int heartbeat_ms = 500;  // well inside the controller's heartbeat timeout (3000 ms default)
+  int backoff_initial_ms = 200;
+  int backoff_max_ms = 5000;
 };
 
 class Barrier {

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "drivers/barrier/sim_barrier.hpp"
 
-#include <map>
-
 #include "edge/base/log.hpp"
 
 namespace kordon::drivers {
@@ -48,38 +46,6 @@ void SimBarrier::report(msg::BarrierPosition position, const std::string& comman
   status.position = position;
   status.command_id = command_id;
   if (on_status_) on_status_(status);
-}
-
-namespace {
-
-using BarrierFactory = Result<std::unique_ptr<Barrier>> (*)(const BarrierConfig&,
-                                                            boost::asio::io_context&, const Clock&,
-                                                            Barrier::StatusCallback);
-
-const std::map<std::string, BarrierFactory>& barrierFactories() {
-  static const std::map<std::string, BarrierFactory> kFactories = {
-      {"sim",
-       [](const BarrierConfig& c, boost::asio::io_context& io, const Clock& clock,
-          Barrier::StatusCallback cb) -> Result<std::unique_ptr<Barrier>> {
-         return std::unique_ptr<Barrier>(std::make_unique<SimBarrier>(c, io, clock, std::move(cb)));
-       }},
-  };
-  return kFactories;
-}
-
-}  // namespace
-
-Result<std::unique_ptr<Barrier>> makeBarrier(const BarrierConfig& config,
-                                             boost::asio::io_context& io, const Clock& clock,
-                                             Barrier::StatusCallback on_status) {
-  const auto& factories = barrierFactories();
-  auto it = factories.find(config.type);
-  if (it == factories.end()) {
-    std::string known;
-    for (const auto& [name, _] : factories) known += (known.empty() ? "" : ", ") + name;
-    return Status::error("unknown barrier type '" + config.type + "' (known: " + known + ")");
-  }
-  return it->second(config, io, clock, std::move(on_status));
 }
 
 }  // namespace kordon::drivers

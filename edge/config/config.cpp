@@ -109,8 +109,24 @@ LaneSetup readLane(ConfigReader& r, const std::string& prefix, std::size_t index
   auto& b = s.barrier;
   b.lane = s.lane.id;
   b.device_id = r.getString(bar + "id", s.lane.id + "-barrier");
-  b.type = r.getString(bar + "type", "sim");
+  b.type = r.getString(bar + "type", b.type);
   b.travel_ms = static_cast<int>(r.getInt(bar + "travel_ms", 1500, 0, 60000));
+  // lane-modbus-tcp / lane-modbus-rtu: the lane controller (docs/LANE.md).
+  b.host = r.getString(bar + "host", b.host);
+  b.port = static_cast<std::uint16_t>(r.getInt(bar + "port", b.port, 1, 65535));
+  b.unit_id = static_cast<int>(r.getInt(bar + "unit", b.unit_id, 1, 247));
+  b.serial_device = r.getString(bar + "serial_device", b.serial_device);
+  b.baud = static_cast<int>(r.getInt(bar + "baud", b.baud, 300, 921600));
+  b.parity = r.getEnum(bar + "parity", std::string(1, b.parity), {"N", "E", "O"})[0];
+  b.data_bits = static_cast<int>(r.getInt(bar + "data_bits", b.data_bits, 5, 8));
+  b.stop_bits = static_cast<int>(r.getInt(bar + "stop_bits", b.stop_bits, 1, 2));
+  b.poll_interval_ms = static_cast<int>(r.getInt(bar + "poll_ms", b.poll_interval_ms, 20, 10000));
+  b.response_timeout_ms =
+      static_cast<int>(r.getInt(bar + "timeout_ms", b.response_timeout_ms, 20, 10000));
+  b.heartbeat_ms = static_cast<int>(r.getInt(bar + "heartbeat_ms", b.heartbeat_ms, 50, 30000));
+  if (b.type == "lane-modbus-rtu" && b.serial_device.empty()) {
+    r.fail(bar + "serial_device", "required for lane-modbus-rtu");
+  }
   return s;
 }
 

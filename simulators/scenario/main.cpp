@@ -10,6 +10,7 @@
 // Run recipe (what scripts/demo.sh does, all on embedded defaults):
 //   kordon-scenario --post KZ-DEMO --central http://127.0.0.1:8090
 //     --weighbridge http://127.0.0.1:8501 --camera http://127.0.0.1:8502 [--trucks FILE] [--loop]
+//     [--barrier http://127.0.0.1:8505 | none]   (kordon-lane --hal sim's control surface)
 //
 // Truck file: one JSON object per line,
 //   {"plate":"123 ABC 02","declared_kg":38420,"actual_kg":38460,"expect":"green"}
@@ -61,6 +62,9 @@ struct Options {
   std::string rpm = "http://127.0.0.1:8503";   // "none": the lane has no radiation portal
   std::string xray = "http://127.0.0.1:8504";  // "none": the lane has no X-ray scanner
   std::string mqtt = "tcp://127.0.0.1:1883";   // "none": do not publish the ground truth
+  // The lane controller simulator (kordon-lane --hal sim): a released truck drives over its
+  // loops on the way out. "none": the lane has no loops to drive.
+  std::string barrier = "http://127.0.0.1:8505";
   std::string trucks_file;
   bool loop = false;
   int timeout_s = 30;
@@ -304,9 +308,22 @@ json runTruck(const Options& o, const json& truck, int index, TruthPublisher& tr
     result["observed"]["released"] = released.has_value();
     ok = ok && released.has_value();
   }
+  // A released truck rolls off the scale over the presence loop, under the boom (safety
+  // loop) and away; the lane controller closes behind it. Each step lasts longer than the
+  // controller's input scan.
+  const bool drives_through = o.barrier != "none" && result["observed"].value("released", false);
+  auto loops = [&](const char* query) {
+    if (drives_through && !post(o.barrier + "/inputs?" + query, "", &error)) return false;
+    if (drives_through) std::this_thread::sleep_for(milliseconds(200));
+    return true;
+  };
+  if (!loops("presence_loop=1")) return fail("barrier: " + error);
   if (!post(o.weighbridge + "/weight?kg=0&settle_ms=" + std::to_string(o.settle_ms / 2), "",
             &error)) {
     return fail("weighbridge: " + error);
+  }
+  if (!loops("presence_loop=0&safety_loop=1") || !loops("safety_loop=0")) {
+    return fail("barrier: " + error);
   }
   auto departed = waitForEvent(o, "passage.departed", start_seq,
                                [&](const json& e) { return e.value("passage", "") == passage; });
@@ -340,7 +357,7 @@ int usage(const char* error) {
   std::fputs(
       "usage: kordon-scenario [--post ID] [--lane ID] [--central URL] [--weighbridge URL]\n"
       "                       [--camera URL] [--rpm URL|none] [--xray URL|none]\n"
-      "                       [--mqtt URI|none]\n"
+      "                       [--mqtt URI|none] [--barrier URL|none]\n"
       "                       [--trucks FILE] [--loop] [--timeout-s N]\n"
       "                       [--settle-ms N]\n",
       error ? stderr : stdout);
@@ -354,11 +371,11 @@ int main(int argc, char** argv) {
   using namespace kordon::sim;
   Options o;
   const std::map<std::string, std::string*> text_flags = {
-      {"--post", &o.post},         {"--lane", &o.lane},
-      {"--central", &o.central},   {"--weighbridge", &o.weighbridge},
-      {"--camera", &o.camera},     {"--rpm", &o.rpm},
-      {"--xray", &o.xray},         {"--mqtt", &o.mqtt},
-      {"--trucks", &o.trucks_file}};
+      {"--post", &o.post},          {"--lane", &o.lane},
+      {"--central", &o.central},    {"--weighbridge", &o.weighbridge},
+      {"--camera", &o.camera},      {"--rpm", &o.rpm},
+      {"--xray", &o.xray},          {"--mqtt", &o.mqtt},
+      {"--trucks", &o.trucks_file}, {"--barrier", &o.barrier}};
   const std::map<std::string, int*> number_flags = {{"--timeout-s", &o.timeout_s},
                                                     {"--settle-ms", &o.settle_ms}};
   for (int i = 1; i < argc; ++i) {

@@ -45,6 +45,8 @@ class WalkingSkeleton : public ::testing::Test {
     modbus_ = port();
     wb_control_ = port();
     cam_control_ = port();
+    lane_modbus_ = port();
+    lane_control_ = port();
     kordond_http_ = port();
     central_http_ = port();
 
@@ -62,7 +64,8 @@ class WalkingSkeleton : public ::testing::Test {
             "/kordond\"\n[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(mqtt_) +
             "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(kordond_http_) +
             "\"\n[log]\nformat = \"text\"\n[[lanes]]\nid = \"L1\"\n[lanes.weighbridge]\nport = " +
-            std::to_string(modbus_) + "\nstable_time_ms = 600\n[lanes.barrier]\ntravel_ms = 300\n" +
+            std::to_string(modbus_) + "\nstable_time_ms = 600\n[lanes.barrier]\ntype = " +
+            "\"lane-modbus-tcp\"\nport = " + std::to_string(lane_modbus_) + "\n" +
             // The skeleton lane has no screening devices; their HIL tests are their own.
             "[lanes.radiation]\ntype = \"none\"\n[lanes.xray]\ntype = \"none\"\n");
 
@@ -79,6 +82,12 @@ class WalkingSkeleton : public ::testing::Test {
            "127.0.0.1:" + std::to_string(modbus_), "--control",
            "127.0.0.1:" + std::to_string(wb_control_)},
           wb_control_);
+    // The barrier is the real lane controller firmware on its simulated boom.
+    start("lane-controller",
+          {KORDON_BIN_DIR "/kordon-lane", "--hal", "sim", "--modbus",
+           "127.0.0.1:" + std::to_string(lane_modbus_), "--control",
+           "127.0.0.1:" + std::to_string(lane_control_), "--travel-ms", "300"},
+          lane_control_);
     start("kordond", {KORDON_BIN_DIR "/kordond", "--config", dir_ + "/kordond.toml"},
           kordond_http_);
     // kordond is ready for trucks once its MQTT session is up (declarations flow down).
@@ -130,7 +139,7 @@ class WalkingSkeleton : public ::testing::Test {
 
   std::string dir_;
   std::uint16_t mqtt_ = 0, modbus_ = 0, wb_control_ = 0, cam_control_ = 0, kordond_http_ = 0,
-                central_http_ = 0;
+                central_http_ = 0, lane_modbus_ = 0, lane_control_ = 0;
   std::map<std::string, Process> processes_;
   std::vector<std::string> order_;
 };
@@ -161,6 +170,8 @@ TEST_F(WalkingSkeleton, GreenAndOverweightTrucksCrossAndCentralHasEveryEvent) {
                                   "none",
                                   "--xray",
                                   "none",
+                                  "--barrier",
+                                  "http://127.0.0.1:" + std::to_string(lane_control_),
                                   "--mqtt",
                                   "tcp://127.0.0.1:" + std::to_string(mqtt_),
                                   "--trucks",

@@ -38,7 +38,7 @@ TEST(Config, NoFileMeansOneSimulatedLaneOnLoopback) {
   EXPECT_EQ(c->lanes[0].weighbridge.type, "modbus-tcp");
   EXPECT_EQ(c->lanes[0].weighbridge.port, 1502);
   EXPECT_EQ(c->lanes[0].camera.path, "/anpr/L1");
-  EXPECT_EQ(c->lanes[0].barrier.type, "sim");
+  EXPECT_EQ(c->lanes[0].barrier.type, "lane-modbus-tcp");
   ASSERT_TRUE(c->lanes[0].radiation.has_value());
   EXPECT_EQ(c->lanes[0].radiation->type, "vm250-tcp");
   EXPECT_EQ(c->lanes[0].radiation->port, 1601);
@@ -122,6 +122,25 @@ TEST(Config, MissingFileIsAClearError) {
   auto c = loadConfig("/nonexistent/kordond.toml");
   ASSERT_FALSE(c.isOk());
   EXPECT_EQ(c.status().message(), "/nonexistent/kordond.toml: cannot open config file");
+}
+
+TEST(Config, LaneControllerBarrierKeys) {
+  auto c = loadText(
+      "[[lanes]]\n[lanes.barrier]\ntype = \"lane-modbus-rtu\"\nserial_device = \"/dev/ttyS1\"\n"
+      "baud = 9600\nparity = \"E\"\nunit = 3\npoll_ms = 50\nheartbeat_ms = 250\n");
+  ASSERT_TRUE(c.isOk()) << c.status().message();
+  const auto& b = c->lanes[0].barrier;
+  EXPECT_EQ(b.type, "lane-modbus-rtu");
+  EXPECT_EQ(b.serial_device, "/dev/ttyS1");
+  EXPECT_EQ(b.baud, 9600);
+  EXPECT_EQ(b.parity, 'E');
+  EXPECT_EQ(b.unit_id, 3);
+  EXPECT_EQ(b.poll_interval_ms, 50);
+  EXPECT_EQ(b.heartbeat_ms, 250);
+  EXPECT_TRUE(mentions(errorOf("[[lanes]]\n[lanes.barrier]\ntype = \"lane-modbus-rtu\"\n"),
+                       "lanes[0].barrier.serial_device"));
+  EXPECT_TRUE(mentions(errorOf("[[lanes]]\n[lanes.barrier]\nheartbeat = 1\n"),
+                       "lanes[0].barrier.heartbeat"));
 }
 
 }  // namespace
