@@ -13,15 +13,19 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
@@ -155,13 +159,17 @@ class CentralServer {
               return publish(topic, payload);
             },
             [this] { return mqtt_.isConnected(); }),
-        http_(io_, api_.handler()),
+        http_(io_,
+              [this](const http::Request& request) {
+                std::lock_guard lock(store_mutex_);
+                return api_.handle(request);
+              }),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         watchdog_(io_) {}
 
   int run() {
     mqtt_.addSubscription(msg::kAllEventsFilter, 1);
-    mqtt_.onMessage(
+    mqtt_.onMessageCommit(
         [this](const std::string& topic, const std::string& payload) { onEvent(topic, payload); });
     if (Status s = mqtt_.start(); !s) {
       log::error("cannot start mqtt client", {{"error", s.message()}});
@@ -181,36 +189,52 @@ class CentralServer {
                                          {"http", cfg_.http_host + ":" + std::to_string(*port)}});
     sd_notify(0, "READY=1");
     io_.run();
-    // Paho acknowledged every message already post()ed here; store them before leaving.
+    // Anything still posted (HTTP replies, publish completions) finishes before leaving.
     io_.restart();
     io_.poll();
-    log::info("kordon-central stopped");
-    return kExitOk;
+    log::info("kordon-central stopped", {{"exit_code", exit_code_}});
+    return exit_code_;
   }
 
  private:
+  // Called with store_mutex_ held (from the API), so the Paho call is deferred to the io thread
+  // with no lock held: Paho's receive thread holds Paho's lock while it waits for that mutex.
   Status publish(const std::string& topic, const std::string& payload) {
-    return mqtt_.publish(topic, payload, 1, false, [topic](const Status& result) {
-      if (result) {
-        log::info("declaration delivered to broker", {{"topic", topic}});
-      } else {
-        log::warn("declaration not delivered", {{"topic", topic}, {"error", result.message()}});
-      }
+    if (!mqtt_.isConnected()) return Status::error("mqtt: not connected");
+    asio::post(io_, [this, topic, payload] {
+      Status s = mqtt_.publish(topic, payload, 1, false, [topic](const Status& result) {
+        if (result) {
+          log::info("command delivered to broker", {{"topic", topic}});
+        } else {
+          log::warn("command not delivered", {{"topic", topic}, {"error", result.message()}});
+        }
+      });
+      if (!s) log::warn("command not published", {{"topic", topic}, {"error", s.message()}});
     });
+    return Status::ok();
   }
 
+  // Runs on Paho's receive thread before the message's PUBACK (MqttClient::onMessageCommit).
   void onEvent(const std::string& topic, const std::string& payload) {
     IngestDetail d;
-    auto outcome = store_->ingestFromTopic(topic, payload, clock_.nowWallMs(), &d);
+    Result<IngestOutcome> outcome = Status::error("not ingested");
+    {
+      std::lock_guard lock(store_mutex_);
+      outcome = store_->ingestFromTopic(topic, payload, clock_.nowWallMs(), &d);
+    }
     if (!outcome) {
-      // The broker considers it delivered; the post's journal still holds it for a backfill.
-      ++store_failures_;
-      log::error("event not stored", {{"topic", topic},
-                                      {"post", d.post},
-                                      {"seq", d.seq},
-                                      {"failures", store_failures_},
-                                      {"error", outcome.status().message()}});
-      return;
+      // The database failed (disk full, I/O error). Returning would acknowledge an event that
+      // is not stored, so end the process here instead: the broker keeps the event in central's
+      // persistent session and delivers it again once systemd has restarted central
+      // (Restart=on-failure). SQLite has rolled the transaction back; nothing else is pending
+      // that a clean shutdown would save.
+      log::error("event not stored; exiting without acknowledging it",
+                 {{"topic", topic},
+                  {"post", d.post},
+                  {"seq", d.seq},
+                  {"error", outcome.status().message()}});
+      std::fflush(nullptr);
+      std::_Exit(kExitFailure);
     }
     switch (*outcome) {
       case IngestOutcome::kStored:
@@ -229,6 +253,19 @@ class CentralServer {
     }
   }
 
+  // Stops everything on the io thread; run() then returns `exit_code`.
+  void shutdown(int exit_code) {
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    exit_code_ = exit_code;
+    sd_notify(0, "STOPPING=1");
+    http_.stop();
+    mqtt_.stop();
+    watchdog_.cancel();
+    signals_.cancel();
+    io_.stop();
+  }
+
   void waitForSignal() {
     signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
       if (ec) return;
@@ -238,11 +275,7 @@ class CentralServer {
         return;
       }
       log::info("stopping", {{"signal", signo == SIGTERM ? "TERM" : "INT"}});
-      sd_notify(0, "STOPPING=1");
-      http_.stop();
-      mqtt_.stop();
-      watchdog_.cancel();
-      io_.stop();
+      shutdown(kExitOk);
     });
   }
 
@@ -276,13 +309,17 @@ class CentralServer {
   SystemClock clock_;
   asio::io_context io_;
   std::unique_ptr<CentralStore> store_;
+  // Guards store_: events are ingested on Paho's receive thread, queries run on the io thread.
+  // Never held across a call into mqtt_. Declared before mqtt_, which is destroyed first.
+  std::mutex store_mutex_;
   sync::MqttClient mqtt_;
   CentralApi api_;
   http::Server http_;
   asio::signal_set signals_;
   asio::steady_timer watchdog_;
   std::chrono::microseconds watchdog_interval_{0};
-  std::int64_t store_failures_ = 0;
+  bool shutting_down_ = false;
+  int exit_code_ = kExitOk;
 };
 
 int serve(int argc, char** argv) {

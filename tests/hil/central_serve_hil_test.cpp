@@ -196,6 +196,37 @@ TEST_F(CentralServe, CollectsEventsAcrossARestartAndServesThem) {
   EXPECT_EQ(printed[0], msg::toJson(events[1]));
 }
 
+// Disk full, simulated by a trigger that fails every insert: central must not acknowledge the
+// event, and must exit non-zero; once restarted with a working store it gets the event again.
+TEST_F(CentralServe, AStoreFailureStopsCentralWithoutAcknowledging) {
+  testing::Journal journal(kPost);
+  const msg::Event first = journal.next();
+  const msg::Event second = journal.next();
+  const std::string topic = msg::eventsTopic(kPost);
+  startCentral();
+  waitForMqtt(1);
+  publish(topic, testing::wire(first));
+  waitForPost([](const json& p) { return p["contiguous_seq"] == 1; });
+
+  auto sql = [&](const std::string& statement) {
+    auto p = Process::spawn({"sqlite3", dir_.file("central.db"), statement}, dir_.file("sql.log"));
+    ASSERT_TRUE(p.isOk());
+    auto done = p->wait(seconds(10));
+    ASSERT_TRUE(done.isOk() && done->cleanExit()) << readTail(dir_.file("sql.log"));
+  };
+  sql("CREATE TRIGGER full BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
+  publish(topic, testing::wire(second));
+  auto exit = central_->wait(seconds(10));
+  ASSERT_TRUE(exit.isOk()) << "central did not stop\n" << readTail(dir_.file("central.log"));
+  EXPECT_TRUE(exit->exited && exit->code == 1) << exit->toString();
+  central_.reset();
+
+  sql("DROP TRIGGER full;");
+  startCentral();
+  const json p = waitForPost([](const json& q) { return q["contiguous_seq"] == 2; });
+  EXPECT_EQ(p["events"], 2);
+}
+
 TEST_F(CentralServe, PushesADeclarationDownToThePost) {
   startCentral();
   const std::string topic = msg::commandTopic(kPost, "declarations");
