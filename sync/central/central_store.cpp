@@ -68,6 +68,9 @@ CREATE TABLE rejects(
   reason TEXT NOT NULL,
   envelope BLOB NOT NULL,
   received_ms INTEGER NOT NULL);
+)sql"},
+       {2, "per-event signature status", R"sql(
+ALTER TABLE events ADD COLUMN sig_status TEXT NOT NULL DEFAULT 'unverified';
 )sql"}}};
   return kSchema;
 }
@@ -227,7 +230,8 @@ Status CentralStore::prepareStatements() {
       {&stmts_->select_event, "SELECT hash, prev_hash FROM events WHERE post = ?1 AND seq = ?2"},
       {&stmts_->insert_event,
        "INSERT INTO events(post, seq, id, type, time_ms, lane, passage, prev_hash, hash, envelope, "
-       "received_ms, chain_ok) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
+       "received_ms, chain_ok, sig_status) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
       {&stmts_->set_chain_ok, "UPDATE events SET chain_ok = ?3 WHERE post = ?1 AND seq = ?2"},
       {&stmts_->touch_post,
        "INSERT INTO posts(post, last_seen_ms) VALUES(?1, ?2) ON CONFLICT(post) DO UPDATE SET "
@@ -250,8 +254,6 @@ Status CentralStore::prepareStatements() {
   }
   return Status::ok();
 }
-
-namespace {}  // namespace
 
 int CentralStore::latestSchemaVersion() { return centralSchema().latest(); }
 
@@ -327,6 +329,7 @@ Result<IngestOutcome> CentralStore::ingestImpl(const std::string& wire_json, Wal
     valid = Status::error("post: envelope says \"" + ev.post + "\" but it came on " +
                           msg::eventsTopic(*topic_post));
   }
+  if (valid) valid = checkSignature(ev);
   // Who to count a reject against: the authenticated topic first, else what the envelope says.
   std::optional<std::string> account = topic_post;
   if (!account && !ev.post.empty() && isValidPostId(ev.post)) account = ev.post;
@@ -447,6 +450,7 @@ Result<IngestOutcome> CentralStore::ingestImpl(const std::string& wire_json, Wal
               .bind(10, wire_json)
               .bind(11, received_ms)
               .bind(12, chain_ok ? std::optional<std::int64_t>(*chain_ok ? 1 : 0) : std::nullopt)
+              .bind(13, post_keys_ ? kSigVerified : kSigUnverified)
               .run();
       if (!s) return s;
       std::optional<bool> next_ok;
@@ -480,6 +484,37 @@ Result<IngestOutcome> CentralStore::ingestImpl(const std::string& wire_json, Wal
   return outcome;
 }
 
+Status CentralStore::checkSignature(const msg::Event& ev) const {
+  if (!post_keys_) return Status::ok();
+  auto key = post_keys_->find(ev.post);
+  if (key == post_keys_->end()) {
+    return Status::error("sig: no public key registered for post \"" + ev.post + "\"");
+  }
+  if (ev.sig.empty()) return Status::error("sig: unsigned event");
+  if (!msg::verifyEventSignature(ev, key->second)) {
+    return Status::error("sig: does not verify with the key of post \"" + ev.post + "\"");
+  }
+  return Status::ok();
+}
+
+Result<PostKeys> loadPostKeys(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) return Status::error("post keys: " + dir + ": " + ec.message());
+  PostKeys keys;
+  for (const fs::directory_entry& entry : it) {
+    const fs::path& path = entry.path();
+    if (path.extension() != ".pub" || !entry.is_regular_file(ec)) continue;
+    const std::string post = path.stem().string();
+    if (!isValidPostId(post)) continue;
+    auto key = VerifyKey::load(path.string());
+    if (!key) return key.status().withContext("post keys: " + path.string());
+    keys.emplace(post, std::move(key).value());
+  }
+  return keys;
+}
+
 Result<std::vector<StoredEvent>> CentralStore::eventsAfter(const EventQuery& query) {
   if (query.limit < 1 || query.limit > kMaxQueryLimit) {
     return Status::error("limit: expected 1.." + std::to_string(kMaxQueryLimit));
@@ -487,7 +522,7 @@ Result<std::vector<StoredEvent>> CentralStore::eventsAfter(const EventQuery& que
   if (query.after < 0) return Status::error("after: expected a non-negative integer");
   std::string sql =
       "SELECT cursor, post, seq, id, type, time_ms, lane, passage, prev_hash, hash, envelope, "
-      "received_ms, chain_ok FROM events WHERE ";
+      "received_ms, chain_ok, sig_status FROM events WHERE ";
   sql += query.post ? "post = ?1 AND seq > ?2" : "cursor > ?2";
   if (query.type) sql += " AND type = ?3";
   if (query.lane) sql += " AND lane = ?4";
@@ -523,6 +558,7 @@ Result<std::vector<StoredEvent>> CentralStore::eventsAfter(const EventQuery& que
     e.envelope = stmt->columnText(10);
     e.received_ms = stmt->columnInt(11);
     e.chain_ok = optionalBool(*stmt, 12);
+    e.sig_status = stmt->columnText(13);
     events.push_back(std::move(e));
   }
   return events;

@@ -54,11 +54,19 @@ constexpr const char* kUsage = R"(usage:
       Subscribe to kordon/v1/+/events, store every event, serve the HTTP API.
       Config (TOML, every key optional):
         [central] db = "/var/lib/kordon-central/central.db"
+                  post_keys = ""    directory of <post-id>.pub (Ed25519 PEM); when set, an
+                                    event without a valid signature by its post is rejected;
+                                    "" stores events as "unverified" (demo) and warns
+                  signing_key = ""  central's Ed25519 key (PKCS#8 PEM, created if missing; the
+                                    public key goes beside it as FILE.pub) signing declarations
+                                    and backfill requests; "" sends them unsigned
         [mqtt]    uri = "tcp://127.0.0.1:1883"  client_id = "kordon-central"
                   username = ""  password = ""
         [http]    listen = "127.0.0.1:8090"
         [log]     level = "info" (debug|info|warn|error)  format = "json" (json|text)
-      SIGTERM/SIGINT stop; SIGHUP re-reads [log] level and format.
+      SIGTERM/SIGINT stop; SIGHUP re-reads [log] level and format and [central] post_keys.
+      An event is acknowledged to the broker only once stored; if the database fails, central
+      exits 1 without acknowledging and the broker re-sends it after the restart.
   kordon-central events --db FILE [--post P] [--after N] [--limit N] [--type T] [--lane L]
                         [--from RFC3339] [--to RFC3339] [--format json|csv]
       Print stored events (read-only): one JSON envelope per line, or CSV.
@@ -113,6 +121,8 @@ Result<Args> parseArgs(int argc, char** argv, int first, const std::vector<std::
 
 struct ServeConfig {
   std::string db;
+  std::string post_keys;    // directory of <post>.pub; "" = events stored unverified
+  std::string signing_key;  // central's Ed25519 key for its commands; "" = unsigned
   sync::MqttOptions mqtt;
   std::string http_host;
   std::uint16_t http_port = 0;
@@ -127,6 +137,8 @@ Result<ServeConfig> loadConfig(const std::string& path) {
   ServeConfig cfg;
   cfg.db = r.getString("central.db", "/var/lib/kordon-central/central.db");
   if (cfg.db.empty()) r.fail("central.db", "expected a file path");
+  cfg.post_keys = r.getString("central.post_keys", "");
+  cfg.signing_key = r.getString("central.signing_key", "");
   cfg.mqtt.server_uri = r.getString("mqtt.uri", "tcp://127.0.0.1:1883");
   // A fixed id and a persistent session: the broker queues QoS1 events while central is down.
   cfg.mqtt.client_id = r.getString("mqtt.client_id", "kordon-central");
@@ -270,7 +282,7 @@ class CentralServer {
     signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
       if (ec) return;
       if (signo == SIGHUP) {
-        reloadLogSettings();
+        reload();
         waitForSignal();
         return;
       }
@@ -279,16 +291,45 @@ class CentralServer {
     });
   }
 
-  void reloadLogSettings() {
+  void reload() {
     auto cfg = loadConfig(config_path_);
     if (!cfg) {
       log::warn("SIGHUP: config not reloaded", {{"error", cfg.status().message()}});
       return;
     }
     log::configure(cfg->log_level, cfg->log_format, "central");
-    log::info("SIGHUP: log settings reloaded");
+    if (Status s = applyPostKeys(cfg->post_keys); !s) {
+      log::warn("SIGHUP: post keys not reloaded; keeping the previous ones",
+                {{"error", s.message()}});
+    }
+    log::info("SIGHUP: log settings and post keys reloaded");
   }
 
+ public:
+  // Loads the post keys from `dir` ("" = verify nothing) into the store.
+  Status applyPostKeys(const std::string& dir) {
+    std::optional<PostKeys> keys;
+    if (!dir.empty()) {
+      auto loaded = loadPostKeys(dir);
+      if (!loaded) return loaded.status();
+      log::info("post keys loaded", {{"dir", dir}, {"posts", loaded->size()}});
+      keys = std::move(loaded).value();
+    } else {
+      log::warn(
+          "no [central] post_keys: event signatures are NOT verified; events are stored as "
+          "\"unverified\"");
+    }
+    std::lock_guard lock(store_mutex_);
+    store_->setPostKeys(std::move(keys));
+    return Status::ok();
+  }
+
+  void setSigningKey(const SigningKey& key) {
+    signing_key_ = key;
+    api_.setSigningKey(key);
+  }
+
+ private:
   void startWatchdog() {
     std::uint64_t usec = 0;
     if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
@@ -318,6 +359,7 @@ class CentralServer {
   asio::signal_set signals_;
   asio::steady_timer watchdog_;
   std::chrono::microseconds watchdog_interval_{0};
+  std::optional<SigningKey> signing_key_;
   bool shutting_down_ = false;
   int exit_code_ = kExitOk;
 };
@@ -338,7 +380,22 @@ int serve(int argc, char** argv) {
     log::error("cannot open store", {{"error", store.status().message()}});
     return kExitFailure;
   }
+  std::optional<SigningKey> signing_key;
+  if (!cfg->signing_key.empty()) {
+    auto key = SigningKey::loadOrCreate(cfg->signing_key);
+    if (!key) {
+      log::error("cannot load the signing key", {{"error", key.status().message()}});
+      return kExitFailure;
+    }
+    signing_key = std::move(key).value();
+  }
+  const std::string post_keys = cfg->post_keys;
   CentralServer server(config_path, std::move(cfg).value(), std::move(store).value());
+  if (Status s = server.applyPostKeys(post_keys); !s) {
+    log::error("cannot load post keys", {{"error", s.message()}});
+    return kExitFailure;
+  }
+  if (signing_key) server.setSigningKey(*signing_key);
   return server.run();
 }
 

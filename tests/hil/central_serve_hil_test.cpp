@@ -51,16 +51,21 @@ class CentralServe : public ::testing::Test {
     writeFile(dir_.file("mosquitto.conf"), "listener " + std::to_string(mqtt_port_) +
                                                " 127.0.0.1\nallow_anonymous true\n"
                                                "persistence false\n");
-    writeFile(dir_.file("central.toml"),
-              "[central]\ndb = \"" + dir_.file("central.db") +
-                  "\"\n[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(mqtt_port_) +
-                  "\"\nclient_id = \"central-hil\"\n[http]\nlisten = \"127.0.0.1:" +
-                  std::to_string(http_port_) + "\"\n[log]\nlevel = \"debug\"\nformat = \"text\"\n");
+    configure();
     auto broker = Process::spawn({"/usr/sbin/mosquitto", "-c", dir_.file("mosquitto.conf")},
                                  dir_.file("mosquitto.log"));
     ASSERT_TRUE(broker.isOk()) << broker.status().message();
     broker_.emplace(std::move(*broker));
     ASSERT_TRUE(test::waitForTcpPort("127.0.0.1", mqtt_port_, seconds(10)));
+  }
+
+  // Writes central.toml; `central` and `mqtt` are extra lines for those sections.
+  void configure(const std::string& central = "", const std::string& mqtt = "") {
+    writeFile(dir_.file("central.toml"),
+              "[central]\ndb = \"" + dir_.file("central.db") + "\"\n" + central +
+                  "[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(mqtt_port_) +
+                  "\"\nclient_id = \"central-hil\"\n" + mqtt + "[http]\nlisten = \"127.0.0.1:" +
+                  std::to_string(http_port_) + "\"\n[log]\nlevel = \"debug\"\nformat = \"text\"\n");
   }
 
   void TearDown() override {
@@ -225,6 +230,30 @@ TEST_F(CentralServe, AStoreFailureStopsCentralWithoutAcknowledging) {
   startCentral();
   const json p = waitForPost([](const json& q) { return q["contiguous_seq"] == 2; });
   EXPECT_EQ(p["events"], 2);
+}
+
+// With post_keys, central stores what the post signed and rejects the rest.
+TEST_F(CentralServe, VerifiesSignaturesWithThePostsKey) {
+  const SigningKey key = SigningKey::generate();
+  std::filesystem::create_directory(dir_.file("keys"));
+  writeFile(dir_.file("keys/") + kPost + ".pub", key.publicPem());
+  configure("post_keys = \"" + dir_.file("keys") + "\"\n");
+  testing::Journal signed_journal(kPost, key);
+  testing::Journal unsigned_journal(kPost);
+  const msg::Event good = signed_journal.next();
+  unsigned_journal.next();
+  const msg::Event bad = unsigned_journal.next();
+  startCentral();
+  waitForMqtt(1);
+  publish(msg::eventsTopic(kPost), testing::wire(good));
+  publish(msg::eventsTopic(kPost), testing::wire(bad));
+  waitForPost([](const json& p) { return p["events"] == 1 && p["rejected"] == 1; });
+  auto res = http::request("GET", api() + "/v1/events?post=" + kPost);
+  ASSERT_TRUE(res.isOk());
+  const json body = json::parse(res->body);
+  ASSERT_EQ(body["meta"].size(), 1u);
+  EXPECT_EQ(body["meta"][0]["sig"], "verified");
+  EXPECT_NE(readFile(dir_.file("central.log")).find("sig: unsigned event"), std::string::npos);
 }
 
 TEST_F(CentralServe, PushesADeclarationDownToThePost) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sync/central/central_store.hpp"
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -392,6 +393,59 @@ TEST_F(CentralStoreTest, ChecksTheTopicAgainstTheEnvelope) {
   outcome = store_->ingestFromTopic("kordon/v1/KZ-A/events", wire(e), kNow, &d);
   ASSERT_TRUE(outcome.isOk());
   EXPECT_EQ(*outcome, IngestOutcome::kStored);
+}
+
+TEST_F(CentralStoreTest, StoresUnverifiedWithoutPostKeys) {
+  Journal a("KZ-A", SigningKey::generate());
+  ASSERT_EQ(ingest(wire(a.next())), IngestOutcome::kStored);
+  auto events = query(EventQuery{});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].sig_status, kSigUnverified);
+}
+
+TEST_F(CentralStoreTest, VerifiesSignaturesWithPostKeys) {
+  const SigningKey key_a = SigningKey::generate();
+  const SigningKey key_b = SigningKey::generate();
+  std::ofstream(dir_.file("KZ-A.pub")) << key_a.publicPem();
+  std::ofstream(dir_.file("README")) << "not a key";
+  auto keys = loadPostKeys(dir_.path());
+  ASSERT_TRUE(keys.isOk()) << keys.status().message();
+  ASSERT_EQ(keys->size(), 1u);
+  store_->setPostKeys(std::move(keys).value());
+
+  Journal a("KZ-A", key_a);
+  ASSERT_EQ(ingest(wire(a.next())), IngestOutcome::kStored);
+  auto events = query(EventQuery{});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].sig_status, kSigVerified);
+
+  IngestDetail d;
+  Journal unsigned_a("KZ-A");
+  unsigned_a.next();
+  EXPECT_EQ(ingest(wire(unsigned_a.next()), &d), IngestOutcome::kRejected);
+  EXPECT_EQ(d.reason, "sig: unsigned event");
+
+  Journal forged_a("KZ-A", key_b);  // another post's key
+  forged_a.next();
+  EXPECT_EQ(ingest(wire(forged_a.next()), &d), IngestOutcome::kRejected);
+  EXPECT_NE(d.reason.find("does not verify"), std::string::npos) << d.reason;
+
+  Journal b("KZ-B", key_b);  // no key registered for KZ-B
+  EXPECT_EQ(ingest(wire(b.next()), &d), IngestOutcome::kRejected);
+  EXPECT_NE(d.reason.find("no public key"), std::string::npos) << d.reason;
+
+  EXPECT_EQ(status("KZ-A").rejected, 2);
+  EXPECT_EQ(status("KZ-A").events, 1);
+  EXPECT_EQ(status("KZ-B").rejected, 1);
+}
+
+TEST(CentralStoreKeys, FailsOnABadKeyFile) {
+  TempDir dir;
+  std::ofstream(dir.file("KZ-A.pub")) << "-----BEGIN PUBLIC KEY-----\ngarbage\n";
+  auto keys = loadPostKeys(dir.path());
+  ASSERT_FALSE(keys.isOk());
+  EXPECT_NE(keys.status().message().find("KZ-A.pub"), std::string::npos);
+  EXPECT_FALSE(loadPostKeys(dir.file("missing")).isOk());
 }
 
 TEST(CentralStoreTopic, ExtractsThePost) {
