@@ -76,10 +76,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
     mqtt::connect_options_builder builder;
     builder.mqtt_version(options.mqtt_version);
     if (options.mqtt_version >= MQTTVERSION_5) {
-      builder.clean_start(options.clean_session);
-      if (!options.clean_session) {
-        builder.properties({{mqtt::property::SESSION_EXPIRY_INTERVAL, options.session_expiry_s}});
-      }
+      builder.clean_start(options.clean_session);  // properties: see start()
     } else {
       builder.clean_session(options.clean_session);
     }
@@ -108,7 +105,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
   void connect() {
     if (stopping) return;
     try {
-      client->connect(connectOptions())->set_action_callback(connect_listener);
+      client->connect(connect_options)->set_action_callback(connect_listener);
     } catch (const mqtt::exception& e) {
       log::warn("mqtt connect failed", {{"uri", options.server_uri}, {"error", e.what()}});
       scheduleReconnect();
@@ -205,6 +202,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
   std::atomic<int> pending_subacks{0};
   std::atomic<bool> suback_failed{false};
   // Last member, so it is destroyed first: its callbacks use the listeners above.
+  mqtt::connect_options connect_options;  // set by start()
   std::unique_ptr<mqtt::async_client> client;
 };
 
@@ -256,6 +254,16 @@ Status MqttClient::start() {
       if (self->on_message) self->on_message(topic, payload);
     });
   });
+  impl_->connect_options = impl_->connectOptions();
+  const MqttOptions& opts = impl_->options;
+  if (opts.mqtt_version >= MQTTVERSION_5 && !opts.clean_session) {
+    // Set on the member, which outlives every connect: Paho C++ 1.2.0 copies connect_options
+    // (by value into connect()) without re-pointing the C struct at the copy's properties.
+    // Not the initializer-list constructor either: in 1.2.0 it leaves the C struct unset.
+    mqtt::properties props;
+    props.add({mqtt::property::SESSION_EXPIRY_INTERVAL, opts.session_expiry_s});
+    impl_->connect_options.set_properties(std::move(props));
+  }
   impl_->connect();
   return Status::ok();
 }

@@ -229,6 +229,7 @@ http::Response CentralApi::getPosts() {
         {"chain_breaks", p.chain_breaks},
         {"last_seen", p.last_seen_ms > 0 ? json(formatUtcMs(p.last_seen_ms)) : json()},
     });
+    if (post_extras_) post_extras_(p.post, list.back());
   }
   return http::Response::json(200, dumpJson(json{{"posts", list}}));
 }

@@ -16,7 +16,10 @@
 //        `lane=` (empty) selects post-wide events. Unknown parameters are a 400.
 //   GET  /v1/posts                      {"posts":[{post,highest_seq,contiguous_seq,
 //                                         gaps:[[from,to],..],gaps_truncated,events,duplicates,
-//                                         rejected,conflicts,chain_breaks,last_seen},..]}
+//                                         rejected,conflicts,chain_breaks,last_seen,
+//                                         backfill:{announced_last_seq,missing,requests,
+//                                         requested_seqs,last_request}},..]}
+//                                       (backfill: this instance's, since it started)
 //   POST /v1/posts/{post}/declarations  body: declaration wire JSON (edge/msg/declaration.hpp);
 //        validated, signed (msg::signJson) when central has a signing key, then published at
 //        QoS1 to kordon/v1/{post}/cmd/declarations.
@@ -32,6 +35,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "edge/base/http.hpp"
 #include "edge/base/status.hpp"
@@ -51,6 +56,9 @@ class CentralApi {
   http::Response handle(const http::Request& request);
   // A handler for http::Server that forwards to handle(); the CentralApi must outlive it.
   http::Handler handler();
+  // Adds fields to each post's entry in GET /v1/posts (central's backfill counters).
+  using PostExtras = std::function<void(const std::string& post, nlohmann::json& entry)>;
+  void setPostExtras(PostExtras extras) { post_extras_ = std::move(extras); }
   // Declarations are signed with this key from now on (nullopt: sent unsigned).
   void setSigningKey(std::optional<SigningKey> key) { signing_key_ = std::move(key); }
 
@@ -63,6 +71,7 @@ class CentralApi {
   Publisher publish_;
   std::function<bool()> broker_connected_;
   std::optional<SigningKey> signing_key_;
+  PostExtras post_extras_;
 };
 
 // Builds an EventQuery from API-style parameters (also used by the CLI). Errors name the

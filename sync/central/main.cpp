@@ -36,6 +36,7 @@
 #include "edge/base/http.hpp"
 #include "edge/base/log.hpp"
 #include "edge/msg/topics.hpp"
+#include "sync/central/backfill.hpp"
 #include "sync/central/central_api.hpp"
 #include "sync/central/central_store.hpp"
 #include "sync/mqtt_client.hpp"
@@ -51,7 +52,8 @@ constexpr int kExitUsage = 2;
 
 constexpr const char* kUsage = R"(usage:
   kordon-central serve [--config FILE]
-      Subscribe to kordon/v1/+/events, store every event, serve the HTTP API.
+      Subscribe to kordon/v1/+/events and kordon/v1/+/status, store every event, ask posts
+      to re-send what is missing (kordon/v1/{post}/cmd/backfill), serve the HTTP API.
       Config (TOML, every key optional):
         [central] db = "/var/lib/kordon-central/central.db"
                   post_keys = ""    directory of <post-id>.pub (Ed25519 PEM); when set, an
@@ -60,8 +62,17 @@ constexpr const char* kUsage = R"(usage:
                   signing_key = ""  central's Ed25519 key (PKCS#8 PEM, created if missing; the
                                     public key goes beside it as FILE.pub) signing declarations
                                     and backfill requests; "" sends them unsigned
+                  backfill_retry_s = 10   a gap (or a tail behind a post's status last_seq)
+                                    that persists this long is requested from the post, again
+                                    after 2x, 4x ... (max 32x) while it persists; 0 = never
+                  backfill_max_seqs = 5000  seqs asked of one post per round, lowest first
         [mqtt]    uri = "tcp://127.0.0.1:1883"  client_id = "kordon-central"
                   username = ""  password = ""
+                  version = 5       MQTT v5 (4 = 3.1.1); v5 keeps the session 7 days
+                  shared_group = ""  e.g. "kordon-central": instances with one group share
+                                    the events ($share/GROUP/kordon/v1/+/events); "" = plain
+                                    subscription (events wait in the broker while central is
+                                    down; with a group they come back by backfill instead)
         [http]    listen = "127.0.0.1:8090"
         [log]     level = "info" (debug|info|warn|error)  format = "json" (json|text)
       SIGTERM/SIGINT stop; SIGHUP re-reads [log] level and format and [central] post_keys.
@@ -121,8 +132,11 @@ Result<Args> parseArgs(int argc, char** argv, int first, const std::vector<std::
 
 struct ServeConfig {
   std::string db;
-  std::string post_keys;    // directory of <post>.pub; "" = events stored unverified
-  std::string signing_key;  // central's Ed25519 key for its commands; "" = unsigned
+  std::string post_keys;               // directory of <post>.pub; "" = events stored unverified
+  std::string signing_key;             // central's Ed25519 key for its commands; "" = unsigned
+  std::int64_t backfill_retry_s = 10;  // 0 = never ask posts to re-send
+  std::int64_t backfill_max_seqs = kDefaultBackfillMaxSeqs;
+  std::string shared_group;  // "" = a plain subscription to every post's events
   sync::MqttOptions mqtt;
   std::string http_host;
   std::uint16_t http_port = 0;
@@ -139,11 +153,25 @@ Result<ServeConfig> loadConfig(const std::string& path) {
   if (cfg.db.empty()) r.fail("central.db", "expected a file path");
   cfg.post_keys = r.getString("central.post_keys", "");
   cfg.signing_key = r.getString("central.signing_key", "");
+  cfg.backfill_retry_s = r.getInt("central.backfill_retry_s", 10, 0, 86400);
+  cfg.backfill_max_seqs =
+      r.getInt("central.backfill_max_seqs", kDefaultBackfillMaxSeqs, 1, 1000000);
   cfg.mqtt.server_uri = r.getString("mqtt.uri", "tcp://127.0.0.1:1883");
   // A fixed id and a persistent session: the broker queues QoS1 events while central is down.
   cfg.mqtt.client_id = r.getString("mqtt.client_id", "kordon-central");
   if (cfg.mqtt.client_id.empty()) r.fail("mqtt.client_id", "expected a non-empty client id");
   cfg.mqtt.clean_session = false;
+  cfg.mqtt.mqtt_version = static_cast<int>(r.getInt("mqtt.version", 5, 4, 5));
+  // Instances with one group share the events between them (each event goes to one of them).
+  // Off by default: mosquitto 2.0 queues nothing for a shared group while every member is
+  // offline, whereas a plain subscription's persistent session holds the events; with a group,
+  // what was published meanwhile comes back by backfill (the posts' status last_seq).
+  cfg.shared_group = r.getString("mqtt.shared_group", "");
+  if (!cfg.shared_group.empty() &&
+      (!isValidPostId(cfg.shared_group) || cfg.mqtt.mqtt_version != 5)) {
+    r.fail("mqtt.shared_group",
+           "expected \"\" or 1..64 characters of [A-Za-z0-9._-], with mqtt.version = 5");
+  }
   cfg.mqtt.username = r.getString("mqtt.username", "");
   cfg.mqtt.password = r.getString("mqtt.password", "");
   const std::string listen = r.getString("http.listen", "127.0.0.1:8090");
@@ -177,12 +205,41 @@ class CentralServer {
                 return api_.handle(request);
               }),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
-        watchdog_(io_) {}
+        watchdog_(io_),
+        backfill_(cfg_.backfill_retry_s * 1000, cfg_.backfill_max_seqs),
+        backfill_timer_(io_) {
+    api_.setPostExtras([this](const std::string& post, nlohmann::json& entry) {
+      // Called from the API with store_mutex_ held, which also guards backfill_.
+      const auto& all = backfill_.counters();
+      auto it = all.find(post);
+      if (it == all.end()) return;
+      const BackfillCounters& c = it->second;
+      entry["backfill"] = {
+          {"announced_last_seq",
+           c.announced_last_seq ? nlohmann::json(*c.announced_last_seq) : nlohmann::json()},
+          {"missing", c.missing},
+          {"requests", c.requests},
+          {"requested_seqs", c.requested_seqs},
+          {"last_request", c.last_request_ms > 0 ? nlohmann::json(formatUtcMs(c.last_request_ms))
+                                                 : nlohmann::json()}};
+    });
+  }
 
   int run() {
-    mqtt_.addSubscription(msg::kAllEventsFilter, 1);
-    mqtt_.onMessageCommit(
-        [this](const std::string& topic, const std::string& payload) { onEvent(topic, payload); });
+    const std::string events_filter =
+        cfg_.shared_group.empty() ? std::string(msg::kAllEventsFilter)
+                                  : "$share/" + cfg_.shared_group + "/" + msg::kAllEventsFilter;
+    mqtt_.addSubscription(events_filter, 1);
+    // Not shared: every instance needs every post's retained status, and brokers do not send
+    // retained messages to shared subscriptions.
+    mqtt_.addSubscription(msg::kAllStatusFilter, 1);
+    mqtt_.onMessageCommit([this](const std::string& topic, const std::string& payload) {
+      if (postFromEventsTopic(topic)) {
+        onEvent(topic, payload);
+      } else {
+        onStatus(topic, payload);
+      }
+    });
     if (Status s = mqtt_.start(); !s) {
       log::error("cannot start mqtt client", {{"error", s.message()}});
       return kExitFailure;
@@ -195,6 +252,7 @@ class CentralServer {
     }
     waitForSignal();
     startWatchdog();
+    if (cfg_.backfill_retry_s > 0) scheduleBackfill();
     log::info("kordon-central started", {{"db", cfg_.db},
                                          {"mqtt", cfg_.mqtt.server_uri},
                                          {"client_id", cfg_.mqtt.client_id},
@@ -265,6 +323,60 @@ class CentralServer {
     }
   }
 
+  // On Paho's receive thread, like onEvent.
+  void onStatus(const std::string& topic, const std::string& payload) {
+    auto announcement = parsePostStatusMessage(topic, payload);
+    if (!announcement) {
+      log::warn("post status ignored",
+                {{"topic", topic}, {"error", announcement.status().message()}});
+      return;
+    }
+    log::debug("post status",
+               {{"post", announcement->post}, {"last_seq", announcement->last_seq.value_or(-1)}});
+    std::lock_guard lock(store_mutex_);
+    backfill_.announce(*announcement);
+  }
+
+  // Once a second: ask posts to re-send what is missing (sync/central/backfill.hpp).
+  void scheduleBackfill() {
+    backfill_timer_.expires_after(std::chrono::seconds(1));
+    backfill_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      requestBackfills();
+      scheduleBackfill();
+    });
+  }
+
+  void requestBackfills() {
+    if (!mqtt_.isConnected()) return;
+    std::vector<BackfillScheduler::Request> due;
+    {
+      std::lock_guard lock(store_mutex_);
+      auto posts = store_->postStatus();
+      if (!posts) {
+        log::warn("backfill: cannot read post status", {{"error", posts.status().message()}});
+        return;
+      }
+      due = backfill_.due(*posts, clock_.nowWallMs());
+    }
+    // Published with no lock held (see store_mutex_).
+    for (const auto& request : due) {
+      const std::string topic = msg::commandTopic(request.post, msg::kBackfillCommand);
+      log::info("backfill requested",
+                {{"post", request.post}, {"from", request.range.from}, {"to", request.range.to}});
+      Status s = mqtt_.publish(
+          topic, backfillRequestJson(request.range, signing_key_ ? &*signing_key_ : nullptr), 1,
+          false, [topic](const Status& result) {
+            if (!result) {
+              log::warn("backfill request not delivered",
+                        {{"topic", topic}, {"error", result.message()}});
+            }
+          });
+      if (!s)
+        log::warn("backfill request not published", {{"topic", topic}, {"error", s.message()}});
+    }
+  }
+
   // Stops everything on the io thread; run() then returns `exit_code`.
   void shutdown(int exit_code) {
     if (shutting_down_) return;
@@ -274,6 +386,7 @@ class CentralServer {
     http_.stop();
     mqtt_.stop();
     watchdog_.cancel();
+    backfill_timer_.cancel();
     signals_.cancel();
     io_.stop();
   }
@@ -360,6 +473,8 @@ class CentralServer {
   asio::steady_timer watchdog_;
   std::chrono::microseconds watchdog_interval_{0};
   std::optional<SigningKey> signing_key_;
+  BackfillScheduler backfill_;  // guarded by store_mutex_
+  asio::steady_timer backfill_timer_;
   bool shutting_down_ = false;
   int exit_code_ = kExitOk;
 };
