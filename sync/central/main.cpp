@@ -262,8 +262,8 @@ class CentralServer {
     // Anything still posted (HTTP replies, publish completions) finishes before leaving.
     io_.restart();
     io_.poll();
-    log::info("kordon-central stopped", {{"exit_code", exit_code_}});
-    return exit_code_;
+    log::info("kordon-central stopped");
+    return kExitOk;
   }
 
  private:
@@ -377,11 +377,8 @@ class CentralServer {
     }
   }
 
-  // Stops everything on the io thread; run() then returns `exit_code`.
-  void shutdown(int exit_code) {
-    if (shutting_down_) return;
-    shutting_down_ = true;
-    exit_code_ = exit_code;
+  // Stops everything on the io thread; run() then returns.
+  void shutdown() {
     sd_notify(0, "STOPPING=1");
     http_.stop();
     mqtt_.stop();
@@ -400,7 +397,7 @@ class CentralServer {
         return;
       }
       log::info("stopping", {{"signal", signo == SIGTERM ? "TERM" : "INT"}});
-      shutdown(kExitOk);
+      shutdown();
     });
   }
 
@@ -475,8 +472,6 @@ class CentralServer {
   std::optional<SigningKey> signing_key_;
   BackfillScheduler backfill_;  // guarded by store_mutex_
   asio::steady_timer backfill_timer_;
-  bool shutting_down_ = false;
-  int exit_code_ = kExitOk;
 };
 
 int serve(int argc, char** argv) {
