@@ -5,6 +5,7 @@
 // exit codes a supervisor relies on.
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -249,7 +250,6 @@ TEST_F(CentralServe, AStoreFailureStopsCentralWithoutAcknowledging) {
 TEST_F(CentralServe, VerifiesSignaturesWithThePostsKey) {
   const SigningKey key = SigningKey::generate();
   std::filesystem::create_directory(dir_.file("keys"));
-  writeFile(dir_.file("keys/") + kPost + ".pub", key.publicPem());
   configure("post_keys = \"" + dir_.file("keys") + "\"\n");
   testing::Journal signed_journal(kPost, key);
   testing::Journal unsigned_journal(kPost);
@@ -258,15 +258,29 @@ TEST_F(CentralServe, VerifiesSignaturesWithThePostsKey) {
   const msg::Event bad = unsigned_journal.next();
   startCentral();
   waitForMqtt(1);
+  // No key registered yet: refused.
+  publish(msg::eventsTopic(kPost), testing::wire(good));
+  waitForPost([](const json& p) { return p["rejected"] == 1; });
+
+  // The post's key arrives; SIGHUP makes central read it.
+  writeFile(dir_.file("keys/") + kPost + ".pub", key.publicPem());
+  ASSERT_TRUE(central_->sendSignal(SIGHUP));
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (readFile(dir_.file("central.log")).find("post keys reloaded") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
   publish(msg::eventsTopic(kPost), testing::wire(good));
   publish(msg::eventsTopic(kPost), testing::wire(bad));
-  waitForPost([](const json& p) { return p["events"] == 1 && p["rejected"] == 1; });
+  waitForPost([](const json& p) { return p["events"] == 1 && p["rejected"] == 2; });
   auto res = http::request("GET", api() + "/v1/events?post=" + kPost);
   ASSERT_TRUE(res.isOk());
   const json body = json::parse(res->body);
   ASSERT_EQ(body["meta"].size(), 1u);
   EXPECT_EQ(body["meta"][0]["sig"], "verified");
-  EXPECT_NE(readFile(dir_.file("central.log")).find("sig: unsigned event"), std::string::npos);
+  const std::string log = readFile(dir_.file("central.log"));
+  EXPECT_NE(log.find("no public key registered"), std::string::npos);
+  EXPECT_NE(log.find("sig: unsigned event"), std::string::npos);
 }
 
 // A post whose status says last_seq 5 while central holds 1, 2 and 4: central asks for 3 and
