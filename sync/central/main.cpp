@@ -64,7 +64,7 @@ constexpr const char* kUsage = R"(usage:
                                     and backfill requests; "" sends them unsigned
                   backfill_retry_s = 10   a gap (or a tail behind a post's status last_seq)
                                     that persists this long is requested from the post, again
-                                    after 2x, 4x ... (max 32x) while it persists; 0 = never
+                                    after 1x, 2x, 4x ... (max 32x) while it persists; 0 = never
                   backfill_max_seqs = 5000  seqs asked of one post per round, lowest first
         [mqtt]    uri = "tcp://127.0.0.1:1883"  client_id = "kordon-central"
                   username = ""  password = ""
