@@ -22,6 +22,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -49,6 +50,8 @@ namespace asio = boost::asio;
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+// Tries of one event's ingest before central gives up on its database (and exits).
+constexpr int kIngestAttempts = 3;
 
 constexpr const char* kUsage = R"(usage:
   kordon-central serve [--config FILE]
@@ -288,9 +291,16 @@ class CentralServer {
   void onEvent(const std::string& topic, const std::string& payload) {
     IngestDetail d;
     Result<IngestOutcome> outcome = Status::error("not ingested");
-    {
+    // A failed ingest rolled back, so it can be tried again: another instance on the same
+    // SQLite file may hold the write lock past the busy timeout.
+    for (int attempt = 0; attempt < kIngestAttempts; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
       std::lock_guard lock(store_mutex_);
       outcome = store_->ingestFromTopic(topic, payload, clock_.nowWallMs(), &d);
+      if (outcome) break;
+      log::warn(
+          "event not stored; trying again",
+          {{"topic", topic}, {"attempt", attempt + 1}, {"error", outcome.status().message()}});
     }
     if (!outcome) {
       // The database failed (disk full, I/O error). Returning would acknowledge an event that
