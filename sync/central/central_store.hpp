@@ -24,9 +24,9 @@
 // genesis hash), 0 = it does not (counted in posts.chain_breaks), NULL = seq-1 not received
 // yet (verified when it arrives).
 //
-// Storage: SQLite, WAL, synchronous=FULL, one transaction per ingest. A `schema_version` table
-// is checked at open; migrations are an ordered list of SQL steps applied forward; a database
-// newer than this binary is refused.
+// Storage: SQLite (WAL, synchronous=FULL) or PostgreSQL, one transaction per ingest, with the
+// same rules on both (sync/central/store_backend.hpp). The schema version is checked at open;
+// migrations are applied forward; a database newer than this binary is refused.
 //
 // Thread-safety: none. One CentralStore belongs to one thread (kordon-central's io thread).
 // Separate processes may read the same file with openReadOnly() (WAL allows it).
@@ -43,7 +43,6 @@
 #include "edge/base/crypto.hpp"
 #include "edge/base/status.hpp"
 #include "edge/msg/event.hpp"
-#include "edge/store/sqlite.hpp"
 
 namespace kordon::central {
 
@@ -123,12 +122,15 @@ bool isValidPostId(const std::string& post);
 // "kordon/v1/{post}/events" -> post; nullopt when the topic has another shape.
 std::optional<std::string> postFromEventsTopic(const std::string& topic);
 
+class StoreBackend;  // sync/central/store_backend.hpp
+
 class CentralStore {
  public:
-  // Opens or creates the database and migrates it forward to the latest schema.
-  static Result<std::unique_ptr<CentralStore>> open(const std::string& path);
+  // Opens or creates the database and migrates it forward to the latest schema. `db` is a
+  // SQLite file path, or a PostgreSQL URI ("postgresql://user@host:port/dbname?...").
+  static Result<std::unique_ptr<CentralStore>> open(const std::string& db);
   // Opens an existing database for queries only: no migrations, but the version must match.
-  static Result<std::unique_ptr<CentralStore>> openReadOnly(const std::string& path);
+  static Result<std::unique_ptr<CentralStore>> openReadOnly(const std::string& db);
 
   ~CentralStore();
   CentralStore(const CentralStore&) = delete;
@@ -154,17 +156,14 @@ class CentralStore {
   static int latestSchemaVersion();
 
  private:
-  struct Statements;
-  CentralStore(std::unique_ptr<store::Database> db, bool read_only);
-  Status prepareStatements();
+  CentralStore(std::unique_ptr<StoreBackend> backend, bool read_only);
   Status checkSignature(const msg::Event& ev) const;
   Result<IngestOutcome> ingestImpl(const std::string& wire_json, WallMs received_ms,
                                    const std::optional<std::string>& topic_post,
                                    IngestDetail* detail);
 
-  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<StoreBackend> backend_;
   bool read_only_;
-  std::unique_ptr<Statements> stmts_;
   std::optional<PostKeys> post_keys_;
 };
 

@@ -58,7 +58,8 @@ constexpr const char* kUsage = R"(usage:
       Subscribe to kordon/v1/+/events and kordon/v1/+/status, store every event, ask posts
       to re-send what is missing (kordon/v1/{post}/cmd/backfill), serve the HTTP API.
       Config (TOML, every key optional):
-        [central] db = "/var/lib/kordon-central/central.db"
+        [central] db = "/var/lib/kordon-central/central.db"   a SQLite file, or PostgreSQL:
+                                    "postgresql://user@host:port/dbname"
                   post_keys = ""    directory of <post-id>.pub (Ed25519 PEM); when set, an
                                     event without a valid signature by its post is rejected;
                                     "" stores events as "unverified" (demo) and warns
@@ -81,7 +82,7 @@ constexpr const char* kUsage = R"(usage:
       SIGTERM/SIGINT stop; SIGHUP re-reads [log] level and format and [central] post_keys.
       An event is acknowledged to the broker only once stored; if the database fails, central
       exits 1 without acknowledging and the broker re-sends it after the restart.
-  kordon-central events --db FILE [--post P] [--after N] [--limit N] [--type T] [--lane L]
+  kordon-central events --db FILE|URI [--post P] [--after N] [--limit N] [--type T] [--lane L]
                         [--from RFC3339] [--to RFC3339] [--format json|csv]
       Print stored events (read-only): one JSON envelope per line, or CSV.
       --after is the post's seq with --post, else central's ingest cursor. No --limit: all.

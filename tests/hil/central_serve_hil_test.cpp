@@ -20,6 +20,7 @@
 #include "edge/msg/topics.hpp"
 #include "tests/hil/process.hpp"
 #include "tests/unit/central/central_test_util.hpp"
+#include "tests/unit/central/postgres_server.hpp"
 
 namespace kordon::central {
 namespace {
@@ -62,10 +63,12 @@ class CentralServe : public ::testing::Test {
   }
 
   // Writes central.toml; `central` and `mqtt` are extra lines for those sections.
-  void configure(const std::string& central = "", const std::string& mqtt = "") {
+  // `db` "" is a SQLite file in the test's directory.
+  void configure(const std::string& central = "", const std::string& mqtt = "",
+                 const std::string& db = "") {
     writeFile(dir_.file("central.toml"),
-              "[central]\ndb = \"" + dir_.file("central.db") + "\"\n" + central +
-                  "[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(mqtt_port_) +
+              "[central]\ndb = \"" + (db.empty() ? dir_.file("central.db") : db) + "\"\n" +
+                  central + "[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(mqtt_port_) +
                   "\"\nclient_id = \"central-hil\"\n" + mqtt + "[http]\nlisten = \"127.0.0.1:" +
                   std::to_string(http_port_) + "\"\n[log]\nlevel = \"debug\"\nformat = \"text\"\n");
   }
@@ -153,6 +156,8 @@ class CentralServe : public ::testing::Test {
     std::this_thread::sleep_for(milliseconds(300));  // let the subscription settle
     return std::move(*sub);
   }
+
+  void shareTheLoad(const std::string& db);
 
   testing::TempDir dir_;
   std::uint16_t mqtt_port_ = 0;
@@ -323,10 +328,10 @@ TEST_F(CentralServe, AsksThePostToResendWhatIsMissing) {
   EXPECT_EQ(p["duplicates"], 0);
 }
 
-// Two instances in one shared group on one SQLite file: every event lands exactly once, and
-// both take a share.
-TEST_F(CentralServe, TwoInstancesShareTheLoadOnOneStore) {
-  configure("", "shared_group = \"kordon-central\"\n");
+// Two instances in one shared group on one store: every event lands exactly once, and both
+// take a share.
+void CentralServe::shareTheLoad(const std::string& db) {
+  configure("", "shared_group = \"kordon-central\"\n", db);
   auto http2 = test::freeLoopbackPort();
   ASSERT_TRUE(http2.isOk());
   std::string second = readFile(dir_.file("central.toml"));
@@ -377,6 +382,14 @@ TEST_F(CentralServe, TwoInstancesShareTheLoadOnOneStore) {
   EXPECT_GT(first, 0);
   EXPECT_GT(other_count, 0);
   (void)other->terminate(seconds(5));
+}
+
+TEST_F(CentralServe, TwoInstancesShareTheLoadOnOneSqliteFile) { shareTheLoad(""); }
+
+TEST_F(CentralServe, TwoInstancesShareTheLoadOnOnePostgresDatabase) {
+  auto uri = testing::PostgresServer::instance().createDatabase();
+  if (!uri) GTEST_SKIP() << testing::PostgresServer::instance().unavailable();
+  shareTheLoad(*uri);
 }
 
 TEST_F(CentralServe, PushesADeclarationDownToThePost) {
