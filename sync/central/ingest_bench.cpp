@@ -3,12 +3,15 @@
 // INSERTs of the same rows, measured in the same run (docs/BENCHMARKS.md "Central ingest").
 //
 //   build/bin/kordon-bench-central [--events N] [--runs R] [--posts P] [--dir DIR]
+//                                  [--postgres postgresql://user@host:port]
 //
 // Each run ingests N chained, signed event envelopes from P posts into a fresh database:
 //   central/verified    CentralStore::ingestFromTopic with post keys: parse, hash, Ed25519
 //                       verification, dedupe, chain check, per-post counters
 //   central/unverified  the same without post keys (the demo's default)
 //   raw sqlite          one prepared INSERT of the same columns per event
+//   postgresql/verified with --postgres: as central/verified into a fresh database per run
+//                       (CREATE DATABASE kordon_bench_<run> on that server, dropped after)
 // All three commit one transaction per event with WAL and synchronous=FULL, as central does,
 // so the ratio is the cost of central's checks and bookkeeping over the bare write. The
 // medians over R runs are printed.
@@ -26,6 +29,8 @@
 #include "edge/store/sqlite.hpp"
 #include "sync/central/central_store.hpp"
 
+#include <pqxx/pqxx>
+
 namespace kordon::central {
 namespace {
 
@@ -34,6 +39,7 @@ struct Options {
   int runs = 5;
   int posts = 4;
   std::string dir = std::filesystem::temp_directory_path().string();
+  std::string postgres;  // server URI without a database; "" = no PostgreSQL run
 };
 
 struct Wire {
@@ -74,10 +80,10 @@ void removeDb(const std::string& path) {
 }
 
 // Events per second through CentralStore, or a negative value on failure.
-double runCentral(const std::string& path, const std::vector<Wire>& events,
+double runCentral(const std::string& db, const std::vector<Wire>& events,
                   const std::optional<PostKeys>& keys) {
-  removeDb(path);
-  auto store = CentralStore::open(path);
+  if (!db.starts_with("postgresql://")) removeDb(db);
+  auto store = CentralStore::open(db);
   if (!store) {
     std::fprintf(stderr, "open: %s\n", store.status().message().c_str());
     return -1;
@@ -130,6 +136,19 @@ double runRaw(const std::string& path, const std::vector<Wire>& events) {
   return static_cast<double>(events.size()) / seconds(std::chrono::steady_clock::now() - start);
 }
 
+// Runs one statement on the server's `postgres` database, outside a transaction.
+bool adminSql(const std::string& server, const std::string& sql) {
+  try {
+    pqxx::connection admin(server + "/postgres");
+    pqxx::nontransaction tx(admin);
+    tx.exec(sql);
+    return true;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "postgresql: %s: %s\n", sql.c_str(), e.what());
+    return false;
+  }
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -149,10 +168,12 @@ int run(int argc, char** argv) {
       opts.posts = std::stoi(value);
     } else if (name == "--dir") {
       opts.dir = value;
+    } else if (name == "--postgres") {
+      opts.postgres = value;
     } else {
       std::fprintf(stderr,
                    "usage: kordon-bench-central [--events N] [--runs R] [--posts P] "
-                   "[--dir DIR]\n");
+                   "[--dir DIR] [--postgres URI]\n");
       return 2;
     }
   }
@@ -168,14 +189,26 @@ int run(int argc, char** argv) {
   }
   const std::vector<Wire> events = makeEvents(opts, keys);
   const std::string path = opts.dir + "/kordon-bench-central.db";
-  std::vector<double> verified, unverified, raw;
+  std::vector<double> verified, unverified, raw, postgres;
   for (int r = 0; r < opts.runs; ++r) {
-    // Interleaved, so a noisy neighbour slows all three alike.
+    // Interleaved, so a noisy neighbour slows all of them alike.
     raw.push_back(runRaw(path, events));
     verified.push_back(runCentral(path, events, post_keys));
     unverified.push_back(runCentral(path, events, std::nullopt));
-    std::printf("run %d: raw %.0f/s, central/verified %.0f/s, central/unverified %.0f/s\n", r + 1,
+    std::printf("run %d: raw %.0f/s, central/verified %.0f/s, central/unverified %.0f/s", r + 1,
                 raw.back(), verified.back(), unverified.back());
+    if (!opts.postgres.empty()) {
+      const std::string name = "kordon_bench_" + std::to_string(r);
+      if (!adminSql(opts.postgres, "DROP DATABASE IF EXISTS " + name) ||
+          !adminSql(opts.postgres, "CREATE DATABASE " + name)) {
+        return 1;
+      }
+      postgres.push_back(runCentral(opts.postgres + "/" + name, events, post_keys));
+      (void)adminSql(opts.postgres, "DROP DATABASE " + name);
+      std::printf(", postgresql/verified %.0f/s", postgres.back());
+      if (postgres.back() < 0) return 1;
+    }
+    std::printf("\n");
     if (raw.back() < 0 || verified.back() < 0 || unverified.back() < 0) return 1;
   }
   removeDb(path);
@@ -188,6 +221,10 @@ int run(int argc, char** argv) {
               median(verified) / raw_m);
   std::printf("| central ingest, unverified | %.0f | %.2f |\n", median(unverified),
               median(unverified) / raw_m);
+  if (!postgres.empty()) {
+    std::printf("| central ingest into PostgreSQL, signatures verified | %.0f | %.2f |\n",
+                median(postgres), median(postgres) / raw_m);
+  }
   return 0;
 }
 
