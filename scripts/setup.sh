@@ -16,6 +16,8 @@ PACKAGES=(
   libtomlplusplus-dev nlohmann-json3-dev libpugixml-dev libssl-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libdcmtk-dev
   libgtest-dev libgmock-dev
+  # kordon-central's PostgreSQL store (libpqxx), and the server its tests start themselves
+  libpqxx-dev postgresql
   # run time and tests: the broker, its clients, sqlite3 for inspection, curl for the demo
   mosquitto mosquitto-clients sqlite3 curl
   # HIL: socat links two ptys into a null-modem cable for serial devices (Modbus RTU, Toledo);

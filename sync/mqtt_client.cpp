@@ -48,6 +48,8 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
   ConnectionHandler on_connected;
   LostHandler on_lost;
   MessageHandler on_message;
+  MessageHandler on_commit;
+  std::mutex commit_mutex;  // one commit handler at a time, whichever Paho thread delivers
 
   // Publish completions (iaction_listener), called on a Paho thread.
   void on_success(const mqtt::token& tok) override { complete(tok, Status::ok()); }
@@ -72,8 +74,13 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
 
   mqtt::connect_options connectOptions() const {
     mqtt::connect_options_builder builder;
-    builder.clean_session(options.clean_session)
-        .keep_alive_interval(std::chrono::seconds(options.keep_alive_s))
+    builder.mqtt_version(options.mqtt_version);
+    if (options.mqtt_version >= MQTTVERSION_5) {
+      builder.clean_start(options.clean_session);  // properties: see start()
+    } else {
+      builder.clean_session(options.clean_session);
+    }
+    builder.keep_alive_interval(std::chrono::seconds(options.keep_alive_s))
         .connect_timeout(std::chrono::seconds(options.connect_timeout_s))
         .automatic_reconnect(false);
     if (!options.username.empty()) builder.user_name(options.username);
@@ -98,7 +105,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
   void connect() {
     if (stopping) return;
     try {
-      client->connect(connectOptions())->set_action_callback(connect_listener);
+      client->connect(connect_options)->set_action_callback(connect_listener);
     } catch (const mqtt::exception& e) {
       log::warn("mqtt connect failed", {{"uri", options.server_uri}, {"error", e.what()}});
       scheduleReconnect();
@@ -195,6 +202,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
   std::atomic<int> pending_subacks{0};
   std::atomic<bool> suback_failed{false};
   // Last member, so it is destroyed first: its callbacks use the listeners above.
+  mqtt::connect_options connect_options;  // set by start()
   std::unique_ptr<mqtt::async_client> client;
 };
 
@@ -211,6 +219,7 @@ void MqttClient::onConnected(ConnectionHandler handler) {
 }
 void MqttClient::onConnectionLost(LostHandler handler) { impl_->on_lost = std::move(handler); }
 void MqttClient::onMessage(MessageHandler handler) { impl_->on_message = std::move(handler); }
+void MqttClient::onMessageCommit(MessageHandler handler) { impl_->on_commit = std::move(handler); }
 
 void MqttClient::addSubscription(const std::string& filter, int qos) {
   std::lock_guard lock(impl_->mutex);
@@ -220,8 +229,9 @@ void MqttClient::addSubscription(const std::string& filter, int qos) {
 Status MqttClient::start() {
   try {
     // No persistence object: Paho keeps nothing on disk and buffers nothing offline.
-    impl_->client = std::make_unique<mqtt::async_client>(impl_->options.server_uri,
-                                                         impl_->options.client_id, nullptr);
+    impl_->client = std::make_unique<mqtt::async_client>(
+        impl_->options.server_uri, impl_->options.client_id,
+        mqtt::create_options(impl_->options.mqtt_version), nullptr);
   } catch (const mqtt::exception& e) {
     return Status::error("mqtt: bad server uri '" + impl_->options.server_uri + "': " + e.what());
   }
@@ -235,10 +245,25 @@ Status MqttClient::start() {
   impl_->client->set_message_callback([weak](mqtt::const_message_ptr m) {
     auto self = weak.lock();
     if (!self) return;
+    if (self->on_commit) {
+      std::lock_guard lock(self->commit_mutex);
+      self->on_commit(m->get_topic(), m->to_string());
+      return;  // Paho sends the PUBACK now
+    }
     asio::post(self->io, [self, topic = m->get_topic(), payload = m->to_string()] {
       if (self->on_message) self->on_message(topic, payload);
     });
   });
+  impl_->connect_options = impl_->connectOptions();
+  const MqttOptions& opts = impl_->options;
+  if (opts.mqtt_version >= MQTTVERSION_5 && !opts.clean_session) {
+    // Set on the member, which outlives every connect: Paho C++ 1.2.0 copies connect_options
+    // (by value into connect()) without re-pointing the C struct at the copy's properties.
+    // Not the initializer-list constructor either: in 1.2.0 it leaves the C struct unset.
+    mqtt::properties props;
+    props.add({mqtt::property::SESSION_EXPIRY_INTERVAL, opts.session_expiry_s});
+    impl_->connect_options.set_properties(std::move(props));
+  }
   impl_->connect();
   return Status::ok();
 }

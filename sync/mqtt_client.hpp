@@ -7,6 +7,15 @@
 // post()ed onto the io_context given at construction, so callers touch no state on Paho's
 // threads. publish() and subscribe() may be called from any thread.
 //
+// Acknowledging after commit (onMessageCommit): Paho sends the PUBACK of a QoS1 message when
+// its arrival callback returns, so a message posted to the io_context is acknowledged before
+// it is handled. A commit handler instead runs on Paho's receive thread, one message at a time,
+// and the PUBACK follows its return: the broker forgets a message only once the handler has
+// committed it. Paho holds its client lock meanwhile, so the handler must not call into this
+// client nor wait for a thread that may (the io thread publishing); share state with a mutex
+// that is never held across a publish(). A handler that cannot take a message must not return
+// (end the process): the broker then re-sends it to the next session.
+//
 // Durability is NOT Paho's job here: the client is created without persistence and publish()
 // fails at once while disconnected. Kordon's outbox is the record, and re-sends after a
 // reconnect (STYLE.md, DESIGN.md "Offline semantics").
@@ -25,7 +34,11 @@ namespace kordon::sync {
 struct MqttOptions {
   std::string server_uri = "tcp://127.0.0.1:1883";
   std::string client_id;
-  bool clean_session = true;
+  bool clean_session = true;  // v5: clean start
+  // MQTT protocol version: 4 is 3.1.1, 5 is MQTT v5 (shared subscriptions, session expiry).
+  int mqtt_version = 4;
+  // v5 with clean_session false: how long the broker keeps the session after a disconnect.
+  int session_expiry_s = 7 * 24 * 3600;
   int keep_alive_s = 10;
   int connect_timeout_s = 5;
   int reconnect_min_s = 1;
@@ -58,6 +71,8 @@ class MqttClient {
   void onConnected(ConnectionHandler handler);
   void onConnectionLost(LostHandler handler);
   void onMessage(MessageHandler handler);
+  // Instead of onMessage: runs on a Paho thread and the PUBACK waits for it (see above).
+  void onMessageCommit(MessageHandler handler);
   // Remembered and re-applied after every (re)connect.
   void addSubscription(const std::string& filter, int qos);
 

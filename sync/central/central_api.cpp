@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edge/msg/declaration.hpp"
+#include "edge/msg/signed_json.hpp"
 #include "edge/msg/topics.hpp"
 
 namespace kordon::central {
@@ -57,7 +58,7 @@ std::string csvField(std::string_view field) {
 }
 
 std::string eventsCsvHeader() {
-  return "post,seq,id,type,time,lane,passage,hash,chain_ok,payload\r\n";
+  return "post,seq,id,type,time,lane,passage,hash,chain_ok,sig,payload\r\n";
 }
 
 std::string eventCsvRow(const StoredEvent& e) {
@@ -71,7 +72,7 @@ std::string eventCsvRow(const StoredEvent& e) {
   std::string row;
   for (const std::string& field :
        {e.post, std::to_string(e.seq), e.id, e.type, formatUtcMs(e.time_ms), e.lane, e.passage,
-        e.hash, std::string(chain)}) {
+        e.hash, std::string(chain), e.sig_status}) {
     row += csvField(field);
     row += ',';
   }
@@ -191,15 +192,20 @@ http::Response CentralApi::getEvents(const http::Request& request) {
     for (const auto& e : *events) r.body += eventCsvRow(e);
     return r;
   }
-  // Envelopes were validated as JSON objects at ingest, so they are spliced in as received.
+  // Envelopes were validated as JSON objects at ingest, so they are spliced in as received;
+  // what central found about each goes in "meta", index for index.
   std::string body = R"({"events":[)";
+  json meta = json::array();
   bool first = true;
   for (const auto& e : *events) {
     if (!first) body += ',';
     first = false;
     body += e.envelope;
+    meta.push_back(json{{"cursor", e.cursor},
+                        {"chain_ok", e.chain_ok ? json(*e.chain_ok) : json()},
+                        {"sig", e.sig_status}});
   }
-  body += R"(],"next":)" + std::to_string(next) + "}";
+  body += R"(],"meta":)" + dumpJson(meta) + R"(,"next":)" + std::to_string(next) + "}";
   return http::Response::json(200, body);
 }
 
@@ -223,6 +229,7 @@ http::Response CentralApi::getPosts() {
         {"chain_breaks", p.chain_breaks},
         {"last_seen", p.last_seen_ms > 0 ? json(formatUtcMs(p.last_seen_ms)) : json()},
     });
+    if (post_extras_) post_extras_(p.post, list.back());
   }
   return http::Response::json(200, dumpJson(json{{"posts", list}}));
 }
@@ -233,9 +240,11 @@ http::Response CentralApi::postDeclaration(const std::string& post, const http::
   if (auto parsed = msg::parseDeclaration(wire); !parsed) {
     return jsonError(400, parsed.status().message());
   }
-  const std::string topic = msg::commandTopic(post, "declarations");
+  const std::string topic = msg::commandTopic(post, msg::kDeclarationsCommand);
   if (!publish_) return jsonError(503, "mqtt: no publisher");
-  if (Status s = publish_(topic, dumpJson(wire)); !s) return jsonError(503, s.message());
+  json command = wire;
+  if (signing_key_) msg::signJson(command, *signing_key_);
+  if (Status s = publish_(topic, dumpJson(command)); !s) return jsonError(503, s.message());
   return http::Response::json(202, dumpJson(json{{"ok", true}, {"topic", topic}}));
 }
 

@@ -8,25 +8,31 @@
 // Ingest outcomes, decided in this order:
 //   kRejected   the message is not a valid envelope (bad JSON, missing field, bad post name,
 //               post differs from the topic it came on) or its hash is not computeEventHash()
-//               of its content: tampered or corrupt. The raw bytes and reason go to `rejects`.
+//               of its content: tampered or corrupt. Or, when post keys are set
+//               (setPostKeys), its post has no key, it is unsigned, or its sig does not verify.
+//               The raw bytes and reason go to `rejects`; posts.rejected counts them.
 //   kDuplicate  (post, seq) is stored with the same hash: an at-least-once re-send. Ignored.
 //   kConflict   (post, seq) is stored with a different (but self-consistent) hash: a forked
 //               journal or tampering. The first one stays; the newcomer goes to `conflicts`.
 //   kStored     new. Its link to seq-1 (or kGenesisHash for seq 1) is checked if seq-1 is
 //               stored, and seq+1's link to it if seq+1 arrived first.
 //
+// events.sig_status is "verified" (sig checked against the post's registered key) or
+// "unverified" (central runs without post keys, as in the demo; it warns at start).
+//
 // events.chain_ok is per event: 1 = its prev_hash matches the stored hash of seq-1 (or the
 // genesis hash), 0 = it does not (counted in posts.chain_breaks), NULL = seq-1 not received
 // yet (verified when it arrives).
 //
-// Storage: SQLite, WAL, synchronous=FULL, one transaction per ingest. A `schema_version` table
-// is checked at open; migrations are an ordered list of SQL steps applied forward; a database
-// newer than this binary is refused.
+// Storage: SQLite (WAL, synchronous=FULL) or PostgreSQL, one transaction per ingest, with the
+// same rules on both (sync/central/store_backend.hpp). The schema version is checked at open;
+// migrations are applied forward; a database newer than this binary is refused.
 //
 // Thread-safety: none. One CentralStore belongs to one thread (kordon-central's io thread).
 // Separate processes may read the same file with openReadOnly() (WAL allows it).
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,8 +40,9 @@
 #include <vector>
 
 #include "edge/base/clock.hpp"
+#include "edge/base/crypto.hpp"
 #include "edge/base/status.hpp"
-#include "edge/store/sqlite.hpp"
+#include "edge/msg/event.hpp"
 
 namespace kordon::central {
 
@@ -71,7 +78,17 @@ struct StoredEvent {
   std::string envelope;  // wire JSON exactly as received
   WallMs received_ms = 0;
   std::optional<bool> chain_ok;
+  std::string sig_status;  // "verified" or "unverified"
 };
+
+inline constexpr const char* kSigVerified = "verified";
+inline constexpr const char* kSigUnverified = "unverified";
+
+// Each post's public key, by post id.
+using PostKeys = std::map<std::string, VerifyKey>;
+// Reads every `<post-id>.pub` (SubjectPublicKeyInfo PEM, Ed25519) in `dir`; other files are
+// ignored. An unreadable or invalid key file is an error naming it.
+Result<PostKeys> loadPostKeys(const std::string& dir);
 
 struct EventQuery {
   std::optional<std::string> post;
@@ -105,12 +122,15 @@ bool isValidPostId(const std::string& post);
 // "kordon/v1/{post}/events" -> post; nullopt when the topic has another shape.
 std::optional<std::string> postFromEventsTopic(const std::string& topic);
 
+class StoreBackend;  // sync/central/store_backend.hpp
+
 class CentralStore {
  public:
-  // Opens or creates the database and migrates it forward to the latest schema.
-  static Result<std::unique_ptr<CentralStore>> open(const std::string& path);
+  // Opens or creates the database and migrates it forward to the latest schema. `db` is a
+  // SQLite file path, or a PostgreSQL URI ("postgresql://user@host:port/dbname?...").
+  static Result<std::unique_ptr<CentralStore>> open(const std::string& db);
   // Opens an existing database for queries only: no migrations, but the version must match.
-  static Result<std::unique_ptr<CentralStore>> openReadOnly(const std::string& path);
+  static Result<std::unique_ptr<CentralStore>> openReadOnly(const std::string& db);
 
   ~CentralStore();
   CentralStore(const CentralStore&) = delete;
@@ -126,22 +146,25 @@ class CentralStore {
   Result<IngestOutcome> ingestFromTopic(const std::string& topic, const std::string& wire_json,
                                         WallMs received_ms, IngestDetail* detail = nullptr);
 
+  // With keys, every event must carry a valid signature by its post's key; without (nullopt,
+  // the default), events are stored with sig_status "unverified".
+  void setPostKeys(std::optional<PostKeys> keys) { post_keys_ = std::move(keys); }
+
   Result<std::vector<StoredEvent>> eventsAfter(const EventQuery& query);
   Result<std::vector<PostStatus>> postStatus();
 
   static int latestSchemaVersion();
 
  private:
-  struct Statements;
-  CentralStore(std::unique_ptr<store::Database> db, bool read_only);
-  Status prepareStatements();
+  CentralStore(std::unique_ptr<StoreBackend> backend, bool read_only);
+  Status checkSignature(const msg::Event& ev) const;
   Result<IngestOutcome> ingestImpl(const std::string& wire_json, WallMs received_ms,
                                    const std::optional<std::string>& topic_post,
                                    IngestDetail* detail);
 
-  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<StoreBackend> backend_;
   bool read_only_;
-  std::unique_ptr<Statements> stmts_;
+  std::optional<PostKeys> post_keys_;
 };
 
 }  // namespace kordon::central

@@ -13,15 +13,20 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
@@ -32,6 +37,7 @@
 #include "edge/base/http.hpp"
 #include "edge/base/log.hpp"
 #include "edge/msg/topics.hpp"
+#include "sync/central/backfill.hpp"
 #include "sync/central/central_api.hpp"
 #include "sync/central/central_store.hpp"
 #include "sync/mqtt_client.hpp"
@@ -44,18 +50,39 @@ namespace asio = boost::asio;
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+// Tries of one event's ingest before central gives up on its database (and exits).
+constexpr int kIngestAttempts = 3;
 
 constexpr const char* kUsage = R"(usage:
   kordon-central serve [--config FILE]
-      Subscribe to kordon/v1/+/events, store every event, serve the HTTP API.
+      Subscribe to kordon/v1/+/events and kordon/v1/+/status, store every event, ask posts
+      to re-send what is missing (kordon/v1/{post}/cmd/backfill), serve the HTTP API.
       Config (TOML, every key optional):
-        [central] db = "/var/lib/kordon-central/central.db"
+        [central] db = "/var/lib/kordon-central/central.db"   a SQLite file, or PostgreSQL:
+                                    "postgresql://user@host:port/dbname"
+                  post_keys = ""    directory of <post-id>.pub (Ed25519 PEM); when set, an
+                                    event without a valid signature by its post is rejected;
+                                    "" stores events as "unverified" (demo) and warns
+                  signing_key = ""  central's Ed25519 key (PKCS#8 PEM, created if missing; the
+                                    public key goes beside it as FILE.pub) signing declarations
+                                    and backfill requests; "" sends them unsigned
+                  backfill_retry_s = 10   a gap (or a tail behind a post's status last_seq)
+                                    that persists this long is requested from the post, again
+                                    after 1x, 2x, 4x ... (max 32x) while it persists; 0 = never
+                  backfill_max_seqs = 5000  seqs asked of one post per round, lowest first
         [mqtt]    uri = "tcp://127.0.0.1:1883"  client_id = "kordon-central"
                   username = ""  password = ""
+                  version = 5       MQTT v5 (4 = 3.1.1); v5 keeps the session 7 days
+                  shared_group = ""  e.g. "kordon-central": instances with one group share
+                                    the events ($share/GROUP/kordon/v1/+/events); "" = plain
+                                    subscription (events wait in the broker while central is
+                                    down; with a group they come back by backfill instead)
         [http]    listen = "127.0.0.1:8090"
         [log]     level = "info" (debug|info|warn|error)  format = "json" (json|text)
-      SIGTERM/SIGINT stop; SIGHUP re-reads [log] level and format.
-  kordon-central events --db FILE [--post P] [--after N] [--limit N] [--type T] [--lane L]
+      SIGTERM/SIGINT stop; SIGHUP re-reads [log] level and format and [central] post_keys.
+      An event is acknowledged to the broker only once stored; if the database fails, central
+      exits 1 without acknowledging and the broker re-sends it after the restart.
+  kordon-central events --db FILE|URI [--post P] [--after N] [--limit N] [--type T] [--lane L]
                         [--from RFC3339] [--to RFC3339] [--format json|csv]
       Print stored events (read-only): one JSON envelope per line, or CSV.
       --after is the post's seq with --post, else central's ingest cursor. No --limit: all.
@@ -109,6 +136,11 @@ Result<Args> parseArgs(int argc, char** argv, int first, const std::vector<std::
 
 struct ServeConfig {
   std::string db;
+  std::string post_keys;               // directory of <post>.pub; "" = events stored unverified
+  std::string signing_key;             // central's Ed25519 key for its commands; "" = unsigned
+  std::int64_t backfill_retry_s = 10;  // 0 = never ask posts to re-send
+  std::int64_t backfill_max_seqs = kDefaultBackfillMaxSeqs;
+  std::string shared_group;  // "" = a plain subscription to every post's events
   sync::MqttOptions mqtt;
   std::string http_host;
   std::uint16_t http_port = 0;
@@ -123,11 +155,27 @@ Result<ServeConfig> loadConfig(const std::string& path) {
   ServeConfig cfg;
   cfg.db = r.getString("central.db", "/var/lib/kordon-central/central.db");
   if (cfg.db.empty()) r.fail("central.db", "expected a file path");
+  cfg.post_keys = r.getString("central.post_keys", "");
+  cfg.signing_key = r.getString("central.signing_key", "");
+  cfg.backfill_retry_s = r.getInt("central.backfill_retry_s", 10, 0, 86400);
+  cfg.backfill_max_seqs =
+      r.getInt("central.backfill_max_seqs", kDefaultBackfillMaxSeqs, 1, 1000000);
   cfg.mqtt.server_uri = r.getString("mqtt.uri", "tcp://127.0.0.1:1883");
   // A fixed id and a persistent session: the broker queues QoS1 events while central is down.
   cfg.mqtt.client_id = r.getString("mqtt.client_id", "kordon-central");
   if (cfg.mqtt.client_id.empty()) r.fail("mqtt.client_id", "expected a non-empty client id");
   cfg.mqtt.clean_session = false;
+  cfg.mqtt.mqtt_version = static_cast<int>(r.getInt("mqtt.version", 5, 4, 5));
+  // Instances with one group share the events between them (each event goes to one of them).
+  // Off by default: mosquitto 2.0 queues nothing for a shared group while every member is
+  // offline, whereas a plain subscription's persistent session holds the events; with a group,
+  // what was published meanwhile comes back by backfill (the posts' status last_seq).
+  cfg.shared_group = r.getString("mqtt.shared_group", "");
+  if (!cfg.shared_group.empty() &&
+      (!isValidPostId(cfg.shared_group) || cfg.mqtt.mqtt_version != 5)) {
+    r.fail("mqtt.shared_group",
+           "expected \"\" or 1..64 characters of [A-Za-z0-9._-], with mqtt.version = 5");
+  }
   cfg.mqtt.username = r.getString("mqtt.username", "");
   cfg.mqtt.password = r.getString("mqtt.password", "");
   const std::string listen = r.getString("http.listen", "127.0.0.1:8090");
@@ -155,14 +203,47 @@ class CentralServer {
               return publish(topic, payload);
             },
             [this] { return mqtt_.isConnected(); }),
-        http_(io_, api_.handler()),
+        http_(io_,
+              [this](const http::Request& request) {
+                std::lock_guard lock(store_mutex_);
+                return api_.handle(request);
+              }),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
-        watchdog_(io_) {}
+        watchdog_(io_),
+        backfill_(cfg_.backfill_retry_s * 1000, cfg_.backfill_max_seqs),
+        backfill_timer_(io_) {
+    api_.setPostExtras([this](const std::string& post, nlohmann::json& entry) {
+      // Called from the API with store_mutex_ held, which also guards backfill_.
+      const auto& all = backfill_.counters();
+      auto it = all.find(post);
+      if (it == all.end()) return;
+      const BackfillCounters& c = it->second;
+      entry["backfill"] = {
+          {"announced_last_seq",
+           c.announced_last_seq ? nlohmann::json(*c.announced_last_seq) : nlohmann::json()},
+          {"missing", c.missing},
+          {"requests", c.requests},
+          {"requested_seqs", c.requested_seqs},
+          {"last_request", c.last_request_ms > 0 ? nlohmann::json(formatUtcMs(c.last_request_ms))
+                                                 : nlohmann::json()}};
+    });
+  }
 
   int run() {
-    mqtt_.addSubscription(msg::kAllEventsFilter, 1);
-    mqtt_.onMessage(
-        [this](const std::string& topic, const std::string& payload) { onEvent(topic, payload); });
+    const std::string events_filter =
+        cfg_.shared_group.empty() ? std::string(msg::kAllEventsFilter)
+                                  : "$share/" + cfg_.shared_group + "/" + msg::kAllEventsFilter;
+    mqtt_.addSubscription(events_filter, 1);
+    // Not shared: every instance needs every post's retained status, and brokers do not send
+    // retained messages to shared subscriptions.
+    mqtt_.addSubscription(msg::kAllStatusFilter, 1);
+    mqtt_.onMessageCommit([this](const std::string& topic, const std::string& payload) {
+      if (postFromEventsTopic(topic)) {
+        onEvent(topic, payload);
+      } else {
+        onStatus(topic, payload);
+      }
+    });
     if (Status s = mqtt_.start(); !s) {
       log::error("cannot start mqtt client", {{"error", s.message()}});
       return kExitFailure;
@@ -175,13 +256,14 @@ class CentralServer {
     }
     waitForSignal();
     startWatchdog();
+    if (cfg_.backfill_retry_s > 0) scheduleBackfill();
     log::info("kordon-central started", {{"db", cfg_.db},
                                          {"mqtt", cfg_.mqtt.server_uri},
                                          {"client_id", cfg_.mqtt.client_id},
                                          {"http", cfg_.http_host + ":" + std::to_string(*port)}});
     sd_notify(0, "READY=1");
     io_.run();
-    // Paho acknowledged every message already post()ed here; store them before leaving.
+    // Anything still posted (HTTP replies, publish completions) finishes before leaving.
     io_.restart();
     io_.poll();
     log::info("kordon-central stopped");
@@ -189,28 +271,51 @@ class CentralServer {
   }
 
  private:
+  // Called with store_mutex_ held (from the API), so the Paho call is deferred to the io thread
+  // with no lock held: Paho's receive thread holds Paho's lock while it waits for that mutex.
   Status publish(const std::string& topic, const std::string& payload) {
-    return mqtt_.publish(topic, payload, 1, false, [topic](const Status& result) {
-      if (result) {
-        log::info("declaration delivered to broker", {{"topic", topic}});
-      } else {
-        log::warn("declaration not delivered", {{"topic", topic}, {"error", result.message()}});
-      }
+    if (!mqtt_.isConnected()) return Status::error("mqtt: not connected");
+    asio::post(io_, [this, topic, payload] {
+      Status s = mqtt_.publish(topic, payload, 1, false, [topic](const Status& result) {
+        if (result) {
+          log::info("command delivered to broker", {{"topic", topic}});
+        } else {
+          log::warn("command not delivered", {{"topic", topic}, {"error", result.message()}});
+        }
+      });
+      if (!s) log::warn("command not published", {{"topic", topic}, {"error", s.message()}});
     });
+    return Status::ok();
   }
 
+  // Runs on Paho's receive thread before the message's PUBACK (MqttClient::onMessageCommit).
   void onEvent(const std::string& topic, const std::string& payload) {
     IngestDetail d;
-    auto outcome = store_->ingestFromTopic(topic, payload, clock_.nowWallMs(), &d);
+    Result<IngestOutcome> outcome = Status::error("not ingested");
+    // A failed ingest rolled back, so it can be tried again: another instance on the same
+    // SQLite file may hold the write lock past the busy timeout.
+    for (int attempt = 0; attempt < kIngestAttempts; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+      std::lock_guard lock(store_mutex_);
+      outcome = store_->ingestFromTopic(topic, payload, clock_.nowWallMs(), &d);
+      if (outcome) break;
+      log::warn(
+          "event not stored; trying again",
+          {{"topic", topic}, {"attempt", attempt + 1}, {"error", outcome.status().message()}});
+    }
     if (!outcome) {
-      // The broker considers it delivered; the post's journal still holds it for a backfill.
-      ++store_failures_;
-      log::error("event not stored", {{"topic", topic},
-                                      {"post", d.post},
-                                      {"seq", d.seq},
-                                      {"failures", store_failures_},
-                                      {"error", outcome.status().message()}});
-      return;
+      // The database failed (disk full, I/O error). Returning would acknowledge an event that
+      // is not stored, so end the process here instead: the broker keeps the event in central's
+      // persistent session and delivers it again once systemd has restarted central
+      // (Restart=on-failure). SQLite has rolled the transaction back; nothing else is pending
+      // that a clean shutdown would save.
+      log::error("event not stored; exiting without acknowledging it",
+                 {{"topic", topic},
+                  {"post", d.post},
+                  {"seq", d.seq},
+                  {"error", outcome.status().message()}});
+      std::fflush(nullptr);
+      std::_Exit(kExitFailure);
     }
     switch (*outcome) {
       case IngestOutcome::kStored:
@@ -229,33 +334,123 @@ class CentralServer {
     }
   }
 
+  // On Paho's receive thread, like onEvent.
+  void onStatus(const std::string& topic, const std::string& payload) {
+    auto announcement = parsePostStatusMessage(topic, payload);
+    if (!announcement) {
+      log::warn("post status ignored",
+                {{"topic", topic}, {"error", announcement.status().message()}});
+      return;
+    }
+    log::debug("post status",
+               {{"post", announcement->post}, {"last_seq", announcement->last_seq.value_or(-1)}});
+    std::lock_guard lock(store_mutex_);
+    backfill_.announce(*announcement);
+  }
+
+  // Once a second: ask posts to re-send what is missing (sync/central/backfill.hpp).
+  void scheduleBackfill() {
+    backfill_timer_.expires_after(std::chrono::seconds(1));
+    backfill_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      requestBackfills();
+      scheduleBackfill();
+    });
+  }
+
+  void requestBackfills() {
+    if (!mqtt_.isConnected()) return;
+    std::vector<BackfillScheduler::Request> due;
+    {
+      std::lock_guard lock(store_mutex_);
+      auto posts = store_->postStatus();
+      if (!posts) {
+        log::warn("backfill: cannot read post status", {{"error", posts.status().message()}});
+        return;
+      }
+      due = backfill_.due(*posts, clock_.nowWallMs());
+    }
+    // Published with no lock held (see store_mutex_).
+    for (const auto& request : due) {
+      const std::string topic = msg::commandTopic(request.post, msg::kBackfillCommand);
+      log::info("backfill requested",
+                {{"post", request.post}, {"from", request.range.from}, {"to", request.range.to}});
+      Status s = mqtt_.publish(
+          topic, backfillRequestJson(request.range, signing_key_ ? &*signing_key_ : nullptr), 1,
+          false, [topic](const Status& result) {
+            if (!result) {
+              log::warn("backfill request not delivered",
+                        {{"topic", topic}, {"error", result.message()}});
+            }
+          });
+      if (!s)
+        log::warn("backfill request not published", {{"topic", topic}, {"error", s.message()}});
+    }
+  }
+
+  // Stops everything on the io thread; run() then returns.
+  void shutdown() {
+    sd_notify(0, "STOPPING=1");
+    http_.stop();
+    mqtt_.stop();
+    watchdog_.cancel();
+    backfill_timer_.cancel();
+    signals_.cancel();
+    io_.stop();
+  }
+
   void waitForSignal() {
     signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
       if (ec) return;
       if (signo == SIGHUP) {
-        reloadLogSettings();
+        reload();
         waitForSignal();
         return;
       }
       log::info("stopping", {{"signal", signo == SIGTERM ? "TERM" : "INT"}});
-      sd_notify(0, "STOPPING=1");
-      http_.stop();
-      mqtt_.stop();
-      watchdog_.cancel();
-      io_.stop();
+      shutdown();
     });
   }
 
-  void reloadLogSettings() {
+  void reload() {
     auto cfg = loadConfig(config_path_);
     if (!cfg) {
       log::warn("SIGHUP: config not reloaded", {{"error", cfg.status().message()}});
       return;
     }
     log::configure(cfg->log_level, cfg->log_format, "central");
-    log::info("SIGHUP: log settings reloaded");
+    if (Status s = applyPostKeys(cfg->post_keys); !s) {
+      log::warn("SIGHUP: post keys not reloaded; keeping the previous ones",
+                {{"error", s.message()}});
+    }
+    log::info("SIGHUP: log settings and post keys reloaded");
   }
 
+ public:
+  // Loads the post keys from `dir` ("" = verify nothing) into the store.
+  Status applyPostKeys(const std::string& dir) {
+    std::optional<PostKeys> keys;
+    if (!dir.empty()) {
+      auto loaded = loadPostKeys(dir);
+      if (!loaded) return loaded.status();
+      log::info("post keys loaded", {{"dir", dir}, {"posts", loaded->size()}});
+      keys = std::move(loaded).value();
+    } else {
+      log::warn(
+          "no [central] post_keys: event signatures are NOT verified; events are stored as "
+          "\"unverified\"");
+    }
+    std::lock_guard lock(store_mutex_);
+    store_->setPostKeys(std::move(keys));
+    return Status::ok();
+  }
+
+  void setSigningKey(const SigningKey& key) {
+    signing_key_ = key;
+    api_.setSigningKey(key);
+  }
+
+ private:
   void startWatchdog() {
     std::uint64_t usec = 0;
     if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
@@ -276,13 +471,18 @@ class CentralServer {
   SystemClock clock_;
   asio::io_context io_;
   std::unique_ptr<CentralStore> store_;
+  // Guards store_: events are ingested on Paho's receive thread, queries run on the io thread.
+  // Never held across a call into mqtt_. Declared before mqtt_, which is destroyed first.
+  std::mutex store_mutex_;
   sync::MqttClient mqtt_;
   CentralApi api_;
   http::Server http_;
   asio::signal_set signals_;
   asio::steady_timer watchdog_;
   std::chrono::microseconds watchdog_interval_{0};
-  std::int64_t store_failures_ = 0;
+  std::optional<SigningKey> signing_key_;
+  BackfillScheduler backfill_;  // guarded by store_mutex_
+  asio::steady_timer backfill_timer_;
 };
 
 int serve(int argc, char** argv) {
@@ -301,7 +501,22 @@ int serve(int argc, char** argv) {
     log::error("cannot open store", {{"error", store.status().message()}});
     return kExitFailure;
   }
+  std::optional<SigningKey> signing_key;
+  if (!cfg->signing_key.empty()) {
+    auto key = SigningKey::loadOrCreate(cfg->signing_key);
+    if (!key) {
+      log::error("cannot load the signing key", {{"error", key.status().message()}});
+      return kExitFailure;
+    }
+    signing_key = std::move(key).value();
+  }
+  const std::string post_keys = cfg->post_keys;
   CentralServer server(config_path, std::move(cfg).value(), std::move(store).value());
+  if (Status s = server.applyPostKeys(post_keys); !s) {
+    log::error("cannot load post keys", {{"error", s.message()}});
+    return kExitFailure;
+  }
+  if (signing_key) server.setSigningKey(*signing_key);
   return server.run();
 }
 

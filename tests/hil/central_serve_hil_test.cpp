@@ -5,6 +5,7 @@
 // exit codes a supervisor relies on.
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,9 +16,11 @@
 
 #include "edge/base/http.hpp"
 #include "edge/msg/event.hpp"
+#include "edge/msg/signed_json.hpp"
 #include "edge/msg/topics.hpp"
 #include "tests/hil/process.hpp"
 #include "tests/unit/central/central_test_util.hpp"
+#include "tests/unit/central/postgres_server.hpp"
 
 namespace kordon::central {
 namespace {
@@ -51,16 +54,23 @@ class CentralServe : public ::testing::Test {
     writeFile(dir_.file("mosquitto.conf"), "listener " + std::to_string(mqtt_port_) +
                                                " 127.0.0.1\nallow_anonymous true\n"
                                                "persistence false\n");
-    writeFile(dir_.file("central.toml"),
-              "[central]\ndb = \"" + dir_.file("central.db") +
-                  "\"\n[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(mqtt_port_) +
-                  "\"\nclient_id = \"central-hil\"\n[http]\nlisten = \"127.0.0.1:" +
-                  std::to_string(http_port_) + "\"\n[log]\nlevel = \"debug\"\nformat = \"text\"\n");
+    configure();
     auto broker = Process::spawn({"/usr/sbin/mosquitto", "-c", dir_.file("mosquitto.conf")},
                                  dir_.file("mosquitto.log"));
     ASSERT_TRUE(broker.isOk()) << broker.status().message();
     broker_.emplace(std::move(*broker));
     ASSERT_TRUE(test::waitForTcpPort("127.0.0.1", mqtt_port_, seconds(10)));
+  }
+
+  // Writes central.toml; `central` and `mqtt` are extra lines for those sections.
+  // `db` "" is a SQLite file in the test's directory.
+  void configure(const std::string& central = "", const std::string& mqtt = "",
+                 const std::string& db = "") {
+    writeFile(dir_.file("central.toml"),
+              "[central]\ndb = \"" + (db.empty() ? dir_.file("central.db") : db) + "\"\n" +
+                  central + "[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(mqtt_port_) +
+                  "\"\nclient_id = \"central-hil\"\n" + mqtt + "[http]\nlisten = \"127.0.0.1:" +
+                  std::to_string(http_port_) + "\"\n[log]\nlevel = \"debug\"\nformat = \"text\"\n");
   }
 
   void TearDown() override {
@@ -102,10 +112,12 @@ class CentralServe : public ::testing::Test {
   std::string api() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
 
   // Publishes at QoS1 the way a post does; mosquitto_pub waits for the PUBACK.
-  void publish(const std::string& topic, const std::string& payload) {
-    auto p = Process::spawn({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(mqtt_port_),
-                             "-q", "1", "-t", topic, "-m", payload},
-                            dir_.file("pub.log"));
+  void publish(const std::string& topic, const std::string& payload, bool retain = false) {
+    std::vector<std::string> argv = {
+        "mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(mqtt_port_), "-q", "1", "-t",
+        topic,           "-m", payload};
+    if (retain) argv.push_back("-r");
+    auto p = Process::spawn(argv, dir_.file("pub.log"));
     ASSERT_TRUE(p.isOk()) << p.status().message();
     auto done = p->wait(seconds(10));
     ASSERT_TRUE(done.isOk() && done->cleanExit()) << readTail(dir_.file("pub.log"));
@@ -134,6 +146,18 @@ class CentralServe : public ::testing::Test {
                   << readTail(dir_.file("central.log"));
     return last;
   }
+
+  // Starts `mosquitto_sub` printing up to `count` messages on `topic` to `out`, one a line.
+  Process subscribe(const std::string& topic, int count, const std::string& out) {
+    auto sub = Process::spawn({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(mqtt_port_),
+                               "-q", "1", "-t", topic, "-C", std::to_string(count), "-W", "20"},
+                              dir_.file(out));
+    EXPECT_TRUE(sub.isOk());
+    std::this_thread::sleep_for(milliseconds(300));  // let the subscription settle
+    return std::move(*sub);
+  }
+
+  void shareTheLoad(const std::string& db);
 
   testing::TempDir dir_;
   std::uint16_t mqtt_port_ = 0;
@@ -194,6 +218,178 @@ TEST_F(CentralServe, CollectsEventsAcrossARestartAndServesThem) {
   for (std::string line; std::getline(lines, line);) printed.push_back(json::parse(line));
   ASSERT_EQ(printed.size(), 3u);
   EXPECT_EQ(printed[0], msg::toJson(events[1]));
+}
+
+// Disk full, simulated by a trigger that fails every insert: central must not acknowledge the
+// event, and must exit non-zero; once restarted with a working store it gets the event again.
+TEST_F(CentralServe, AStoreFailureStopsCentralWithoutAcknowledging) {
+  testing::Journal journal(kPost);
+  const msg::Event first = journal.next();
+  const msg::Event second = journal.next();
+  const std::string topic = msg::eventsTopic(kPost);
+  startCentral();
+  waitForMqtt(1);
+  publish(topic, testing::wire(first));
+  waitForPost([](const json& p) { return p["contiguous_seq"] == 1; });
+
+  auto sql = [&](const std::string& statement) {
+    auto p = Process::spawn({"sqlite3", dir_.file("central.db"), statement}, dir_.file("sql.log"));
+    ASSERT_TRUE(p.isOk());
+    auto done = p->wait(seconds(10));
+    ASSERT_TRUE(done.isOk() && done->cleanExit()) << readTail(dir_.file("sql.log"));
+  };
+  sql("CREATE TRIGGER full BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
+  publish(topic, testing::wire(second));
+  auto exit = central_->wait(seconds(10));
+  ASSERT_TRUE(exit.isOk()) << "central did not stop\n" << readTail(dir_.file("central.log"));
+  EXPECT_TRUE(exit->exited && exit->code == 1) << exit->toString();
+  central_.reset();
+
+  sql("DROP TRIGGER full;");
+  startCentral();
+  const json p = waitForPost([](const json& q) { return q["contiguous_seq"] == 2; });
+  EXPECT_EQ(p["events"], 2);
+}
+
+// With post_keys, central stores what the post signed and rejects the rest.
+TEST_F(CentralServe, VerifiesSignaturesWithThePostsKey) {
+  const SigningKey key = SigningKey::generate();
+  std::filesystem::create_directory(dir_.file("keys"));
+  configure("post_keys = \"" + dir_.file("keys") + "\"\n");
+  testing::Journal signed_journal(kPost, key);
+  testing::Journal unsigned_journal(kPost);
+  const msg::Event good = signed_journal.next();
+  unsigned_journal.next();
+  const msg::Event bad = unsigned_journal.next();
+  startCentral();
+  waitForMqtt(1);
+  // No key registered yet: refused.
+  publish(msg::eventsTopic(kPost), testing::wire(good));
+  waitForPost([](const json& p) { return p["rejected"] == 1; });
+
+  // The post's key arrives; SIGHUP makes central read it.
+  writeFile(dir_.file("keys/") + kPost + ".pub", key.publicPem());
+  ASSERT_TRUE(central_->sendSignal(SIGHUP));
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (readFile(dir_.file("central.log")).find("post keys reloaded") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  publish(msg::eventsTopic(kPost), testing::wire(good));
+  publish(msg::eventsTopic(kPost), testing::wire(bad));
+  waitForPost([](const json& p) { return p["events"] == 1 && p["rejected"] == 2; });
+  auto res = http::request("GET", api() + "/v1/events?post=" + kPost);
+  ASSERT_TRUE(res.isOk());
+  const json body = json::parse(res->body);
+  ASSERT_EQ(body["meta"].size(), 1u);
+  EXPECT_EQ(body["meta"][0]["sig"], "verified");
+  const std::string log = readFile(dir_.file("central.log"));
+  EXPECT_NE(log.find("no public key registered"), std::string::npos);
+  EXPECT_NE(log.find("sig: unsigned event"), std::string::npos);
+}
+
+// A post whose status says last_seq 5 while central holds 1, 2 and 4: central asks for 3 and
+// for 5, signed with its key, and the answers fill the journal.
+TEST_F(CentralServe, AsksThePostToResendWhatIsMissing) {
+  configure("signing_key = \"" + dir_.file("central.key") + "\"\nbackfill_retry_s = 1\n");
+  testing::Journal journal(kPost);
+  std::vector<msg::Event> events;
+  for (int i = 0; i < 5; ++i) events.push_back(journal.next());
+  const std::string topic = msg::eventsTopic(kPost);
+  publish(msg::statusTopic(kPost),
+          json{{"post", kPost}, {"state", "online"}, {"last_seq", 5}}.dump(), /*retain=*/true);
+  Process requests = subscribe(msg::commandTopic(kPost, msg::kBackfillCommand), 2, "requests.out");
+  startCentral();
+  waitForMqtt(1);
+  for (int i : {0, 1, 3}) publish(topic, testing::wire(events[i]));
+
+  auto got = requests.wait(seconds(20));
+  ASSERT_TRUE(got.isOk() && got->cleanExit()) << readFile(dir_.file("requests.out")) << "\n"
+                                              << readTail(dir_.file("central.log"));
+  auto key = VerifyKey::load(dir_.file("central.key.pub"));
+  ASSERT_TRUE(key.isOk()) << key.status().message();
+  std::istringstream lines(readFile(dir_.file("requests.out")));
+  std::vector<std::pair<std::int64_t, std::int64_t>> asked;
+  for (std::string line; std::getline(lines, line);) {
+    const json request = json::parse(line);
+    EXPECT_EQ(request["schema"], msg::kBackfillSchema);
+    EXPECT_TRUE(msg::verifyJson(request, *key)) << line;
+    asked.emplace_back(request["from"].get<std::int64_t>(), request["to"].get<std::int64_t>());
+    // Answer as the post does: re-publish the range from the journal.
+    for (auto seq = asked.back().first; seq <= asked.back().second; ++seq) {
+      publish(topic, testing::wire(events[static_cast<std::size_t>(seq - 1)]));
+    }
+  }
+  EXPECT_EQ(asked, (std::vector<std::pair<std::int64_t, std::int64_t>>{{3, 3}, {5, 5}}));
+  const json p = waitForPost(
+      [](const json& q) { return q["contiguous_seq"] == 5 && q["backfill"]["missing"] == 0; });
+  EXPECT_EQ(p["backfill"]["announced_last_seq"], 5);
+  EXPECT_GE(p["backfill"]["requests"], 2);
+  EXPECT_EQ(p["duplicates"], 0);
+}
+
+// Two instances in one shared group on one store: every event lands exactly once, and both
+// take a share.
+void CentralServe::shareTheLoad(const std::string& db) {
+  configure("", "shared_group = \"kordon-central\"\n", db);
+  auto http2 = test::freeLoopbackPort();
+  ASSERT_TRUE(http2.isOk());
+  std::string second = readFile(dir_.file("central.toml"));
+  second.replace(second.find("central-hil"), 11, "central-hil-2");
+  second.replace(second.find(std::to_string(http_port_)), std::to_string(http_port_).size(),
+                 std::to_string(*http2));
+  writeFile(dir_.file("central2.toml"), second);
+  startCentral();
+  auto other = Process::spawn(
+      {KORDON_BIN_DIR "/kordon-central", "serve", "--config", dir_.file("central2.toml")},
+      dir_.file("central2.log"));
+  ASSERT_TRUE(other.isOk());
+  ASSERT_TRUE(test::waitForTcpPort("127.0.0.1", *http2, seconds(10)));
+  waitForMqtt(1);
+  std::this_thread::sleep_for(milliseconds(500));  // the second one subscribes too
+
+  constexpr int kEvents = 300;
+  testing::Journal journal(kPost);
+  std::string lines;
+  for (int i = 0; i < kEvents; ++i) lines += testing::wire(journal.next()) + "\n";
+  writeFile(dir_.file("events.txt"), lines);
+  auto pub =
+      Process::spawn({"sh", "-c",
+                      "mosquitto_pub -h 127.0.0.1 -p " + std::to_string(mqtt_port_) + " -q 1 -t " +
+                          msg::eventsTopic(kPost) + " -l < " + dir_.file("events.txt")},
+                     dir_.file("pub.log"));
+  ASSERT_TRUE(pub.isOk());
+  auto published = pub->wait(seconds(30));
+  ASSERT_TRUE(published.isOk() && published->cleanExit()) << readTail(dir_.file("pub.log"));
+
+  const json p = waitForPost([](const json& q) { return q["contiguous_seq"] == kEvents; });
+  EXPECT_EQ(p["events"], kEvents);
+  EXPECT_EQ(p["duplicates"], 0);
+  EXPECT_EQ(p["conflicts"], 0);
+  EXPECT_EQ(p["chain_breaks"], 0);
+  auto count = [&](const std::string& log) {
+    const std::string text = readFile(log);
+    int n = 0;
+    for (auto pos = text.find("event stored"); pos != std::string::npos;
+         pos = text.find("event stored", pos + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const int first = count(dir_.file("central.log"));
+  const int other_count = count(dir_.file("central2.log"));
+  EXPECT_EQ(first + other_count, kEvents);
+  EXPECT_GT(first, 0);
+  EXPECT_GT(other_count, 0);
+  (void)other->terminate(seconds(5));
+}
+
+TEST_F(CentralServe, TwoInstancesShareTheLoadOnOneSqliteFile) { shareTheLoad(""); }
+
+TEST_F(CentralServe, TwoInstancesShareTheLoadOnOnePostgresDatabase) {
+  auto uri = testing::PostgresServer::instance().createDatabase();
+  if (!uri) GTEST_SKIP() << testing::PostgresServer::instance().unavailable();
+  shareTheLoad(*uri);
 }
 
 TEST_F(CentralServe, PushesADeclarationDownToThePost) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edge/msg/event.hpp"
+#include "edge/msg/signed_json.hpp"
 #include "sync/central/central_store.hpp"
 #include "tests/unit/central/central_test_util.hpp"
 
@@ -187,10 +188,10 @@ TEST_F(CentralApiTest, ServesCsv) {
   for (char c : payload) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   quoted += "\"";
   const std::string expected =
-      "post,seq,id,type,time,lane,passage,hash,chain_ok,payload\r\n"
+      "post,seq,id,type,time,lane,passage,hash,chain_ok,sig,payload\r\n"
       "KZ-A,1," +
-      e1.id + ",passage.decided," + formatUtcMs(e1.time_ms) + ",L1,p1," + e1.hash + ",true," +
-      quoted + "\r\n";
+      e1.id + ",passage.decided," + formatUtcMs(e1.time_ms) + ",L1,p1," + e1.hash +
+      ",true,unverified," + quoted + "\r\n";
   EXPECT_EQ(r.body, expected);
 }
 
@@ -235,6 +236,18 @@ TEST_F(CentralApiTest, PublishesAValidDeclaration) {
   ASSERT_EQ(published_.size(), 1u);
   EXPECT_EQ(published_[0].topic, "kordon/v1/KZ-KHORGOS/cmd/declarations");
   EXPECT_EQ(json::parse(published_[0].payload), json::parse(kDeclaration));
+}
+
+TEST_F(CentralApiTest, SignsADeclarationWhenItHasAKey) {
+  const SigningKey key = SigningKey::generate();
+  api_->setSigningKey(key);
+  const auto r = post("/v1/posts/KZ-KHORGOS/declarations", kDeclaration);
+  ASSERT_EQ(r.status, 202) << r.body;
+  ASSERT_EQ(published_.size(), 1u);
+  json sent = json::parse(published_[0].payload);
+  EXPECT_TRUE(msg::verifyJson(sent, VerifyKey::of(key)));
+  sent.erase("sig");
+  EXPECT_EQ(sent, json::parse(kDeclaration));
 }
 
 TEST_F(CentralApiTest, RefusesAnInvalidDeclaration) {

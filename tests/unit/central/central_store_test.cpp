@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sync/central/central_store.hpp"
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 
 #include "edge/msg/event.hpp"
 #include "tests/unit/central/central_test_util.hpp"
+#include "tests/unit/central/postgres_server.hpp"
 
 namespace kordon::central {
 namespace {
@@ -19,16 +21,22 @@ using testing::wire;
 
 constexpr WallMs kNow = 1795700000000;
 
-class CentralStoreTest : public ::testing::Test {
+// Every case runs against both backends: "sqlite" (a file) and "postgresql" (a real server
+// started by the test, tests/unit/central/postgres_server.hpp).
+class CentralStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     ASSERT_FALSE(dir_.path().empty());
-    auto opened = CentralStore::open(dbPath());
+    std::string db = dir_.file("central.db");
+    if (GetParam() == "postgresql") {
+      auto uri = testing::PostgresServer::instance().createDatabase();
+      if (!uri) GTEST_SKIP() << testing::PostgresServer::instance().unavailable();
+      db = *uri;
+    }
+    auto opened = CentralStore::open(db);
     ASSERT_TRUE(opened.isOk()) << opened.status().message();
     store_ = std::move(opened).value();
   }
-
-  std::string dbPath() const { return dir_.file("central.db"); }
 
   IngestOutcome ingest(const std::string& wire_json, IngestDetail* detail = nullptr) {
     auto outcome = store_->ingest(wire_json, kNow, detail);
@@ -73,7 +81,7 @@ class CentralStoreTest : public ::testing::Test {
 
 using Gaps = std::vector<std::pair<std::int64_t, std::int64_t>>;
 
-TEST_F(CentralStoreTest, StoresAChainedJournal) {
+TEST_P(CentralStoreTest, StoresAChainedJournal) {
   Journal j("KZ-A");
   std::vector<msg::Event> events;
   for (int i = 0; i < 3; ++i) events.push_back(j.next());
@@ -107,7 +115,7 @@ TEST_F(CentralStoreTest, StoresAChainedJournal) {
   }
 }
 
-TEST_F(CentralStoreTest, KeepsTheEnvelopeBytesAsReceived) {
+TEST_P(CentralStoreTest, KeepsTheEnvelopeBytesAsReceived) {
   Journal j("KZ-A");
   const std::string pretty = msg::toJson(j.next()).dump(2);
   EXPECT_EQ(ingest(pretty), IngestOutcome::kStored);
@@ -116,7 +124,7 @@ TEST_F(CentralStoreTest, KeepsTheEnvelopeBytesAsReceived) {
   EXPECT_EQ(stored[0].envelope, pretty);
 }
 
-TEST_F(CentralStoreTest, IgnoresAResentDuplicate) {
+TEST_P(CentralStoreTest, IgnoresAResentDuplicate) {
   Journal j("KZ-A");
   const msg::Event e1 = j.next();
   const msg::Event e2 = j.next();
@@ -131,7 +139,7 @@ TEST_F(CentralStoreTest, IgnoresAResentDuplicate) {
   EXPECT_EQ(query(EventQuery{}).size(), 2u);
 }
 
-TEST_F(CentralStoreTest, DetectsAConflictAndKeepsTheFirst) {
+TEST_P(CentralStoreTest, DetectsAConflictAndKeepsTheFirst) {
   Journal j("KZ-A");
   const msg::Event e1 = j.next();
   msg::Event e2 = j.next();
@@ -156,7 +164,7 @@ TEST_F(CentralStoreTest, DetectsAConflictAndKeepsTheFirst) {
   EXPECT_EQ(p.events, 2);
 }
 
-TEST_F(CentralStoreTest, RejectsATamperedPayload) {
+TEST_P(CentralStoreTest, RejectsATamperedPayload) {
   Journal j("KZ-A");
   EXPECT_EQ(ingest(wire(j.next())), IngestOutcome::kStored);
   nlohmann::json tampered = msg::toJson(j.next());
@@ -173,7 +181,7 @@ TEST_F(CentralStoreTest, RejectsATamperedPayload) {
   EXPECT_EQ(query(EventQuery{}).size(), 1u);
 }
 
-TEST_F(CentralStoreTest, RejectsMalformedInputWithoutThrowing) {
+TEST_P(CentralStoreTest, RejectsMalformedInputWithoutThrowing) {
   Journal j("KZ-A");
   const nlohmann::json good = msg::toJson(j.next());
   std::vector<std::string> bad = {
@@ -210,7 +218,7 @@ TEST_F(CentralStoreTest, RejectsMalformedInputWithoutThrowing) {
   EXPECT_EQ(ingest(good.dump()), IngestOutcome::kStored);
 }
 
-TEST_F(CentralStoreTest, FlagsABrokenChain) {
+TEST_P(CentralStoreTest, FlagsABrokenChain) {
   Journal j("KZ-A");
   const msg::Event e1 = j.next();
   msg::Event e2 = j.next();
@@ -225,7 +233,7 @@ TEST_F(CentralStoreTest, FlagsABrokenChain) {
   EXPECT_EQ(status("KZ-A").chain_breaks, 1);
 }
 
-TEST_F(CentralStoreTest, ChecksTheGenesisLink) {
+TEST_P(CentralStoreTest, ChecksTheGenesisLink) {
   Journal j("KZ-A");
   msg::Event e1 = j.next();
   e1.prev_hash = std::string(64, '1');
@@ -235,7 +243,7 @@ TEST_F(CentralStoreTest, ChecksTheGenesisLink) {
   EXPECT_EQ(status("KZ-A").chain_breaks, 1);
 }
 
-TEST_F(CentralStoreTest, VerifiesAnOutOfOrderArrivalOnceTheGapFills) {
+TEST_P(CentralStoreTest, VerifiesAnOutOfOrderArrivalOnceTheGapFills) {
   Journal j("KZ-A");
   const msg::Event e1 = j.next();
   const msg::Event e2 = j.next();
@@ -273,7 +281,7 @@ TEST_F(CentralStoreTest, VerifiesAnOutOfOrderArrivalOnceTheGapFills) {
   EXPECT_LT(by_cursor[1].cursor, by_cursor[2].cursor);
 }
 
-TEST_F(CentralStoreTest, FlagsAForgedEventThatDoesNotLinkToItsSuccessor) {
+TEST_P(CentralStoreTest, FlagsAForgedEventThatDoesNotLinkToItsSuccessor) {
   Journal j("KZ-A");
   const msg::Event e1 = j.next();
   msg::Event e2 = j.next();
@@ -290,7 +298,7 @@ TEST_F(CentralStoreTest, FlagsAForgedEventThatDoesNotLinkToItsSuccessor) {
   EXPECT_EQ(status("KZ-A").chain_breaks, 1);
 }
 
-TEST_F(CentralStoreTest, ListsGapsAndTheContiguousPrefix) {
+TEST_P(CentralStoreTest, ListsGapsAndTheContiguousPrefix) {
   Journal j("KZ-A");
   std::vector<msg::Event> events;
   for (int i = 0; i < 9; ++i) events.push_back(j.next());
@@ -307,7 +315,7 @@ TEST_F(CentralStoreTest, ListsGapsAndTheContiguousPrefix) {
   EXPECT_EQ(p.gaps, (Gaps{{7, 8}}));
 }
 
-TEST_F(CentralStoreTest, ListsAGapAtTheStart) {
+TEST_P(CentralStoreTest, ListsAGapAtTheStart) {
   Journal j("KZ-B");
   j.next();
   j.next();
@@ -318,7 +326,7 @@ TEST_F(CentralStoreTest, ListsAGapAtTheStart) {
   EXPECT_EQ(p.gaps, (Gaps{{1, 2}}));
 }
 
-TEST_F(CentralStoreTest, FiltersEvents) {
+TEST_P(CentralStoreTest, FiltersEvents) {
   Journal a("KZ-A");
   Journal b("KZ-B");
   // KZ-A: 1 arrived/L1, 2 decided/L1, 3 decided/L2, 4 post-wide; KZ-B: 1 decided/L1
@@ -375,7 +383,7 @@ TEST_F(CentralStoreTest, FiltersEvents) {
   EXPECT_FALSE(store_->eventsAfter(q).isOk());
 }
 
-TEST_F(CentralStoreTest, ChecksTheTopicAgainstTheEnvelope) {
+TEST_P(CentralStoreTest, ChecksTheTopicAgainstTheEnvelope) {
   Journal a("KZ-A");
   const msg::Event e = a.next();
   IngestDetail d;
@@ -392,6 +400,68 @@ TEST_F(CentralStoreTest, ChecksTheTopicAgainstTheEnvelope) {
   outcome = store_->ingestFromTopic("kordon/v1/KZ-A/events", wire(e), kNow, &d);
   ASSERT_TRUE(outcome.isOk());
   EXPECT_EQ(*outcome, IngestOutcome::kStored);
+}
+
+TEST_P(CentralStoreTest, StoresUnverifiedWithoutPostKeys) {
+  Journal a("KZ-A", SigningKey::generate());
+  ASSERT_EQ(ingest(wire(a.next())), IngestOutcome::kStored);
+  auto events = query(EventQuery{});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].sig_status, kSigUnverified);
+}
+
+TEST_P(CentralStoreTest, VerifiesSignaturesWithPostKeys) {
+  const SigningKey key_a = SigningKey::generate();
+  const SigningKey key_b = SigningKey::generate();
+  std::ofstream(dir_.file("KZ-A.pub")) << key_a.publicPem();
+  std::ofstream(dir_.file("README")) << "not a key";
+  auto keys = loadPostKeys(dir_.path());
+  ASSERT_TRUE(keys.isOk()) << keys.status().message();
+  ASSERT_EQ(keys->size(), 1u);
+  store_->setPostKeys(std::move(keys).value());
+
+  Journal a("KZ-A", key_a);
+  ASSERT_EQ(ingest(wire(a.next())), IngestOutcome::kStored);
+  auto events = query(EventQuery{});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].sig_status, kSigVerified);
+
+  IngestDetail d;
+  Journal unsigned_a("KZ-A");
+  unsigned_a.next();
+  EXPECT_EQ(ingest(wire(unsigned_a.next()), &d), IngestOutcome::kRejected);
+  EXPECT_EQ(d.reason, "sig: unsigned event");
+
+  Journal forged_a("KZ-A", key_b);  // another post's key
+  forged_a.next();
+  EXPECT_EQ(ingest(wire(forged_a.next()), &d), IngestOutcome::kRejected);
+  EXPECT_NE(d.reason.find("does not verify"), std::string::npos) << d.reason;
+
+  Journal b("KZ-B", key_b);  // no key registered for KZ-B
+  EXPECT_EQ(ingest(wire(b.next()), &d), IngestOutcome::kRejected);
+  EXPECT_NE(d.reason.find("no public key"), std::string::npos) << d.reason;
+
+  EXPECT_EQ(status("KZ-A").rejected, 2);
+  EXPECT_EQ(status("KZ-A").events, 1);
+  EXPECT_EQ(status("KZ-B").rejected, 1);
+}
+
+// central_test runs the cases on SQLite; central_postgres_test (this file built again) on
+// PostgreSQL, as one ctest process so that one server serves every case.
+#ifndef KORDON_CENTRAL_STORE_BACKEND
+#define KORDON_CENTRAL_STORE_BACKEND "sqlite"
+#endif
+INSTANTIATE_TEST_SUITE_P(Backends, CentralStoreTest,
+                         ::testing::Values(std::string(KORDON_CENTRAL_STORE_BACKEND)),
+                         [](const auto& backend) { return backend.param; });
+
+TEST(CentralStoreKeys, FailsOnABadKeyFile) {
+  TempDir dir;
+  std::ofstream(dir.file("KZ-A.pub")) << "-----BEGIN PUBLIC KEY-----\ngarbage\n";
+  auto keys = loadPostKeys(dir.path());
+  ASSERT_FALSE(keys.isOk());
+  EXPECT_NE(keys.status().message().find("KZ-A.pub"), std::string::npos);
+  EXPECT_FALSE(loadPostKeys(dir.file("missing")).isOk());
 }
 
 TEST(CentralStoreTopic, ExtractsThePost) {

@@ -5,6 +5,7 @@
 // journal that produces properly chained event envelopes, as a post would.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -38,7 +39,8 @@ class TempDir {
 // Builds a post's chained events: seq 1.. with prev_hash linking to the previous hash.
 class Journal {
  public:
-  explicit Journal(std::string post) : post_(std::move(post)) {}
+  explicit Journal(std::string post, std::optional<SigningKey> key = std::nullopt)
+      : post_(std::move(post)), key_(std::move(key)) {}
 
   msg::Event next(const std::string& type = "passage.decided", const std::string& lane = "L1",
                   nlohmann::json payload = {{"corridor", "green"}}) {
@@ -54,6 +56,7 @@ class Journal {
     e.prev_hash = prev_hash_;
     e.payload = std::move(payload);
     e.hash = msg::computeEventHash(e);
+    if (key_) msg::signEvent(e, *key_);
     prev_hash_ = e.hash;
     return e;
   }
@@ -62,6 +65,7 @@ class Journal {
 
  private:
   std::string post_;
+  std::optional<SigningKey> key_;
   std::int64_t seq_ = 0;
   std::string prev_hash_ = msg::kGenesisHash;
 };
