@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sync/central/backfill.hpp"
 
+#include "edge/msg/backfill.hpp"
+
 #include <algorithm>
 
 #include "edge/msg/signed_json.hpp"
@@ -78,7 +80,7 @@ std::int64_t missingSeqs(const PostStatus& stored, std::optional<std::int64_t> a
 }
 
 std::string backfillRequestJson(const SeqRange& range, const SigningKey* key) {
-  json request = {{"schema", msg::kBackfillSchema}, {"from", range.from}, {"to", range.to}};
+  json request = msg::toJson(msg::BackfillRequest{range.from, range.to});
   if (key) msg::signJson(request, *key);
   return request.dump();
 }
