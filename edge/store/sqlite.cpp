@@ -95,7 +95,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, Durabi
     return err;
   }
   std::unique_ptr<Database> db(new Database(raw, path));
-  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   sqlite3_extended_result_codes(raw, 1);
   std::string pragmas = "PRAGMA foreign_keys=ON;";
   if (!read_only) {

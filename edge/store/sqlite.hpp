@@ -57,6 +57,9 @@ class Statement {
 
 enum class Durability { kNormal, kFull };
 
+// How long a statement waits for another connection's lock (kordonctl reading) before SQLITE_BUSY.
+inline constexpr int kBusyTimeoutMs = 5000;
+
 class Database {
  public:
   // Opens (creating if needed) in WAL mode with foreign keys on and a busy timeout.

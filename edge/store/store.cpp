@@ -476,7 +476,13 @@ Status Store::forgetEvidence(const std::vector<EvidenceRow>& rows) {
 }
 
 Status Store::reclaimSpace() {
-  return db_->exec("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
+  if (Status s = db_->exec("PRAGMA incremental_vacuum;"); !s) return s;
+  // TRUNCATE waits for readers (kordonctl) through the busy handler; the control loop must not,
+  // so while one reads the checkpoint stays partial and a later pass truncates the WAL.
+  sqlite3_busy_timeout(db_->handle(), 0);
+  Status s = db_->exec("PRAGMA wal_checkpoint(TRUNCATE);");
+  sqlite3_busy_timeout(db_->handle(), kBusyTimeoutMs);
+  return s;
 }
 
 Result<JournalRange> Store::journalRange(std::int64_t from, std::int64_t to, int limit) {
