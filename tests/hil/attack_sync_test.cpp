@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+// An attacking post (label chaos). Post KZ-B holds a valid key of its own and a broker login,
+// and tries to put words in KZ-A's mouth; central must refuse every attempt and keep KZ-A's
+// journal intact, while the real kordond of KZ-A goes on syncing:
+//   - an event for KZ-A signed with KZ-B's key, on KZ-A's topic;
+//   - an event claiming to be KZ-A's, on KZ-B's own topic;
+//   - a genuine KZ-A event with its payload changed and its hash recomputed (tampered);
+//   - the same change without recomputing the hash;
+//   - an unsigned event for KZ-A.
+// The broker here has no ACLs, to show central's own checks; tls_acl_hil_test shows that the
+// broker's ACLs stop the same publishes one step earlier.
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "edge/base/crypto.hpp"
+#include "edge/msg/event.hpp"
+#include "tests/hil/broker.hpp"
+#include "tests/hil/camera_traffic.hpp"
+#include "tests/hil/post_config.hpp"
+#include "tests/hil/process.hpp"
+
+namespace kordon::test {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+nlohmann::json getJson(std::uint16_t port, const std::string& path) {
+  auto r = http::request("GET", "http://127.0.0.1:" + std::to_string(port) + path, "",
+                         "application/json", seconds(3));
+  if (!r || r->status != 200) return nullptr;
+  auto j = nlohmann::json::parse(r->body, nullptr, false);
+  return j.is_discarded() ? nlohmann::json() : j;
+}
+
+class AttackingPost : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "kordon-atk-XXXXXX").string();
+    dir_ = mkdtemp(pattern.data());
+    auto broker = Broker::start(dir_);
+    ASSERT_TRUE(broker) << broker.status().message();
+    broker_.emplace(std::move(*broker));
+    for (auto* port : {&post_http_, &central_http_, &dead_port_}) {
+      auto p = freeLoopbackPort();
+      ASSERT_TRUE(p);
+      *port = *p;
+    }
+    std::filesystem::create_directories(dir_ + "/state");
+    std::filesystem::create_directories(dir_ + "/post-keys");
+    std::ofstream(dir_ + "/state/post.key") << key_a_.privatePem();
+    std::ofstream(dir_ + "/post-keys/KZ-A.pub") << key_a_.publicPem();
+    std::ofstream(dir_ + "/post-keys/KZ-B.pub") << key_b_.publicPem();
+    std::ofstream(dir_ + "/central.toml")
+        << "[central]\ndb = \"" << dir_ << "/central.db\"\npost_keys = \"" << dir_
+        << "/post-keys\"\n[mqtt]\nuri = \"" << broker_->uri()
+        << "\"\nclient_id = \"central-attack\"\n[http]\nlisten = \"127.0.0.1:" << central_http_
+        << "\"\n[log]\nformat = \"text\"\n";
+    auto central = Process::spawn(
+        {KORDON_BIN_DIR "/kordon-central", "serve", "--config", dir_ + "/central.toml"},
+        dir_ + "/central.log");
+    ASSERT_TRUE(central) << central.status().message();
+    central_.emplace(std::move(*central));
+    ASSERT_TRUE(waitForTcpPort("127.0.0.1", central_http_, seconds(10)));
+    std::ofstream(dir_ + "/kordond.toml")
+        << postConfig("KZ-A", dir_ + "/state", broker_->uri(), post_http_, dead_port_, 1);
+    auto kordond = Process::spawn({KORDON_BIN_DIR "/kordond", "--config", dir_ + "/kordond.toml"},
+                                  dir_ + "/kordond.log");
+    ASSERT_TRUE(kordond) << kordond.status().message();
+    kordond_.emplace(std::move(*kordond));
+    ASSERT_TRUE(waitForTcpPort("127.0.0.1", post_http_, seconds(10)));
+  }
+
+  void TearDown() override {
+    if (kordond_) (void)kordond_->terminate(seconds(5));
+    if (central_) (void)central_->terminate(seconds(5));
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
+
+  nlohmann::json centralPost(const std::string& post) {
+    const nlohmann::json posts = getJson(central_http_, "/v1/posts");
+    if (posts.is_null()) return nullptr;
+    for (const auto& p : posts.is_array() ? posts : posts.value("posts", nlohmann::json::array())) {
+      if (p.value("post", "") == post) return p;
+    }
+    return nullptr;
+  }
+
+  // Pushes plate reads until KZ-A has at least `seq` events and central holds all of them.
+  void syncPostA(std::int64_t seq) {
+    for (int i = 0; postHealth(post_http_)["outbox"]["last_seq"] < seq; ++i) {
+      ASSERT_TRUE(pushAnprAlert(post_http_, "/anpr/L1", "777ATK02", i));
+    }
+    const auto deadline = std::chrono::steady_clock::now() + seconds(30);
+    for (;;) {
+      const auto h = postHealth(post_http_);
+      const auto a = centralPost("KZ-A");
+      if (!a.is_null() && h["outbox"]["undelivered"] == 0 &&
+          a["contiguous_seq"] == h["outbox"]["last_seq"]) {
+        return;
+      }
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << a.dump() << h.dump();
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  }
+
+  void publishAs(const std::string& topic, const std::string& payload) {
+    auto p =
+        Process::spawn({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker_->port()),
+                        "-q", "1", "-t", topic, "-m", payload},
+                       dir_ + "/attacker.log");
+    ASSERT_TRUE(p);
+    auto exit = p->wait(seconds(10));
+    ASSERT_TRUE(exit && exit->cleanExit());
+  }
+
+  std::string dir_;
+  SigningKey key_a_ = SigningKey::generate();
+  SigningKey key_b_ = SigningKey::generate();
+  std::optional<Broker> broker_;
+  std::optional<Process> central_;
+  std::optional<Process> kordond_;
+  std::uint16_t post_http_ = 0;
+  std::uint16_t central_http_ = 0;
+  std::uint16_t dead_port_ = 0;
+};
+
+TEST_F(AttackingPost, CannotInjectOrTamperAndThePostsJournalStaysWhole) {
+  syncPostA(5);
+  const nlohmann::json page = getJson(central_http_, "/v1/events?post=KZ-A&after=0&limit=1000");
+  const nlohmann::json& stored = page.is_array() ? page : page["events"];
+  ASSERT_GE(stored.size(), 5u);
+  auto genuine =
+      msg::parseEvent(stored[1].contains("envelope")
+                          ? nlohmann::json::parse(stored[1]["envelope"].get<std::string>())
+                          : stored[1]);
+  ASSERT_TRUE(genuine) << stored[1].dump();
+  const std::int64_t next_seq = stored.back()["seq"].get<std::int64_t>() + 1;
+
+  // A well-formed next event for KZ-A, signed by KZ-B.
+  msg::Event forged = *genuine;
+  forged.seq = next_seq;
+  forged.id = newUuid();
+  forged.prev_hash = stored.back()["hash"];
+  forged.type = "passage.decided";
+  forged.payload = {{"corridor", "green"}, {"reasons", nlohmann::json::array()}};
+  forged.hash = msg::computeEventHash(forged);
+  msg::signEvent(forged, key_b_);
+  publishAs("kordon/v1/KZ-A/events", msg::toWireString(forged));
+  // The same, on KZ-B's own topic (its broker login allows that).
+  publishAs("kordon/v1/KZ-B/events", msg::toWireString(forged));
+  // A genuine event of KZ-A, tampered: corridor changed, hash recomputed, old signature kept.
+  msg::Event tampered = *genuine;
+  tampered.payload["tampered"] = true;
+  tampered.hash = msg::computeEventHash(tampered);
+  publishAs("kordon/v1/KZ-A/events", msg::toWireString(tampered));
+  // Tampered without recomputing the hash.
+  nlohmann::json edited = nlohmann::json::parse(msg::toWireString(*genuine));
+  edited["payload"]["tampered"] = true;
+  publishAs("kordon/v1/KZ-A/events", edited.dump());
+  // Unsigned.
+  msg::Event unsigned_event = forged;
+  unsigned_event.sig.clear();
+  publishAs("kordon/v1/KZ-A/events", msg::toWireString(unsigned_event));
+
+  // KZ-A goes on; its own next events take the seqs the forgeries tried to take.
+  syncPostA(next_seq + 3);
+  const nlohmann::json a = centralPost("KZ-A");
+  EXPECT_EQ(a["conflicts"], 0) << a.dump();
+  EXPECT_EQ(a["chain_breaks"], 0) << a.dump();
+  EXPECT_TRUE(a["gaps"].empty()) << a.dump();
+  EXPECT_EQ(a["rejected"], 4) << a.dump();  // forged, tampered twice, unsigned
+  const nlohmann::json b = centralPost("KZ-B");
+  ASSERT_FALSE(b.is_null());
+  EXPECT_EQ(b["rejected"], 1) << b.dump();  // KZ-A's event on KZ-B's topic
+  EXPECT_EQ(b["events"], 0) << b.dump();
+
+  // Central's copy of seq 2 is still the genuine one.
+  const nlohmann::json after = getJson(central_http_, "/v1/events?post=KZ-A&after=1&limit=1");
+  const nlohmann::json& second = after.is_array() ? after : after["events"];
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0]["hash"], genuine->hash);
+}
+
+}  // namespace
+}  // namespace kordon::test
