@@ -172,4 +172,21 @@ Status ConfigReader::finish() const {
   return Status::ok();
 }
 
+TlsClientFiles ConfigReader::getTlsClientFiles(const std::string& table, const std::string& uri) {
+  TlsClientFiles f;
+  f.ca_file = getString(table + ".ca_file", "");
+  f.cert_file = getString(table + ".cert_file", "");
+  f.key_file = getString(table + ".key_file", "");
+  if (f.cert_file.empty() != f.key_file.empty()) {
+    fail(table + (f.cert_file.empty() ? ".cert_file" : ".key_file"),
+         "a client certificate needs both cert_file and key_file");
+  }
+  const bool tls = uri.rfind("ssl://", 0) == 0;
+  if (tls && f.ca_file.empty()) fail(table + ".ca_file", "required with an ssl:// uri");
+  if (!tls && !(f.ca_file.empty() && f.cert_file.empty())) {
+    fail(table + ".uri", "TLS files are given, so expected ssl://host:port");
+  }
+  return f;
+}
+
 }  // namespace kordon

@@ -18,6 +18,14 @@
 
 namespace kordon {
 
+// Client-side TLS files of a connection (MQTT to the broker): the CA that signed the server's
+// certificate, and this client's own certificate and key (PEM).
+struct TlsClientFiles {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+};
+
 class ConfigReader {
  public:
   // An empty path means "no file": every key takes its default.
@@ -40,6 +48,9 @@ class ConfigReader {
   std::size_t arraySize(const std::string& path);
 
   // Records a semantic error found by the caller (e.g. duplicate lane ids).
+  // Reads <table>.ca_file, cert_file and key_file for a connection to `uri`: an ssl:// uri needs
+  // ca_file; a certificate needs its key; TLS files with a tcp:// uri are an error.
+  TlsClientFiles getTlsClientFiles(const std::string& table, const std::string& uri);
   void fail(const std::string& path, const std::string& message);
   // The first error, or an unknown key; ok otherwise. Messages start with the source name.
   Status finish() const;

@@ -151,18 +151,10 @@ Result<DaemonConfig> readConfig(ConfigReader& r, const std::string& state_dir_ov
   c.mqtt_client_id = r.getString("mqtt.client_id", "kordond-" + c.post_id);
   c.mqtt_keep_alive_s = static_cast<int>(r.getInt("mqtt.keep_alive_s", 10, 1, 3600));
   c.outbox_window = static_cast<int>(r.getInt("mqtt.outbox_window", 64, 1, 10000));
-  c.mqtt_ca_file = r.getString("mqtt.ca_file", "");
-  c.mqtt_cert_file = r.getString("mqtt.cert_file", "");
-  c.mqtt_key_file = r.getString("mqtt.key_file", "");
-  if (c.mqtt_cert_file.empty() != c.mqtt_key_file.empty()) {
-    r.fail(c.mqtt_cert_file.empty() ? "mqtt.cert_file" : "mqtt.key_file",
-           "a client certificate needs both cert_file and key_file");
-  }
-  const bool tls = c.mqtt_uri.rfind("ssl://", 0) == 0;
-  if (tls && c.mqtt_ca_file.empty()) r.fail("mqtt.ca_file", "required with an ssl:// uri");
-  if (!tls && !(c.mqtt_ca_file.empty() && c.mqtt_cert_file.empty())) {
-    r.fail("mqtt.uri", "TLS files are given, so expected ssl://host:port");
-  }
+  const TlsClientFiles tls = r.getTlsClientFiles("mqtt", c.mqtt_uri);
+  c.mqtt_ca_file = tls.ca_file;
+  c.mqtt_cert_file = tls.cert_file;
+  c.mqtt_key_file = tls.key_file;
   c.signing_key_path = r.getString("sync.signing_key", "");
   c.central_key_path = r.getString("sync.central_key", "");
   c.status_interval_s = static_cast<int>(r.getInt("sync.status_interval_s", 30, 1, 3600));

@@ -72,6 +72,8 @@ constexpr const char* kUsage = R"(usage:
                   backfill_max_seqs = 5000  seqs asked of one post per round, lowest first
         [mqtt]    uri = "tcp://127.0.0.1:1883"  client_id = "kordon-central"
                   username = ""  password = ""
+                  ca_file = ""  cert_file = ""  key_file = ""   TLS (ssl:// uri): the broker's
+                                    CA, and central's client certificate (CN kordon-central)
                   version = 5       MQTT v5 (4 = 3.1.1); v5 keeps the session 7 days
                   shared_group = ""  e.g. "kordon-central": instances with one group share
                                     the events ($share/GROUP/kordon/v1/+/events); "" = plain
@@ -178,6 +180,10 @@ Result<ServeConfig> loadConfig(const std::string& path) {
   }
   cfg.mqtt.username = r.getString("mqtt.username", "");
   cfg.mqtt.password = r.getString("mqtt.password", "");
+  const TlsClientFiles tls = r.getTlsClientFiles("mqtt", cfg.mqtt.server_uri);
+  cfg.mqtt.ca_file = tls.ca_file;
+  cfg.mqtt.cert_file = tls.cert_file;
+  cfg.mqtt.key_file = tls.key_file;
   const std::string listen = r.getString("http.listen", "127.0.0.1:8090");
   if (!http::splitHostPort(listen, &cfg.http_host, &cfg.http_port)) {
     r.fail("http.listen", "expected host:port, e.g. \"127.0.0.1:8090\"");
