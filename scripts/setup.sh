@@ -15,6 +15,11 @@ PACKAGES=(
   libboost-dev libmodbus-dev libsqlite3-dev libpaho-mqttpp-dev libpaho-mqtt-dev libsystemd-dev
   libtomlplusplus-dev nlohmann-json3-dev libpugixml-dev libssl-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libdcmtk-dev
+  # ANPR (issue 6): OpenCV ml (character MLP), objdetect (HOG, plate cascade), videoio (RTSP
+  # and HTTP frames); FreeType + DejaVu to render the training glyphs and synthetic plates;
+  # opencv-data for the Haar plate cascade
+  libopencv-ml-dev libopencv-objdetect-dev libopencv-videoio-dev opencv-data libfreetype-dev
+  fonts-dejavu-core
   libgtest-dev libgmock-dev
   # run time and tests: the broker, its clients, sqlite3 for inspection, curl for the demo
   mosquitto mosquitto-clients sqlite3 curl
