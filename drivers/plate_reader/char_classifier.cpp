@@ -123,7 +123,7 @@ cv::Mat renderTrainingGlyph(char c, unsigned seed) {
     else cv::dilate(warped, warped, kernel);
   }
   // Down to the size characters have in a frame, then blur and sensor noise.
-  const double glyph_px = uniform(11, 42);
+  const double glyph_px = uniform(14, 44);
   const double scale = glyph_px / coverage.rows;
   cv::Mat small;
   cv::resize(warped, small, cv::Size(), scale, scale, cv::INTER_AREA);
@@ -166,9 +166,9 @@ Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_clas
   auto mlp = cv::ml::ANN_MLP::create();
   mlp->setLayerSizes(std::vector<int>{samples.cols, 64, classes});
   mlp->setActivationFunction(cv::ml::ANN_MLP::SIGMOID_SYM, 1, 1);
-  mlp->setTrainMethod(cv::ml::ANN_MLP::RPROP);
-  mlp->setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER | cv::TermCriteria::EPS, 300,
-                                        1e-4));
+  mlp->setTrainMethod(cv::ml::ANN_MLP::RPROP, 0.1);  // dw0 (0 would stall)
+  // A fixed number of RPROP epochs: its error-change criterion stops far too early here.
+  mlp->setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, 150, 0));
   if (!mlp->train(cv::ml::TrainData::create(samples, cv::ml::ROW_SAMPLE, targets))) {
     return Status::error("anpr: MLP training failed");
   }

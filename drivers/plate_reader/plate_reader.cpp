@@ -141,6 +141,18 @@ std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop) {
   return ordered;
 }
 
+// Plate borders and the region separator often touch characters; long straight runs of ink
+// (longer than any character stroke) are cut out before the components are labelled.
+void removeLines(cv::Mat& binary) {
+  cv::Mat lines;
+  cv::morphologyEx(binary, lines, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(binary.cols * 2 / 5, 1)));
+  cv::Mat vertical;
+  cv::morphologyEx(binary, vertical, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, binary.rows * 2 / 3)));
+  binary.setTo(0, lines | vertical);
+}
+
 struct Scored {
   PlateResult result;
   double score = -1e9;
@@ -323,6 +335,14 @@ Scored PlateReader::Impl::readCandidate(const cv::Mat& frame, const cv::Mat& gra
   cv::Mat local;
   cv::adaptiveThreshold(blurred, local, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV,
                         (kCropHeight / 2) | 1, 10);
+  removeLines(otsu);
+  removeLines(local);
+  if (const char* dbg = std::getenv("ANPR_DBG")) {  // TEMP
+    static int n = 0;
+    cv::imwrite(std::string(dbg) + "/c" + std::to_string(n) + ".png", crop);
+    cv::imwrite(std::string(dbg) + "/o" + std::to_string(n) + ".png", otsu);
+    cv::imwrite(std::string(dbg) + "/l" + std::to_string(n++) + ".png", local);
+  }
   for (const cv::Mat* binary : {&otsu, &local}) {
     const std::vector<Blob> blobs = segment(*binary, bgr_crop);
     if (blobs.empty()) continue;

@@ -62,17 +62,16 @@ std::u32string decodeUtf8(const std::string& text) {
   return out;
 }
 
-// Draws `text` in dark ink into `area` of `plate`: glyph height `glyph_h`, condensed by
-// `condense`, centred in the area. Spaces leave a gap.
-void drawText(cv::Mat& plate, const cv::Rect& area, const std::string& text, int glyph_h,
-              double condense, const cv::Scalar& ink, const GlyphFont& font) {
+// Glyphs of `text` at height `glyph_h`, condensed by `condense`; a space is an empty Mat.
+std::vector<cv::Mat> layoutGlyphs(const std::string& text, int glyph_h, double condense,
+                                  const GlyphFont& font, int* total_width) {
   std::vector<cv::Mat> glyphs;
   const int gap = std::max(1, glyph_h / 9);
-  int total = 0;
+  *total_width = 0;
   for (char32_t cp : decodeUtf8(text)) {
     if (cp == ' ') {
       glyphs.emplace_back();
-      total += glyph_h / 3;
+      *total_width += glyph_h / 3;
       continue;
     }
     const cv::Mat coverage = font.render(cp, glyph_h * 4 / 3);
@@ -82,9 +81,22 @@ void drawText(cv::Mat& plate, const cv::Rect& area, const std::string& text, int
     cv::resize(coverage, sized,
                cv::Size(std::max(1, static_cast<int>(coverage.cols * scale * condense)), glyph_h),
                0, 0, cv::INTER_AREA);
-    total += sized.cols + gap;
+    *total_width += sized.cols + gap;
     glyphs.push_back(std::move(sized));
   }
+  return glyphs;
+}
+
+// Draws `text` in dark ink into `area` of `plate`: glyph height `glyph_h`, condensed by
+// `condense` (more when needed to fit the area), centred in the area.
+void drawText(cv::Mat& plate, const cv::Rect& area, const std::string& text, int glyph_h,
+              double condense, const cv::Scalar& ink, const GlyphFont& font) {
+  int total = 0;
+  std::vector<cv::Mat> glyphs = layoutGlyphs(text, glyph_h, condense, font, &total);
+  if (total > area.width) {
+    glyphs = layoutGlyphs(text, glyph_h, condense * area.width / total * 0.97, font, &total);
+  }
+  const int gap = std::max(1, glyph_h / 9);
   int x = area.x + std::max(0, (area.width - total) / 2);
   const int y = area.y + (area.height - glyph_h) / 2;
   for (const cv::Mat& glyph : glyphs) {
@@ -92,7 +104,8 @@ void drawText(cv::Mat& plate, const cv::Rect& area, const std::string& text, int
       x += glyph_h / 3;
       continue;
     }
-    const cv::Rect where = cv::Rect(x, y, glyph.cols, glyph.rows) & cv::Rect(0, 0, plate.cols, plate.rows);
+    const cv::Rect where =
+        cv::Rect(x, y, glyph.cols, glyph.rows) & cv::Rect(0, 0, plate.cols, plate.rows);
     if (where.area() > 0) {
       cv::Mat roi = plate(where);
       cv::Mat alpha;
@@ -176,8 +189,8 @@ cv::Mat drawPlate(const std::string& format, const std::string& main, const std:
   }
   const int box_x = 420;
   cv::line(plate, cv::Point(box_x, 4), cv::Point(box_x, 108), kInk, 3);
-  drawText(plate, cv::Rect(74, 8, box_x - 78, 96), main, 76, 0.8, kInk, font);
-  drawText(plate, cv::Rect(box_x + 4, 8, 520 - box_x - 10, 96), region, 72, 0.8, kInk, font);
+  drawText(plate, cv::Rect(76, 8, box_x - 86, 96), main, 76, 0.8, kInk, font);
+  drawText(plate, cv::Rect(box_x + 10, 12, 520 - box_x - 22, 88), region, 66, 0.8, kInk, font);
   return plate;
 }
 
