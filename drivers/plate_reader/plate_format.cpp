@@ -71,8 +71,8 @@ bool fits(char c, char kind, const char* letters) {
 
 constexpr float kLookAlikeP = 0.05f;  // probability given to a look-alike outside the top-k
 constexpr float kMinP = 1e-4f;
-constexpr double kMaxExtraCost = 4.5;  // nats over the raw read a format may cost
-constexpr int kMaxChanges = 2;
+constexpr double kMaxExtraCost = 6.5;  // nats over the raw read a format may cost
+constexpr int kMaxChanges = 3;
 
 }  // namespace
 
@@ -97,6 +97,61 @@ bool validRuRegion(std::string_view r) {
   return std::find(std::begin(kThree), std::end(kThree), v) != std::end(kThree);
 }
 
+bool validKzRegion(std::string_view r);
+bool validRuRegion(std::string_view r);
+
+namespace {
+
+constexpr std::size_t kMaxDropped = 2;
+constexpr double kDropCost = 1.6;  // -log(0.2)
+
+// Fits chars[first, first + |pattern|) to `format`; false when a position cannot be made to fit
+// or the region is invalid.
+bool matchFormat(const Format& format, const std::vector<CharRead>& chars, std::size_t first,
+                 FormatResult* out, double* cost) {
+  const std::string_view pattern = format.pattern;
+  FormatResult candidate;
+  candidate.format = format.name;
+  candidate.country = format.country;
+  candidate.first = first;
+  for (std::size_t k = 0; k < pattern.size(); ++k) {
+    const CharRead& read = chars[first + k];
+    const char kind = pattern[k] == 'L' ? 'L' : 'D';
+    const char* letters = kind == 'L' ? format.letters : "";
+    CharAlternative chosen{0, 0};
+    for (const CharAlternative& alt : read.top) {
+      if (fits(alt.c, kind, letters)) {
+        chosen = alt;
+        break;
+      }
+    }
+    if (!read.top.empty()) {
+      // A look-alike of the top read (0/O, 8/B, ...) is never less likely than kLookAlikeP:
+      // the classifier cannot tell them apart, the position can.
+      const char swap = lookAlike(read.top.front().c);
+      if (swap != 0 && fits(swap, kind, letters) && (chosen.c == 0 || chosen.c == swap)) {
+        chosen = {swap, std::max(chosen.p, kLookAlikeP)};
+      }
+    }
+    if (chosen.c == 0) return false;
+    if (read.top.empty() || chosen.c != read.top.front().c) ++candidate.changed;
+    candidate.text.push_back(chosen.c);
+    candidate.p.push_back(chosen.p);
+    *cost -= std::log(std::max(chosen.p, kMinP));
+  }
+  if (candidate.changed > kMaxChanges) return false;
+  const std::size_t region_at = pattern.find('R');
+  if (region_at != std::string_view::npos) {
+    const std::string_view region = std::string_view(candidate.text).substr(region_at);
+    if (format.region == Region::kKz && !validKzRegion(region)) return false;
+    if (format.region == Region::kRu && !validRuRegion(region)) return false;
+  }
+  *out = std::move(candidate);
+  return true;
+}
+
+}  // namespace
+
 FormatResult correctPlate(const std::vector<CharRead>& chars) {
   FormatResult raw;
   raw.format = "generic";
@@ -110,47 +165,27 @@ FormatResult correctPlate(const std::vector<CharRead>& chars) {
 
   FormatResult best;
   double best_cost = std::numeric_limits<double>::infinity();
-  for (const Format& format : kFormats) {
-    const std::string_view pattern = format.pattern;
-    if (pattern.size() != chars.size()) continue;
-    FormatResult candidate;
-    candidate.format = format.name;
-    candidate.country = format.country;
-    double cost = 0;
-    bool ok = true;
-    for (std::size_t i = 0; i < chars.size() && ok; ++i) {
-      const char kind = pattern[i] == 'L' ? 'L' : 'D';
-      const char* letters = kind == 'L' ? format.letters : "";
-      CharAlternative chosen{0, 0};
-      for (const CharAlternative& alt : chars[i].top) {
-        if (fits(alt.c, kind, letters)) {
-          chosen = alt;
-          break;
+  for (std::size_t drop_front = 0; drop_front <= kMaxDropped; ++drop_front) {
+    for (std::size_t drop_back = 0; drop_back <= kMaxDropped; ++drop_back) {
+      if (drop_front + drop_back >= chars.size()) continue;
+      const std::size_t n = chars.size() - drop_front - drop_back;
+      for (const Format& format : kFormats) {
+        if (std::string_view(format.pattern).size() != n) continue;
+        FormatResult candidate;
+        double cost = 0;
+        if (!matchFormat(format, chars, drop_front, &candidate, &cost)) continue;
+        // A dropped blob costs what a read of p = 0.2 would: cheap for a blob the classifier
+        // was unsure of, never free.
+        for (std::size_t i = 0; i < chars.size(); ++i) {
+          if (i >= drop_front && i < drop_front + n) continue;
+          const float p = chars[i].top.empty() ? 0.0f : chars[i].top.front().p;
+          cost += kDropCost + (p > 0.9f ? 1.0 : 0.0);
+        }
+        if (cost < best_cost) {
+          best_cost = cost;
+          best = std::move(candidate);
         }
       }
-      if (chosen.c == 0 && !chars[i].top.empty()) {
-        const char swap = lookAlike(chars[i].top.front().c);
-        if (swap != 0 && fits(swap, kind, letters)) chosen = {swap, kLookAlikeP};
-      }
-      if (chosen.c == 0) {
-        ok = false;
-        break;
-      }
-      if (chars[i].top.empty() || chosen.c != chars[i].top.front().c) ++candidate.changed;
-      candidate.text.push_back(chosen.c);
-      candidate.p.push_back(chosen.p);
-      cost -= std::log(std::max(chosen.p, kMinP));
-    }
-    if (!ok || candidate.changed > kMaxChanges) continue;
-    const std::size_t region_at = pattern.find('R');
-    if (region_at != std::string_view::npos) {
-      const std::string_view region = std::string_view(candidate.text).substr(region_at);
-      if (format.region == Region::kKz && !validKzRegion(region)) continue;
-      if (format.region == Region::kRu && !validRuRegion(region)) continue;
-    }
-    if (cost < best_cost) {
-      best_cost = cost;
-      best = std::move(candidate);
     }
   }
   if (best_cost - raw_cost <= kMaxExtraCost) return best;

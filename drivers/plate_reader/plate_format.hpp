@@ -6,7 +6,8 @@
 // format of the right length, the best alternative of the required kind at each position (top-k
 // first, then the look-alike table 0/O 8/B 1/I 5/S 2/Z 6/G 4/A 7/T), and accepts the cheapest
 // format only when it costs little more than the raw read and changes at most two characters
-// with a valid region. Anything else (EU plates, unknown layouts) keeps the raw read: the
+// with a valid region; it may drop up to two stray blobs at either end (a flag, a bolt, a
+// border remnant) at a cost. Anything else (EU plates, unknown layouts) keeps the raw read: the
 // generic path never forces a plate into a KZ/RU shape.
 //
 //   kz2012        NNN LLL RR   (RR region 01..20)       kz2012-short  NNN LL RR
@@ -37,6 +38,8 @@ struct FormatResult {
   std::string country;     // "KZ", "RU" or "" (unknown)
   std::vector<float> p;    // per-character probability of the chosen character
   int changed = 0;         // characters changed from the raw top-1
+  std::size_t first = 0;   // chars[first, first + text.size()) were used: a format may drop
+                           // up to two stray blobs (flag, bolt, border) at either end
 };
 
 bool validKzRegion(std::string_view two_digits);

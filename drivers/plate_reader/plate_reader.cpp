@@ -47,6 +47,51 @@ bool colourful(const cv::Mat& bgr_crop, const Blob& blob) {
   return hi - lo > 45;
 }
 
+constexpr double kMaxCharAspect = 1.05;  // wider blobs are characters run together
+constexpr double kTypicalCharAspect = 0.6;
+
+// Shrinks a blob to the bounding box of its ink; false when no ink is left.
+bool tighten(Blob* blob) {
+  std::vector<cv::Point> ink;
+  cv::findNonZero(blob->mask, ink);
+  if (ink.empty()) return false;
+  const cv::Rect inner = cv::boundingRect(ink);
+  blob->mask = blob->mask(inner).clone();
+  blob->box = cv::Rect(blob->box.x + inner.x, blob->box.y + inner.y, inner.width, inner.height);
+  return true;
+}
+
+// Characters that touch (blur, dirt, tight spacing) come as one wide blob: cut it into the
+// number of characters its width suggests, each cut at the column with the least ink near the
+// even split.
+void splitMerged(const Blob& blob, std::vector<Blob>* out) {
+  const int parts = std::max(
+      2, static_cast<int>(std::lround(blob.box.width / (kTypicalCharAspect * blob.box.height))));
+  cv::Mat column_ink;
+  cv::reduce(blob.mask, column_ink, 0, cv::REDUCE_SUM, CV_32S);
+  int start = 0;
+  for (int k = 1; k <= parts; ++k) {
+    int cut = blob.box.width;
+    if (k < parts) {
+      const int centre = blob.box.width * k / parts;
+      const int reach = blob.box.width / (parts * 4);
+      cut = centre;
+      for (int x = std::max(1, centre - reach); x <= std::min(blob.box.width - 2, centre + reach);
+           ++x) {
+        if (column_ink.at<int>(0, x) < column_ink.at<int>(0, cut)) cut = x;
+      }
+    }
+    if (cut - start >= 2) {
+      Blob piece{cv::Rect(blob.box.x + start, blob.box.y, cut - start, blob.box.height),
+                 blob.mask(cv::Rect(start, 0, cut - start, blob.box.height)).clone()};
+      if (tighten(&piece) && piece.box.height > blob.box.height / 2) {
+        out->push_back(std::move(piece));
+      }
+    }
+    start = cut;
+  }
+}
+
 // Character-shaped blobs of one binarisation, grouped into rows, in reading order.
 std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop) {
   cv::Mat labels, stats, centroids;
@@ -60,11 +105,15 @@ std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop) {
     const double aspect = static_cast<double>(box.width) / box.height;
     const double fill = area / box.area();
     if (box.height < 0.16 * crop_h || box.height > 0.9 * crop_h) continue;
-    if (aspect < 0.08 || aspect > 1.1 || fill < 0.12 || fill > 0.95) continue;
+    if (aspect < 0.11 || aspect > 2.6 || fill < 0.12 || fill > 0.95) continue;
     if (box.y <= 0 || box.y + box.height >= crop_h) continue;
     Blob blob{box, labels(box) == i};
     if (colourful(bgr_crop, blob)) continue;
-    blobs.push_back(std::move(blob));
+    if (aspect > kMaxCharAspect) {
+      splitMerged(blob, &blobs);
+    } else {
+      blobs.push_back(std::move(blob));
+    }
   }
   if (blobs.size() < static_cast<std::size_t>(kMinChars)) return {};
 
@@ -75,7 +124,10 @@ std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop) {
   const double ref = heights[heights.size() * 3 / 4];
   std::vector<Blob> kept;
   for (Blob& b : blobs) {
-    if (b.box.height >= 0.5 * ref && b.box.height <= 1.3 * ref) kept.push_back(std::move(b));
+    if (b.box.height < 0.5 * ref || b.box.height > 1.3 * ref) continue;
+    // A thin stroke taller than the characters is a separator or border remnant, not an I/1.
+    if (b.box.height > 1.1 * ref && b.box.width < 0.2 * b.box.height) continue;
+    kept.push_back(std::move(b));
   }
   if (kept.size() < static_cast<std::size_t>(kMinChars)) return {};
 
@@ -153,6 +205,12 @@ void removeLines(cv::Mat& binary) {
   binary.setTo(0, lines | vertical);
 }
 
+// A located text line: its upright box in frame pixels and its slant (degrees, clockwise).
+struct Candidate {
+  cv::Rect rect;
+  double angle_deg = 0;
+};
+
 struct Scored {
   PlateResult result;
   double score = -1e9;
@@ -176,9 +234,11 @@ struct PlateReader::Impl {
 
   Impl(CharClassifier c, ReaderOptions o) : classifier(std::move(c)), options(std::move(o)) {}
 
-  std::vector<cv::Rect> locate(const cv::Mat& gray) const;
-  std::vector<cv::Rect> locateWithCascade(const cv::Mat& gray) const;
-  Scored readCandidate(const cv::Mat& frame, const cv::Mat& gray, const cv::Rect& rect) const;
+  std::vector<Candidate> locate(const cv::Mat& gray) const;
+  std::vector<Candidate> locateWithCascade(const cv::Mat& gray) const;
+  Scored readCandidate(const cv::Mat& frame, const cv::Mat& gray, const Candidate& candidate) const;
+  Scored readCrop(const cv::Mat& frame, const cv::Mat& gray, const Candidate& candidate,
+                  bool extend_down) const;
   Scored readBlobs(const std::vector<Blob>& blobs, const cv::Rect& crop_rect, double scale) const;
 };
 
@@ -210,7 +270,7 @@ Result<std::shared_ptr<const PlateReader>> PlateReader::create(const ReaderOptio
   return std::make_shared<const PlateReader>(std::move(*classifier), options);
 }
 
-std::vector<cv::Rect> PlateReader::Impl::locate(const cv::Mat& gray) const {
+std::vector<Candidate> PlateReader::Impl::locate(const cv::Mat& gray) const {
   const double scale = gray.cols > kDetectWidth ? static_cast<double>(kDetectWidth) / gray.cols : 1;
   cv::Mat small;
   if (scale < 1) cv::resize(gray, small, cv::Size(), scale, scale, cv::INTER_AREA);
@@ -233,28 +293,38 @@ std::vector<cv::Rect> PlateReader::Impl::locate(const cv::Mat& gray) const {
                    cv::getStructuringElement(cv::MORPH_RECT, cv::Size(5, 3)));
   std::vector<std::vector<cv::Point>> contours;
   cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
-  std::vector<std::pair<double, cv::Rect>> found;
+  std::vector<std::pair<double, Candidate>> found;
   for (const auto& contour : contours) {
     const cv::Rect r = cv::boundingRect(contour);
+    // The slant of the line, from its minimum-area rectangle (angles near 90 mean "long side
+    // vertical" in OpenCV's convention).
+    const cv::RotatedRect turned = cv::minAreaRect(contour);
+    double angle = turned.angle;
+    if (turned.size.width < turned.size.height) angle -= 90;
+    while (angle > 45) angle -= 90;
+    while (angle < -45) angle += 90;
     const double aspect = static_cast<double>(r.width) / r.height;
     if (r.width < 24 || r.height < 7 || r.height > small.rows / 3) continue;
     if (aspect < 1.0 || aspect > 10) continue;
     const double strength = cv::mean(grad(r))[0];
-    found.push_back({strength * std::sqrt(static_cast<double>(r.area())), r});
+    found.push_back({strength * std::sqrt(static_cast<double>(r.area())),
+                     Candidate{r, std::abs(angle) <= 15 ? angle : 0}});
   }
   std::sort(found.begin(), found.end(),
             [](const auto& a, const auto& b) { return a.first > b.first; });
-  std::vector<cv::Rect> rects;
-  for (const auto& [strength, r] : found) {
-    if (static_cast<int>(rects.size()) >= options.max_candidates) break;
-    rects.emplace_back(cv::Point(static_cast<int>(r.x / scale), static_cast<int>(r.y / scale)),
-                       cv::Size(static_cast<int>(r.width / scale),
-                                static_cast<int>(r.height / scale)));
+  std::vector<Candidate> candidates;
+  for (const auto& [strength, found_candidate] : found) {
+    if (static_cast<int>(candidates.size()) >= options.max_candidates) break;
+    const cv::Rect& r = found_candidate.rect;
+    candidates.push_back(
+        {cv::Rect(static_cast<int>(r.x / scale), static_cast<int>(r.y / scale),
+                  static_cast<int>(r.width / scale), static_cast<int>(r.height / scale)),
+         found_candidate.angle_deg});
   }
-  return rects;
+  return candidates;
 }
 
-std::vector<cv::Rect> PlateReader::Impl::locateWithCascade(const cv::Mat& gray) const {
+std::vector<Candidate> PlateReader::Impl::locateWithCascade(const cv::Mat& gray) const {
   if (!cascade) return {};
   const double scale = gray.cols > kDetectWidth ? static_cast<double>(kDetectWidth) / gray.cols : 1;
   cv::Mat small;
@@ -265,11 +335,14 @@ std::vector<cv::Rect> PlateReader::Impl::locateWithCascade(const cv::Mat& gray) 
     std::lock_guard lock(cascade_mutex);
     cascade->detectMultiScale(small, hits, 1.1, 3, 0, cv::Size(40, 10));
   }
-  for (cv::Rect& r : hits) {
-    r = cv::Rect(static_cast<int>(r.x / scale), static_cast<int>(r.y / scale),
-                 static_cast<int>(r.width / scale), static_cast<int>(r.height / scale));
+  std::vector<Candidate> candidates;
+  for (const cv::Rect& r : hits) {
+    candidates.push_back({cv::Rect(static_cast<int>(r.x / scale), static_cast<int>(r.y / scale),
+                                   static_cast<int>(r.width / scale),
+                                   static_cast<int>(r.height / scale)),
+                          0});
   }
-  return hits;
+  return candidates;
 }
 
 Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Rect& crop_rect,
@@ -293,10 +366,10 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
   r.format = corrected.format;
   r.country = corrected.country;
   // Alternatives after correction: the chosen character first, then the classifier's others.
-  for (std::size_t i = 0; i < reads.size(); ++i) {
+  for (std::size_t i = 0; i < corrected.text.size(); ++i) {
     CharRead alt;
     alt.top.push_back({corrected.text[i], corrected.p[i]});
-    for (const CharAlternative& a : reads[i].top) {
+    for (const CharAlternative& a : reads[corrected.first + i].top) {
       if (a.c != corrected.text[i]) alt.top.push_back(a);
     }
     r.alternatives.push_back(std::move(alt));
@@ -312,11 +385,26 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
 }
 
 Scored PlateReader::Impl::readCandidate(const cv::Mat& frame, const cv::Mat& gray,
-                                        const cv::Rect& rect) const {
-  const int pad_x = rect.width / 6;
+                                        const Candidate& candidate) const {
+  const cv::Rect& rect = candidate.rect;
+  Scored best = readCrop(frame, gray, candidate, /*extend_down=*/false);
+  // A text line of a short aspect may be the top row of a two-row plate: read it with the
+  // space below it too.
+  if (rect.width < rect.height * 4.5) {
+    Scored two_rows = readCrop(frame, gray, candidate, /*extend_down=*/true);
+    if (two_rows.score > best.score) best = std::move(two_rows);
+  }
+  return best;
+}
+
+Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
+                                   const Candidate& candidate, bool extend_down) const {
+  const cv::Rect& rect = candidate.rect;
+  const int pad_x = rect.width / 6 + rect.height / 2;
   const int pad_y = rect.height * 2 / 5;
+  const int below = extend_down ? rect.height * 3 / 2 : pad_y;
   const cv::Rect crop_rect =
-      cv::Rect(rect.x - pad_x, rect.y - pad_y, rect.width + 2 * pad_x, rect.height + 2 * pad_y) &
+      cv::Rect(rect.x - pad_x, rect.y - pad_y, rect.width + 2 * pad_x, rect.height + pad_y + below) &
       cv::Rect(0, 0, gray.cols, gray.rows);
   if (crop_rect.width < 16 || crop_rect.height < 8) return {};
   const double scale = static_cast<double>(kCropHeight) / crop_rect.height;
@@ -325,6 +413,16 @@ Scored PlateReader::Impl::readCandidate(const cv::Mat& frame, const cv::Mat& gra
              scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
   cv::Mat bgr_crop;
   if (frame.channels() == 3) cv::resize(frame(crop_rect), bgr_crop, crop.size());
+  if (std::abs(candidate.angle_deg) >= 1.5) {  // deskew: characters upright, lines level
+    const cv::Mat turn = cv::getRotationMatrix2D(
+        cv::Point2f(static_cast<float>(crop.cols) / 2, static_cast<float>(crop.rows) / 2),
+        candidate.angle_deg, 1.0);
+    cv::warpAffine(crop, crop, turn, crop.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    if (!bgr_crop.empty()) {
+      cv::warpAffine(bgr_crop, bgr_crop, turn, bgr_crop.size(), cv::INTER_LINEAR,
+                     cv::BORDER_REPLICATE);
+    }
+  }
   cv::Mat blurred;
   cv::GaussianBlur(crop, blurred, cv::Size(3, 3), 0);
 
@@ -361,14 +459,14 @@ std::optional<PlateResult> PlateReader::read(const cv::Mat& frame) const {
   const cv::Mat colour = frame.channels() == 3 ? frame : cv::Mat();
 
   Scored best;
-  for (const cv::Rect& rect : impl_->locate(gray)) {
-    Scored scored = impl_->readCandidate(colour, gray, rect);
+  for (const Candidate& candidate : impl_->locate(gray)) {
+    Scored scored = impl_->readCandidate(colour, gray, candidate);
     if (scored.score > best.score) best = std::move(scored);
   }
   constexpr double kConfident = -0.35;  // mean log p of a clean read is ~ -0.05
   if (best.score < kConfident) {
-    for (const cv::Rect& rect : impl_->locateWithCascade(gray)) {
-      Scored scored = impl_->readCandidate(colour, gray, rect);
+    for (const Candidate& candidate : impl_->locateWithCascade(gray)) {
+      Scored scored = impl_->readCandidate(colour, gray, candidate);
       if (scored.score > best.score) best = std::move(scored);
     }
   }

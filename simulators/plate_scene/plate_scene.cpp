@@ -272,19 +272,22 @@ cv::Rect placePlate(cv::Mat& scene, const cv::Mat& plate, Rng& rng, bool degrade
   const cv::Point2d centre(rng.uniform(width, scene.cols - width),
                            rng.uniform(scene.rows * 0.35, scene.rows - height * 1.5));
   const double angle = (degrade ? rng.uniform(-5, 5) : 0) * CV_PI / 180;
-  const double jitter = degrade ? 0.06 * width : 0;
+  // Camera geometry: yaw makes one side taller than the other, pitch makes the top edge
+  // narrower or wider than the bottom; a little shear from the lens.
+  const double yaw = degrade ? rng.uniform(-0.12, 0.12) : 0;
+  const double pitch = degrade ? rng.uniform(-0.08, 0.08) : 0;
+  const double shear = degrade ? rng.uniform(-0.08, 0.08) : 0;
+  const std::array<cv::Point2d, 4> corners = {
+      cv::Point2d(-width / 2 * (1 + pitch) + shear * height / 2, -height / 2 * (1 - yaw)),
+      cv::Point2d(width / 2 * (1 + pitch) + shear * height / 2, -height / 2 * (1 + yaw)),
+      cv::Point2d(width / 2 - shear * height / 2, height / 2 * (1 + yaw)),
+      cv::Point2d(-width / 2 - shear * height / 2, height / 2 * (1 - yaw))};
   std::array<cv::Point2f, 4> dst;
-  const std::array<cv::Point2d, 4> corners = {cv::Point2d(-width / 2, -height / 2),
-                                              cv::Point2d(width / 2, -height / 2),
-                                              cv::Point2d(width / 2, height / 2),
-                                              cv::Point2d(-width / 2, height / 2)};
   for (std::size_t i = 0; i < 4; ++i) {
     const cv::Point2d c = corners[i];
     dst[i] = cv::Point2f(
-        static_cast<float>(centre.x + c.x * std::cos(angle) - c.y * std::sin(angle) +
-                           rng.uniform(-jitter, jitter)),
-        static_cast<float>(centre.y + c.x * std::sin(angle) + c.y * std::cos(angle) +
-                           rng.uniform(-jitter, jitter) * 0.5));
+        static_cast<float>(centre.x + c.x * std::cos(angle) - c.y * std::sin(angle)),
+        static_cast<float>(centre.y + c.x * std::sin(angle) + c.y * std::cos(angle)));
   }
   const std::array<cv::Point2f, 4> src = {
       cv::Point2f(0, 0), cv::Point2f(static_cast<float>(plate.cols), 0),
