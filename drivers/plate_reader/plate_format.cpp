@@ -103,6 +103,8 @@ bool validRuRegion(std::string_view r);
 namespace {
 
 constexpr std::size_t kMaxDropped = 2;
+constexpr std::size_t kMinGenericLength = 5;
+constexpr float kStrayP = 0.5f;
 constexpr double kDropCost = 1.6;  // -log(0.2)
 
 // Fits chars[first, first + |pattern|) to `format`; false when a position cannot be made to fit
@@ -189,6 +191,17 @@ FormatResult correctPlate(const std::vector<CharRead>& chars) {
     }
   }
   if (best_cost - raw_cost <= kMaxExtraCost) return best;
+  // Generic plate: an unsure blob at either end is more likely a strip, a bolt or a frame edge
+  // than a character.
+  while (raw.text.size() > kMinGenericLength && raw.p.front() < kStrayP) {
+    raw.text.erase(raw.text.begin());
+    raw.p.erase(raw.p.begin());
+    ++raw.first;
+  }
+  while (raw.text.size() > kMinGenericLength && raw.p.back() < kStrayP) {
+    raw.text.pop_back();
+    raw.p.pop_back();
+  }
   return raw;
 }
 
