@@ -7,6 +7,10 @@
 #include "drivers/plate_reader/plate_eval.hpp"
 
 namespace kordon::drivers::anpr {
+namespace {
+constexpr std::size_t kMaxReadsPerTrack = 64;
+constexpr float kAlternativeWeight = 0.5f;
+}  // namespace
 
 void PlateFusion::add(const PlateResult& read, std::chrono::steady_clock::time_point at,
                       long long wall_ms, std::string frame) {
@@ -22,11 +26,16 @@ void PlateFusion::add(const PlateResult& read, std::chrono::steady_clock::time_p
     }
   }
   if (joined == nullptr) {
-    tracks_.push_back(Track{{}, at, wall_ms, {}, -1});
+    Track track;
+    track.first = at;
+    track.first_wall_ms = wall_ms;
+    tracks_.push_back(std::move(track));
     joined = &tracks_.back();
   }
-  joined->reads.push_back(read);
   joined->last = at;
+  // A delivered vehicle still in view only keeps its track open; a long one stops growing.
+  if (joined->delivered || joined->reads.size() >= kMaxReadsPerTrack) return;
+  joined->reads.push_back(read);
   if (read.confidence > joined->best_confidence) {
     joined->best_confidence = read.confidence;
     joined->best_frame = std::move(frame);
@@ -36,8 +45,12 @@ void PlateFusion::add(const PlateResult& read, std::chrono::steady_clock::time_p
 std::vector<FusedPlate> PlateFusion::flush(std::chrono::steady_clock::time_point now) {
   std::vector<FusedPlate> out;
   for (auto it = tracks_.begin(); it != tracks_.end();) {
-    if (now - it->last >= gap_) {
+    const bool gone = now - it->last >= gap_;
+    if (!it->delivered && (gone || now - it->first >= max_open_)) {
       out.push_back(fuse(*it));
+      it->delivered = true;
+    }
+    if (gone) {
       it = tracks_.erase(it);
     } else {
       ++it;
@@ -62,14 +75,16 @@ FusedPlate PlateFusion::fuse(const Track& track) {
     float total = 0;
     for (const PlateResult& read : track.reads) {
       if (read.plate.size() != length) continue;
+      // The read's own (format-corrected) character votes with the read's confidence; its
+      // other alternatives add a little, so a close second can still win across reads.
+      mass[read.plate[i]] += read.confidence;
+      total += read.confidence;
       if (i < read.alternatives.size()) {
         for (const CharAlternative& alt : read.alternatives[i].top) {
-          mass[alt.c] += alt.p * read.confidence;
-          total += alt.p * read.confidence;
+          if (alt.c == read.plate[i]) continue;
+          mass[alt.c] += kAlternativeWeight * alt.p * read.confidence;
+          total += kAlternativeWeight * alt.p * read.confidence;
         }
-      } else {
-        mass[read.plate[i]] += read.confidence;
-        total += read.confidence;
       }
     }
     std::vector<CharAlternative> ranked;
