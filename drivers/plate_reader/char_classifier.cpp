@@ -130,7 +130,8 @@ cv::Mat renderTrainingGlyph(char c, unsigned seed) {
   const double sigma = uniform(0, 1.1);
   if (sigma > 0.3) cv::GaussianBlur(small, small, cv::Size(0, 0), sigma);
   cv::Mat noise(small.size(), CV_16SC1);
-  cv::randn(noise, 0, uniform(0, 14));
+  cv::RNG noise_rng(rng());  // seeded: the training set is reproducible
+  noise_rng.fill(noise, cv::RNG::NORMAL, 0, uniform(0, 14));
   cv::Mat noisy;
   small.convertTo(noisy, CV_16SC1);
   noisy += noise;
