@@ -26,6 +26,9 @@ PACKAGES=(
   # HIL: socat links two ptys into a null-modem cable for serial devices (Modbus RTU, Toledo)
   socat
 )
+# The ANPR benchmark's baseline only (scripts/bench-anpr.sh), not needed to build or test:
+#   KORDON_BENCH=1 scripts/setup.sh
+[[ ${KORDON_BENCH:-0} == 1 ]] && PACKAGES+=(tesseract-ocr tesseract-ocr-eng)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

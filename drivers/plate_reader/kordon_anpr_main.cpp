@@ -8,6 +8,10 @@
 //                                 summary {"images","detected","exact","char_accuracy",
 //                                 "ms_median","ms_p95","errors"} on the LAST line
 //   kordon-anpr train OUT         trains the character model (the build runs this)
+//   kordon-anpr haar DIR OUT      the benchmark baseline's detector (scripts/bench-anpr.sh): a
+//                                 plain Haar cascade (opencv-data) on every image with ground
+//                                 truth; writes the largest hit as OUT/<stem>.png and prints
+//                                 {"file","truth","detected","ms"} per image
 // Options: --model PATH (default: the model the build trained), --no-cascade.
 // Exit status: 0 on success (also when some files were bad: they are reported and counted),
 // 2 on usage errors, 1 when the reader cannot start.
@@ -24,6 +28,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/objdetect.hpp>
 
 #include "drivers/plate_reader/char_classifier.hpp"
 #include "drivers/plate_reader/ground_truth.hpp"
@@ -37,7 +43,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: kordon-anpr [--model PATH] [--no-cascade] read FILE...\n"
     "       kordon-anpr [--model PATH] [--no-cascade] eval DIR\n"
-    "       kordon-anpr train OUT\n";
+    "       kordon-anpr train OUT\n"
+    "       kordon-anpr [--cascade PATH] haar DIR OUT\n";
 constexpr unsigned kTrainSeed = 6;
 constexpr int kTrainSamplesPerClass = 120;
 constexpr std::size_t kMaxImageBytes = 64u << 20;
@@ -112,7 +119,14 @@ bool isImage(const std::filesystem::path& path) {
   return kExtensions.count(path.extension().string()) > 0;
 }
 
-int evalCommand(const PlateReader& reader, const std::string& dir) {
+struct Labelled {
+  std::filesystem::path image;
+  GroundTruth truth;
+};
+
+// Images in `dir` with a parsable ground truth beside them; bad truth files are reported and
+// counted in *errors.
+std::optional<std::vector<Labelled>> labelledImages(const std::string& dir, int* errors) {
   std::error_code ec;
   std::vector<std::filesystem::path> images;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
@@ -120,40 +134,91 @@ int evalCommand(const PlateReader& reader, const std::string& dir) {
   }
   if (ec) {
     std::cerr << "kordon-anpr: cannot list " << dir << ": " << ec.message() << "\n";
-    return 2;
+    return std::nullopt;
   }
   std::sort(images.begin(), images.end());
-  EvalTally tally;
+  std::vector<Labelled> out;
   for (const auto& image : images) {
     auto truth_path = image;
     truth_path.replace_extension(".txt");
     if (!std::filesystem::exists(truth_path, ec)) continue;
     std::string error;
     const auto truth_text = slurp(truth_path, &error);
-    auto truth = truth_text ? parseGroundTruth(*truth_text) : Result<GroundTruth>(Status::error(error));
+    auto truth =
+        truth_text ? parseGroundTruth(*truth_text) : Result<GroundTruth>(Status::error(error));
     if (!truth) {
       std::cerr << "kordon-anpr: " << truth_path.string() << ": " << truth.status().message()
                 << "\n";
-      tally.addError();
+      ++*errors;
       continue;
     }
-    const Timed timed = readFile(reader, image);
-    nlohmann::json line = {{"file", image.filename().string()}, {"truth", truth->plate}};
+    out.push_back({image, std::move(*truth)});
+  }
+  return out;
+}
+
+int evalCommand(const PlateReader& reader, const std::string& dir) {
+  int errors = 0;
+  const auto labelled = labelledImages(dir, &errors);
+  if (!labelled) return 2;
+  EvalTally tally;
+  for (int i = 0; i < errors; ++i) tally.addError();
+  for (const Labelled& item : *labelled) {
+    const Timed timed = readFile(reader, item.image);
+    nlohmann::json line = {{"file", item.image.filename().string()}, {"truth", item.truth.plate}};
     if (!timed.read) {
-      std::cerr << "kordon-anpr: " << image.string() << ": " << timed.read.status().message()
-                << "\n";
+      std::cerr << "kordon-anpr: " << item.image.string() << ": "
+                << timed.read.status().message() << "\n";
       line["error"] = timed.read.status().message();
       tally.addError();
       printLine(line);
       continue;
     }
-    const bool exact = tally.add(truth->plate, truth->box, *timed.read, timed.ms);
+    const bool exact = tally.add(item.truth.plate, item.truth.box, *timed.read, timed.ms);
     line["plate"] = *timed.read ? nlohmann::json((*timed.read)->plate) : nlohmann::json(nullptr);
     line["exact"] = exact;
     line["ms"] = std::round(timed.ms * 100) / 100;
     printLine(line);
   }
   printLine(tally.summary());
+  return 0;
+}
+
+int haarCommand(const std::string& cascade_path, const std::string& dir, const std::string& out) {
+  cv::CascadeClassifier cascade;
+  if (!cascade.load(cascade_path)) {
+    std::cerr << "kordon-anpr: cannot load cascade " << cascade_path << "\n";
+    return 1;
+  }
+  int errors = 0;
+  const auto labelled = labelledImages(dir, &errors);
+  if (!labelled) return 2;
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  for (const Labelled& item : *labelled) {
+    const cv::Mat image = cv::imread(item.image.string(), cv::IMREAD_GRAYSCALE);
+    nlohmann::json line = {{"file", item.image.filename().string()}, {"truth", item.truth.plate}};
+    if (image.empty()) {
+      line["error"] = "not a decodable image";
+      printLine(line);
+      continue;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<cv::Rect> hits;
+    cascade.detectMultiScale(image, hits, 1.1, 3);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count();
+    const auto largest = std::max_element(hits.begin(), hits.end(), [](auto& a, auto& b) {
+      return a.area() < b.area();
+    });
+    line["detected"] = largest != hits.end() && boxMatches(item.truth.box, *largest);
+    line["ms"] = std::round(ms * 100) / 100;
+    if (largest != hits.end()) {
+      cv::imwrite(out + "/" + item.image.stem().string() + ".png", image(*largest));
+    }
+    printLine(line);
+  }
   return 0;
 }
 
@@ -165,6 +230,8 @@ int run(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--model" && i + 1 < argc) {
       options.model_path = argv[++i];
+    } else if (arg == "--cascade" && i + 1 < argc) {
+      options.cascade_path = argv[++i];
     } else if (arg == "--no-cascade") {
       options.use_cascade = false;
     } else if (arg == "--help" || arg == "-h") {
@@ -196,6 +263,14 @@ int run(int argc, char** argv) {
                      .count()
               << " ms\n";
     return 0;
+  }
+  if (command == "haar") {
+    if (args.size() != 3) {
+      std::cerr << kUsage;
+      return 2;
+    }
+    return haarCommand(options.cascade_path.empty() ? kDebianPlateCascade : options.cascade_path,
+                       args[1], args[2]);
   }
   if (command != "read" && command != "eval") {
     std::cerr << kUsage;

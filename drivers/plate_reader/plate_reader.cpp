@@ -25,7 +25,6 @@ constexpr int kMaxChars = 10;
 constexpr unsigned kTrainSeed = 6;  // the in-process fallback trains like the build does
 constexpr int kTrainSamplesPerClass = 120;
 
-const char* kDebianCascade = "/usr/share/opencv4/haarcascades/haarcascade_russian_plate_number.xml";
 
 struct Blob {
   cv::Rect box;   // in crop pixels
@@ -246,7 +245,7 @@ PlateReader::PlateReader(CharClassifier classifier, ReaderOptions options)
     : impl_(std::make_unique<Impl>(std::move(classifier), std::move(options))) {
   if (!impl_->options.use_cascade) return;
   const std::string path =
-      impl_->options.cascade_path.empty() ? kDebianCascade : impl_->options.cascade_path;
+      impl_->options.cascade_path.empty() ? kDebianPlateCascade : impl_->options.cascade_path;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return;
   cv::CascadeClassifier cascade;
@@ -435,12 +434,6 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
                         (kCropHeight / 2) | 1, 10);
   removeLines(otsu);
   removeLines(local);
-  if (const char* dbg = std::getenv("ANPR_DBG")) {  // TEMP
-    static int n = 0;
-    cv::imwrite(std::string(dbg) + "/c" + std::to_string(n) + ".png", crop);
-    cv::imwrite(std::string(dbg) + "/o" + std::to_string(n) + ".png", otsu);
-    cv::imwrite(std::string(dbg) + "/l" + std::to_string(n++) + ".png", local);
-  }
   for (const cv::Mat* binary : {&otsu, &local}) {
     const std::vector<Blob> blobs = segment(*binary, bgr_crop);
     if (blobs.empty()) continue;

@@ -47,6 +47,10 @@ struct PlateResult {
   std::string country;                 // "KZ", "RU" or ""
 };
 
+// Debian opencv-data's plate cascade (a second opinion in the reader; the benchmark baseline).
+inline constexpr const char* kDebianPlateCascade =
+    "/usr/share/opencv4/haarcascades/haarcascade_russian_plate_number.xml";
+
 // Default model path compiled in by the build (the file `kordon-anpr train` writes).
 std::string defaultModelPath();
 
