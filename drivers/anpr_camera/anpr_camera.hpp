@@ -57,12 +57,12 @@ struct CameraConfig {
   // every 30..60 s by default, so two missed ones are tolerated.
   std::int64_t stale_after_ms = 120'000;
   // type "frames" only (frame_camera.hpp):
-  std::string url;                   // http://.../snapshot.jpg, or rtsp://... (OpenCV videoio)
+  std::string url;  // http://.../snapshot.jpg, or rtsp://... (OpenCV videoio)
   std::int64_t poll_interval_ms = 200;
-  int workers = 1;                   // reader threads; frames arriving while all are busy drop
-  std::int64_t fuse_gap_ms = 1500;   // a vehicle's reads end after this much silence
-  double min_confidence = 0.5;       // reads below it are not fused
-  std::string model_path;            // empty: the model the build trained
+  int workers = 1;                  // reader threads; frames arriving while all are busy drop
+  std::int64_t fuse_gap_ms = 1500;  // a vehicle's reads end after this much silence
+  double min_confidence = 0.5;      // reads below it are not fused
+  std::string model_path;           // empty: the model the build trained
 };
 
 inline constexpr int kHealthWindowRequests = 5;  // requests looked at for kDegraded

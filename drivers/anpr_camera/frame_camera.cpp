@@ -103,8 +103,7 @@ std::optional<FrameCamera::Frame> FrameCamera::grab(std::optional<cv::VideoCaptu
     if (!response || response->status != 200) return std::nullopt;
     frame.encoded = std::move(response->body);
     try {
-      const cv::Mat raw(1, static_cast<int>(frame.encoded.size()), CV_8UC1,
-                        frame.encoded.data());
+      const cv::Mat raw(1, static_cast<int>(frame.encoded.size()), CV_8UC1, frame.encoded.data());
       frame.image = cv::imdecode(raw, cv::IMREAD_COLOR);
     } catch (const cv::Exception&) {
       return std::nullopt;
@@ -173,14 +172,8 @@ nlohmann::json FrameCamera::countersJson() const {
 }
 
 msg::DeviceStatus FrameCamera::status() const {
-  msg::DeviceStatus status;
-  status.device_id = config_.device_id;
-  status.lane = config_.lane;
-  status.device_class = "anpr_camera";
-  status.time_ms = clock_.nowWallMs();
-  status.health = health_.health();
-  status.counters = countersJson();
-  return status;
+  return msg::DeviceStatus{config_.device_id, config_.lane,  "anpr_camera", clock_.nowWallMs(),
+                           health_.health(),  std::string(), countersJson()};
 }
 
 void FrameCamera::tick() {

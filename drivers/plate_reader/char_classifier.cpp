@@ -66,7 +66,8 @@ cv::Mat largestBlob(const cv::Mat& binary) {
   }
   if (best == 0) return {};
   const cv::Rect box(stats.at<int>(best, cv::CC_STAT_LEFT), stats.at<int>(best, cv::CC_STAT_TOP),
-                     stats.at<int>(best, cv::CC_STAT_WIDTH), stats.at<int>(best, cv::CC_STAT_HEIGHT));
+                     stats.at<int>(best, cv::CC_STAT_WIDTH),
+                     stats.at<int>(best, cv::CC_STAT_HEIGHT));
   cv::Mat mask = (labels(box) == best);
   return mask;
 }
@@ -119,8 +120,10 @@ cv::Mat renderTrainingGlyph(char c, unsigned seed) {
   const int stroke = static_cast<int>(rng() % 3) - 1;  // thinner, as is, bolder
   if (stroke != 0) {
     const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5));
-    if (stroke > 0) cv::erode(warped, warped, kernel);  // dark ink grows
-    else cv::dilate(warped, warped, kernel);
+    if (stroke > 0)
+      cv::erode(warped, warped, kernel);  // dark ink grows
+    else
+      cv::dilate(warped, warped, kernel);
   }
   // Down to the size characters have in a frame, then blur and sensor noise.
   const double glyph_px = uniform(14, 44);
@@ -216,9 +219,9 @@ CharRead CharClassifier::classifyFeatures(const cv::Mat& features, int k) const 
   std::vector<int> order(static_cast<std::size_t>(classes));
   std::iota(order.begin(), order.end(), 0);
   const int top = std::min(k, classes);
-  std::partial_sort(order.begin(), order.begin() + top, order.end(),
-                    [&p](int a, int b) { return p[static_cast<std::size_t>(a)] >
-                                                p[static_cast<std::size_t>(b)]; });
+  std::partial_sort(order.begin(), order.begin() + top, order.end(), [&p](int a, int b) {
+    return p[static_cast<std::size_t>(a)] > p[static_cast<std::size_t>(b)];
+  });
   CharRead read;
   for (int i = 0; i < top; ++i) {
     const auto idx = static_cast<std::size_t>(order[static_cast<std::size_t>(i)]);

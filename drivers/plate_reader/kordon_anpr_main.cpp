@@ -89,8 +89,8 @@ Timed readFile(const PlateReader& reader, const std::filesystem::path& path) {
   }
   const auto start = std::chrono::steady_clock::now();
   timed.read = reader.readEncoded(*bytes);
-  timed.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                 .count();
+  timed.ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return timed;
 }
 
@@ -104,7 +104,9 @@ int readCommand(const PlateReader& reader, const std::vector<std::string>& files
     } else if (*timed.read) {
       line.update(resultJson(**timed.read));
     } else {
-      line.update({{"plate", nullptr}, {"confidence", 0}, {"box", nullptr},
+      line.update({{"plate", nullptr},
+                   {"confidence", 0},
+                   {"box", nullptr},
                    {"alternatives", nlohmann::json::array()}});
     }
     line["ms"] = std::round(timed.ms * 100) / 100;
@@ -114,8 +116,8 @@ int readCommand(const PlateReader& reader, const std::vector<std::string>& files
 }
 
 bool isImage(const std::filesystem::path& path) {
-  static const std::set<std::string> kExtensions = {".jpg", ".jpeg", ".png", ".bmp", ".JPG",
-                                                    ".JPEG", ".PNG"};
+  static const std::set<std::string> kExtensions = {".jpg", ".jpeg", ".png", ".bmp",
+                                                    ".JPG", ".JPEG", ".PNG"};
   return kExtensions.count(path.extension().string()) > 0;
 }
 
@@ -167,8 +169,8 @@ int evalCommand(const PlateReader& reader, const std::string& dir) {
     const Timed timed = readFile(reader, item.image);
     nlohmann::json line = {{"file", item.image.filename().string()}, {"truth", item.truth.plate}};
     if (!timed.read) {
-      std::cerr << "kordon-anpr: " << item.image.string() << ": "
-                << timed.read.status().message() << "\n";
+      std::cerr << "kordon-anpr: " << item.image.string() << ": " << timed.read.status().message()
+                << "\n";
       line["error"] = timed.read.status().message();
       tally.addError();
       printLine(line);
@@ -207,11 +209,9 @@ int haarCommand(const std::string& cascade_path, const std::string& dir, const s
     std::vector<cv::Rect> hits;
     cascade.detectMultiScale(image, hits, 1.1, 3);
     const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-            .count();
-    const auto largest = std::max_element(hits.begin(), hits.end(), [](auto& a, auto& b) {
-      return a.area() < b.area();
-    });
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const auto largest = std::max_element(hits.begin(), hits.end(),
+                                          [](auto& a, auto& b) { return a.area() < b.area(); });
     line["detected"] = largest != hits.end() && boxMatches(item.truth.box, *largest);
     line["ms"] = std::round(ms * 100) / 100;
     if (largest != hits.end()) {

@@ -12,7 +12,8 @@ namespace {
 double percentile(std::vector<double> values, double q) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(std::lround(q * static_cast<double>(values.size() - 1)));
+  const auto index =
+      static_cast<std::size_t>(std::lround(q * static_cast<double>(values.size() - 1)));
   return values[index];
 }
 
@@ -53,9 +54,8 @@ bool EvalTally::add(const std::string& truth_plate, const cv::Rect& truth_box,
   const bool exact = !truth.empty() && got == truth;
   if (exact) ++exact_;
   if (!truth.empty()) {
-    char_accuracy_sum_ +=
-        std::max(0.0, 1.0 - static_cast<double>(levenshtein(got, truth)) /
-                                static_cast<double>(truth.size()));
+    char_accuracy_sum_ += std::max(0.0, 1.0 - static_cast<double>(levenshtein(got, truth)) /
+                                                  static_cast<double>(truth.size()));
   }
   return exact;
 }

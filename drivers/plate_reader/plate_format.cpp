@@ -37,25 +37,44 @@ constexpr Format kFormats[] = {
 // Look-alikes between the two kinds, both ways.
 char lookAlike(char c) {
   switch (c) {
-    case '0': return 'O';
-    case 'O': return '0';
-    case 'D': return '0';
-    case 'Q': return '0';
-    case '8': return 'B';
-    case 'B': return '8';
-    case '1': return 'I';
-    case 'I': return '1';
-    case 'T': return '7';
-    case '7': return 'T';
-    case '5': return 'S';
-    case 'S': return '5';
-    case '2': return 'Z';
-    case 'Z': return '2';
-    case '6': return 'G';
-    case 'G': return '6';
-    case '4': return 'A';
-    case 'A': return '4';
-    default: return 0;
+    case '0':
+      return 'O';
+    case 'O':
+      return '0';
+    case 'D':
+      return '0';
+    case 'Q':
+      return '0';
+    case '8':
+      return 'B';
+    case 'B':
+      return '8';
+    case '1':
+      return 'I';
+    case 'I':
+      return '1';
+    case 'T':
+      return '7';
+    case '7':
+      return 'T';
+    case '5':
+      return 'S';
+    case 'S':
+      return '5';
+    case '2':
+      return 'Z';
+    case 'Z':
+      return '2';
+    case '6':
+      return 'G';
+    case 'G':
+      return '6';
+    case '4':
+      return 'A';
+    case 'A':
+      return '4';
+    default:
+      return 0;
   }
 }
 

@@ -33,13 +33,13 @@ struct CharRead {
 };
 
 struct FormatResult {
-  std::string text;        // corrected (or raw) text, normalised Latin
-  std::string format;      // "kz2012", ..., or "generic"
-  std::string country;     // "KZ", "RU" or "" (unknown)
-  std::vector<float> p;    // per-character probability of the chosen character
-  int changed = 0;         // characters changed from the raw top-1
-  std::size_t first = 0;   // chars[first, first + text.size()) were used: a format may drop
-                           // up to two stray blobs (flag, bolt, border) at either end
+  std::string text;       // corrected (or raw) text, normalised Latin
+  std::string format;     // "kz2012", ..., or "generic"
+  std::string country;    // "KZ", "RU" or "" (unknown)
+  std::vector<float> p;   // per-character probability of the chosen character
+  int changed = 0;        // characters changed from the raw top-1
+  std::size_t first = 0;  // chars[first, first + text.size()) were used: a format may drop
+                          // up to two stray blobs (flag, bolt, border) at either end
 };
 
 bool validKzRegion(std::string_view two_digits);

@@ -35,8 +35,8 @@ class PlateFusion {
   PlateFusion(std::chrono::milliseconds gap, std::chrono::milliseconds max_open)
       : gap_(gap), max_open_(max_open) {}
 
-  void add(const PlateResult& read, std::chrono::steady_clock::time_point at,
-           long long wall_ms, std::string frame = {});
+  void add(const PlateResult& read, std::chrono::steady_clock::time_point at, long long wall_ms,
+           std::string frame = {});
   // Tracks silent for `gap` or more, or open for `max_open`, at `now`: fused, oldest first,
   // each vehicle once.
   std::vector<FusedPlate> flush(std::chrono::steady_clock::time_point now);

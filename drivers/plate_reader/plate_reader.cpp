@@ -18,17 +18,16 @@
 namespace kordon::drivers::anpr {
 namespace {
 
-constexpr int kDetectWidth = 640;   // locate on a frame this wide (or less)
-constexpr int kCropHeight = 96;     // rectified candidate height, px
+constexpr int kDetectWidth = 640;  // locate on a frame this wide (or less)
+constexpr int kCropHeight = 96;    // rectified candidate height, px
 constexpr int kMinChars = 4;
 constexpr int kMaxChars = 10;
 constexpr unsigned kTrainSeed = 6;  // the in-process fallback trains like the build does
 constexpr int kTrainSamplesPerClass = 120;
 
-
 struct Blob {
-  cv::Rect box;   // in crop pixels
-  cv::Mat mask;   // ink of this blob only, box-sized
+  cv::Rect box;  // in crop pixels
+  cv::Mat mask;  // ink of this blob only, box-sized
 };
 
 double median(std::vector<double> v) {
@@ -170,9 +169,9 @@ std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop) {
     // Keep the longest run of characters without a wide horizontal gap (drops border bits).
     std::size_t run_start = 0, best_start = 0, best_len = 0;
     for (std::size_t i = 0; i <= row.size(); ++i) {
-      const bool breaks = i == row.size() ||
-                          (i > 0 && row[i].box.x - (row[i - 1].box.x + row[i - 1].box.width) >
-                                        1.6 * ref);
+      const bool breaks =
+          i == row.size() ||
+          (i > 0 && row[i].box.x - (row[i - 1].box.x + row[i - 1].box.width) > 1.6 * ref);
       if (breaks) {
         if (i - run_start > best_len) {
           best_len = i - run_start;
@@ -202,6 +201,21 @@ void removeLines(cv::Mat& binary) {
   cv::morphologyEx(binary, vertical, cv::MORPH_OPEN,
                    cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, binary.rows * 2 / 3)));
   binary.setTo(0, lines | vertical);
+}
+
+// The frame the locators work on: at most kDetectWidth wide; *scale = its size / the frame's.
+cv::Mat detectionFrame(const cv::Mat& gray, double* scale) {
+  *scale = gray.cols > kDetectWidth ? static_cast<double>(kDetectWidth) / gray.cols : 1;
+  if (*scale >= 1) return gray;
+  cv::Mat small;
+  cv::resize(gray, small, cv::Size(), *scale, *scale, cv::INTER_AREA);
+  return small;
+}
+
+// A box found on the detection frame, in frame pixels.
+cv::Rect toFrame(const cv::Rect& r, double scale) {
+  return cv::Rect(static_cast<int>(r.x / scale), static_cast<int>(r.y / scale),
+                  static_cast<int>(r.width / scale), static_cast<int>(r.height / scale));
 }
 
 // A located text line: its upright box in frame pixels and its slant (degrees, clockwise).
@@ -270,10 +284,8 @@ Result<std::shared_ptr<const PlateReader>> PlateReader::create(const ReaderOptio
 }
 
 std::vector<Candidate> PlateReader::Impl::locate(const cv::Mat& gray) const {
-  const double scale = gray.cols > kDetectWidth ? static_cast<double>(kDetectWidth) / gray.cols : 1;
-  cv::Mat small;
-  if (scale < 1) cv::resize(gray, small, cv::Size(), scale, scale, cv::INTER_AREA);
-  else small = gray;
+  double scale = 1;
+  const cv::Mat small = detectionFrame(gray, &scale);
   // Dark strokes thinner than the kernel on a lighter surround: the characters.
   cv::Mat blackhat;
   cv::morphologyEx(small, blackhat, cv::MORPH_BLACKHAT,
@@ -315,20 +327,15 @@ std::vector<Candidate> PlateReader::Impl::locate(const cv::Mat& gray) const {
   for (const auto& [strength, found_candidate] : found) {
     if (static_cast<int>(candidates.size()) >= options.max_candidates) break;
     const cv::Rect& r = found_candidate.rect;
-    candidates.push_back(
-        {cv::Rect(static_cast<int>(r.x / scale), static_cast<int>(r.y / scale),
-                  static_cast<int>(r.width / scale), static_cast<int>(r.height / scale)),
-         found_candidate.angle_deg});
+    candidates.push_back({toFrame(r, scale), found_candidate.angle_deg});
   }
   return candidates;
 }
 
 std::vector<Candidate> PlateReader::Impl::locateWithCascade(const cv::Mat& gray) const {
   if (!cascade) return {};
-  const double scale = gray.cols > kDetectWidth ? static_cast<double>(kDetectWidth) / gray.cols : 1;
-  cv::Mat small;
-  if (scale < 1) cv::resize(gray, small, cv::Size(), scale, scale, cv::INTER_AREA);
-  else small = gray;
+  double scale = 1;
+  const cv::Mat small = detectionFrame(gray, &scale);
   std::vector<cv::Rect> hits;
   {
     std::lock_guard lock(cascade_mutex);
@@ -336,10 +343,7 @@ std::vector<Candidate> PlateReader::Impl::locateWithCascade(const cv::Mat& gray)
   }
   std::vector<Candidate> candidates;
   for (const cv::Rect& r : hits) {
-    candidates.push_back({cv::Rect(static_cast<int>(r.x / scale), static_cast<int>(r.y / scale),
-                                   static_cast<int>(r.width / scale),
-                                   static_cast<int>(r.height / scale)),
-                          0});
+    candidates.push_back({toFrame(r, scale), 0});
   }
   return candidates;
 }
@@ -399,12 +403,12 @@ Scored PlateReader::Impl::readCandidate(const cv::Mat& frame, const cv::Mat& gra
 Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
                                    const Candidate& candidate, bool extend_down) const {
   const cv::Rect& rect = candidate.rect;
-  const int pad_x = rect.width / 6 + rect.height / 2;
+  const int pad_x = rect.width / 4 + rect.height;
   const int pad_y = rect.height * 2 / 5;
   const int below = extend_down ? rect.height * 3 / 2 : pad_y;
-  const cv::Rect crop_rect =
-      cv::Rect(rect.x - pad_x, rect.y - pad_y, rect.width + 2 * pad_x, rect.height + pad_y + below) &
-      cv::Rect(0, 0, gray.cols, gray.rows);
+  const cv::Rect crop_rect = cv::Rect(rect.x - pad_x, rect.y - pad_y, rect.width + 2 * pad_x,
+                                      rect.height + pad_y + below) &
+                             cv::Rect(0, 0, gray.cols, gray.rows);
   if (crop_rect.width < 16 || crop_rect.height < 8) return {};
   const double scale = static_cast<double>(kCropHeight) / crop_rect.height;
   cv::Mat crop;
@@ -446,9 +450,12 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
 std::optional<PlateResult> PlateReader::read(const cv::Mat& frame) const {
   if (frame.empty()) return std::nullopt;
   cv::Mat gray;
-  if (frame.channels() == 3) cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
-  else if (frame.channels() == 4) cv::cvtColor(frame, gray, cv::COLOR_BGRA2GRAY);
-  else gray = frame;
+  if (frame.channels() == 3)
+    cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
+  else if (frame.channels() == 4)
+    cv::cvtColor(frame, gray, cv::COLOR_BGRA2GRAY);
+  else
+    gray = frame;
   const cv::Mat colour = frame.channels() == 3 ? frame : cv::Mat();
 
   Scored best;
@@ -471,8 +478,7 @@ Result<std::optional<PlateResult>> PlateReader::readEncoded(const std::string& b
   if (bytes.empty()) return Status::error("empty image");
   cv::Mat image;
   try {
-    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
-                      const_cast<char*>(bytes.data()));
+    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
     image = cv::imdecode(raw, cv::IMREAD_COLOR);
   } catch (const cv::Exception& e) {
     return Status::error(std::string("cannot decode image: ") + e.what());

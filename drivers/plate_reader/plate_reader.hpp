@@ -34,8 +34,8 @@ struct ReaderOptions {
   std::string model_path;    // empty: the model the build trained (KORDON_ANPR_MODEL)
   std::string cascade_path;  // empty: Debian's opencv-data plate cascade, when present
   bool use_cascade = true;
-  int max_candidates = 6;    // candidates read per frame, best first
-  int top_k = 3;             // alternatives kept per character
+  int max_candidates = 6;  // candidates read per frame, best first
+  int top_k = 3;           // alternatives kept per character
 };
 
 struct PlateResult {

@@ -62,7 +62,8 @@ LaneSetup readLane(ConfigReader& r, const std::string& prefix, std::size_t index
   c.path = r.getString(cam + "path", "/anpr/" + s.lane.id);
   if (c.path.empty() || c.path[0] != '/') r.fail(cam + "path", "expected an absolute URL path");
   c.stale_after_ms = r.getInt(cam + "stale_after_ms", c.stale_after_ms, 1000, 86400000);
-  if (c.type == "frames") {  // Kordon reads the plates itself (drivers/anpr_camera/frame_camera.hpp)
+  // type frames: Kordon reads the plates itself (drivers/anpr_camera/frame_camera.hpp).
+  if (c.type == "frames") {
     c.url = r.getString(cam + "url", "");
     if (c.url.empty()) r.fail(cam + "url", "type frames needs the snapshot or stream URL");
     c.poll_interval_ms = r.getInt(cam + "poll_ms", c.poll_interval_ms, 20, 60000);

@@ -255,7 +255,6 @@ std::string xmlEscape(const std::string& text) {
 
 // ---- Images ---------------------------------------------------------------------------------
 
-
 struct RenderedPush {
   std::string plate_jpeg;
   std::string scene_jpeg;

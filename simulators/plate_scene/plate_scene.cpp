@@ -21,7 +21,9 @@ using drivers::anpr::GlyphFont;
 class Rng {
  public:
   explicit Rng(std::uint64_t seed) : engine_(seed) {}
-  double uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(engine_); }
+  double uniform(double lo, double hi) {
+    return std::uniform_real_distribution<double>(lo, hi)(engine_);
+  }
   int integer(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(engine_); }
   bool chance(double p) { return uniform(0, 1) < p; }
   template <typename T, std::size_t N>
@@ -35,13 +37,13 @@ class Rng {
 };
 
 const GlyphFont* plateFont() {
-  static const auto font = GlyphFont::load(std::string(drivers::anpr::kDejaVuDir) +
-                                           "/DejaVuSans-Bold.ttf");
+  static const auto font =
+      GlyphFont::load(std::string(drivers::anpr::kDejaVuDir) + "/DejaVuSans-Bold.ttf");
   return font ? &*font : nullptr;
 }
 const GlyphFont* smallFont() {
-  static const auto font = GlyphFont::load(std::string(drivers::anpr::kDejaVuDir) +
-                                           "/DejaVuSans.ttf");
+  static const auto font =
+      GlyphFont::load(std::string(drivers::anpr::kDejaVuDir) + "/DejaVuSans.ttf");
   return font ? &*font : nullptr;
 }
 
@@ -51,8 +53,10 @@ std::u32string decodeUtf8(const std::string& text) {
   for (std::size_t i = 0; i < text.size();) {
     const auto lead = static_cast<unsigned char>(text[i]);
     int extra = lead < 0x80 ? 0 : (lead & 0xE0) == 0xC0 ? 1 : (lead & 0xF0) == 0xE0 ? 2 : 3;
-    char32_t cp = extra == 0 ? lead : extra == 1 ? (lead & 0x1F) : extra == 2 ? (lead & 0x0F)
-                                                                               : (lead & 0x07);
+    char32_t cp = extra == 0   ? lead
+                  : extra == 1 ? (lead & 0x1F)
+                  : extra == 2 ? (lead & 0x0F)
+                               : (lead & 0x07);
     for (int k = 1; k <= extra && i + static_cast<std::size_t>(k) < text.size(); ++k) {
       cp = (cp << 6) | (static_cast<unsigned char>(text[i + static_cast<std::size_t>(k)]) & 0x3F);
     }
@@ -129,11 +133,12 @@ void drawKzFlagStrip(cv::Mat& plate, const cv::Rect& strip) {
   const cv::Rect flag(strip.x + strip.width / 8, strip.y + strip.height / 10, strip.width * 3 / 4,
                       strip.height / 2);
   cv::rectangle(plate, flag, cv::Scalar(202, 175, 0), cv::FILLED);  // sky blue (BGR)
-  cv::circle(plate, cv::Point(flag.x + flag.width / 2, flag.y + flag.height / 2),
-             flag.height / 4, cv::Scalar(0, 200, 250), cv::FILLED);  // the sun
+  cv::circle(plate, cv::Point(flag.x + flag.width / 2, flag.y + flag.height / 2), flag.height / 4,
+             cv::Scalar(0, 200, 250), cv::FILLED);  // the sun
   if (const GlyphFont* font = smallFont()) {
-    drawText(plate, cv::Rect(strip.x, flag.y + flag.height, strip.width,
-                             strip.y + strip.height - flag.y - flag.height),
+    drawText(plate,
+             cv::Rect(strip.x, flag.y + flag.height, strip.width,
+                      strip.y + strip.height - flag.y - flag.height),
              "KZ", strip.height / 4, 1.0, kInk, *font);
   }
 }
@@ -161,8 +166,7 @@ cv::Mat drawPlate(const std::string& format, const std::string& main, const std:
     drawText(plate, cv::Rect(14, 14, 80, 90), main.substr(0, first_space), 58, 0.85, kInk, font);
     drawText(plate, cv::Rect(86, 8, 170, 96),
              main.substr(first_space + 1, last_space - first_space - 1), 76, 0.8, kInk, font);
-    drawText(plate, cv::Rect(250, 14, 145, 90), main.substr(last_space + 1), 58, 0.85, kInk,
-             font);
+    drawText(plate, cv::Rect(250, 14, 145, 90), main.substr(last_space + 1), 58, 0.85, kInk, font);
     drawText(plate, cv::Rect(box_x + 6, 6, 110, 64), region, 54, region.size() > 2 ? 0.7 : 0.8,
              kInk, font);
     if (const GlyphFont* small = smallFont()) {
@@ -200,7 +204,7 @@ constexpr std::array<char, 23> kKzLetters = {'A', 'B', 'C', 'D', 'E', 'F', 'G', 
 // RU letters as printed (Cyrillic) and their Latin look-alike.
 constexpr std::array<const char*, 12> kRuLetters = {"А", "В", "Е", "К", "М", "Н",
                                                     "О", "Р", "С", "Т", "У", "Х"};
-constexpr std::array<int, 24> kRuRegions = {1,  2,  16, 23, 24, 50, 54, 55, 61,  63,  66,  74,
+constexpr std::array<int, 24> kRuRegions = {1,  2,  16, 23, 24,  50,  54,  55,  61,  63,  66,  74,
                                             77, 78, 86, 99, 102, 116, 150, 177, 190, 197, 777, 799};
 
 std::string digits(Rng& rng, int n) {
@@ -229,14 +233,18 @@ struct PlateSpec {
 
 PlateSpec randomPlate(Rng& rng) {
   const double f = rng.uniform(0, 1);
-  if (f < 0.35) return {"kz2012", digits(rng, 3) + " " + kzLetters(rng, 3), twoDigits(rng.integer(1, 20))};
-  if (f < 0.5) return {"kz2012-short", digits(rng, 3) + " " + kzLetters(rng, 2), twoDigits(rng.integer(1, 20))};
+  if (f < 0.35)
+    return {"kz2012", digits(rng, 3) + " " + kzLetters(rng, 3), twoDigits(rng.integer(1, 20))};
+  if (f < 0.5)
+    return {"kz2012-short", digits(rng, 3) + " " + kzLetters(rng, 2),
+            twoDigits(rng.integer(1, 20))};
   if (f < 0.8) {
     const int region = rng.pick(kRuRegions);
     return {"ru", ruLetters(rng, 1) + " " + digits(rng, 3) + " " + ruLetters(rng, 2),
             region < 100 ? twoDigits(region) : std::to_string(region)};
   }
-  if (f < 0.9) return {"kz1993", kzLetters(rng, 1) + " " + digits(rng, 3) + " " + kzLetters(rng, 3), ""};
+  if (f < 0.9)
+    return {"kz1993", kzLetters(rng, 1) + " " + digits(rng, 3) + " " + kzLetters(rng, 3), ""};
   return {"kz2012-2row", digits(rng, 3) + " " + kzLetters(rng, 3), twoDigits(rng.integer(1, 20))};
 }
 
@@ -285,9 +293,9 @@ cv::Rect placePlate(cv::Mat& scene, const cv::Mat& plate, Rng& rng, bool degrade
   std::array<cv::Point2f, 4> dst;
   for (std::size_t i = 0; i < 4; ++i) {
     const cv::Point2d c = corners[i];
-    dst[i] = cv::Point2f(
-        static_cast<float>(centre.x + c.x * std::cos(angle) - c.y * std::sin(angle)),
-        static_cast<float>(centre.y + c.x * std::sin(angle) + c.y * std::cos(angle)));
+    dst[i] =
+        cv::Point2f(static_cast<float>(centre.x + c.x * std::cos(angle) - c.y * std::sin(angle)),
+                    static_cast<float>(centre.y + c.x * std::sin(angle) + c.y * std::cos(angle)));
   }
   const std::array<cv::Point2f, 4> src = {
       cv::Point2f(0, 0), cv::Point2f(static_cast<float>(plate.cols), 0),
@@ -297,8 +305,9 @@ cv::Rect placePlate(cv::Mat& scene, const cv::Mat& plate, Rng& rng, bool degrade
 
   // The car around the plate: body, grille, bumper shadow.
   const cv::Scalar body(rng.integer(20, 230), rng.integer(20, 230), rng.integer(20, 230));
-  const cv::Rect car(static_cast<int>(centre.x - width * 1.6), static_cast<int>(centre.y - height * 6),
-                     static_cast<int>(width * 3.2), static_cast<int>(height * 7.5));
+  const cv::Rect car(static_cast<int>(centre.x - width * 1.6),
+                     static_cast<int>(centre.y - height * 6), static_cast<int>(width * 3.2),
+                     static_cast<int>(height * 7.5));
   cv::rectangle(scene, car, body, cv::FILLED);
   for (int i = 0; i < 5; ++i) {
     const int y = static_cast<int>(centre.y - height * (4.5 - i * 0.6));
@@ -329,8 +338,10 @@ void background(cv::Mat& scene, Rng& rng) {
     const cv::Point a(rng.integer(0, scene.cols), rng.integer(0, scene.rows));
     const cv::Point b(a.x + rng.integer(-200, 200), a.y + rng.integer(-150, 150));
     const double v = rng.uniform(0, 255);
-    if (rng.chance(0.5)) cv::line(scene, a, b, cv::Scalar(v, v, v), rng.integer(2, 12));
-    else cv::rectangle(scene, cv::Rect(a, b), cv::Scalar(v, v * 0.9, v * 1.1), cv::FILLED);
+    if (rng.chance(0.5))
+      cv::line(scene, a, b, cv::Scalar(v, v, v), rng.integer(2, 12));
+    else
+      cv::rectangle(scene, cv::Rect(a, b), cv::Scalar(v, v * 0.9, v * 1.1), cv::FILLED);
   }
 }
 
@@ -361,8 +372,11 @@ void degradeScene(cv::Mat& scene, Rng& rng) {
     const int len = rng.integer(3, 9);
     cv::Mat kernel = cv::Mat::zeros(len, len, CV_32F);
     const double a = rng.uniform(0, CV_PI);
-    cv::line(kernel, cv::Point(len / 2 - static_cast<int>(std::cos(a) * len / 2), len / 2 - static_cast<int>(std::sin(a) * len / 2)),
-             cv::Point(len / 2 + static_cast<int>(std::cos(a) * len / 2), len / 2 + static_cast<int>(std::sin(a) * len / 2)),
+    cv::line(kernel,
+             cv::Point(len / 2 - static_cast<int>(std::cos(a) * len / 2),
+                       len / 2 - static_cast<int>(std::sin(a) * len / 2)),
+             cv::Point(len / 2 + static_cast<int>(std::cos(a) * len / 2),
+                       len / 2 + static_cast<int>(std::sin(a) * len / 2)),
              cv::Scalar(1), 1);
     kernel /= std::max(1.0, cv::sum(kernel)[0]);
     cv::filter2D(scene, scene, -1, kernel);

@@ -2,6 +2,8 @@
 // Plate reader (issue 6): format correction, ground truth, fusion, scoring, and accuracy floors
 // on fixed held-out synthetic scenes and (when present) the shared real photos.
 
+#include "drivers/plate_reader/plate_reader.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,7 +19,6 @@
 #include "drivers/plate_reader/plate_eval.hpp"
 #include "drivers/plate_reader/plate_format.hpp"
 #include "drivers/plate_reader/plate_fusion.hpp"
-#include "drivers/plate_reader/plate_reader.hpp"
 #include "simulators/plate_scene/plate_scene.hpp"
 #include "tests/support/shared_data.hpp"
 
@@ -96,9 +97,9 @@ TEST(GroundTruth, ParsesOpenalprLines) {
 }
 
 TEST(GroundTruth, RejectsBrokenLines) {
-  for (const char* bad : {"", "a.jpg 1 2 3 4 X", "a.jpg\t1\t2\t3\tX", "a.jpg\t1\t2\t3\t4\t",
-                          "\t1\t2\t3\t4\tX", "a.jpg\t-1\t2\t3\t4\tX", "a.jpg\t1\t2\t3\t4\tX\nb",
-                          "a.jpg\t99999999999\t2\t3\t4\tX"}) {
+  for (const char* bad :
+       {"", "a.jpg 1 2 3 4 X", "a.jpg\t1\t2\t3\tX", "a.jpg\t1\t2\t3\t4\t", "\t1\t2\t3\t4\tX",
+        "a.jpg\t-1\t2\t3\t4\tX", "a.jpg\t1\t2\t3\t4\tX\nb", "a.jpg\t99999999999\t2\t3\t4\tX"}) {
     EXPECT_FALSE(parseGroundTruth(bad)) << bad;
   }
 }
@@ -230,6 +231,40 @@ TEST_F(ReaderTest, HeldOutSyntheticScenesMeetTheFloor) {
   EXPECT_GE(summary["detected"].get<double>(), 0.95);
   EXPECT_GE(summary["exact"].get<double>(), 0.70);
   EXPECT_GE(summary["char_accuracy"].get<double>(), 0.88);
+}
+
+// kordon-anpr eval: bad files are reported and counted, the summary is the last line.
+TEST_F(ReaderTest, EvalCliCountsBadFilesAndPrintsTheSummaryLast) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "kordon-eval-XXXXXX").string();
+  const std::string dir = mkdtemp(pattern.data());
+  auto scene = sim::renderScene(7, "123 ABC 02", sim::SceneOptions{.degrade = false});
+  ASSERT_TRUE(scene);
+  std::ofstream(dir + "/good.jpg", std::ios::binary) << scene->jpeg;
+  std::ofstream(dir + "/good.txt") << formatGroundTruth({"good.jpg", scene->box, "123 ABC 02"});
+  std::ofstream(dir + "/corrupt.jpg", std::ios::binary) << scene->jpeg.substr(0, 100);
+  std::ofstream(dir + "/corrupt.txt") << "corrupt.jpg\t1\t1\t10\t10\tX1\n";
+  std::ofstream(dir + "/badtruth.jpg", std::ios::binary) << scene->jpeg;
+  std::ofstream(dir + "/badtruth.txt") << "badtruth.jpg 1 2 3 4 nope\n";
+  std::ofstream(dir + "/unlabelled.jpg", std::ios::binary) << scene->jpeg;
+  const std::string command =
+      std::string(KORDON_BIN_DIR) + "/kordon-anpr eval " + dir + " 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  EXPECT_EQ(pclose(pipe), 0);
+  const std::string last = output.substr(output.rfind('\n', output.size() - 2) + 1);
+  const auto summary = nlohmann::json::parse(last, nullptr, false);
+  ASSERT_TRUE(summary.is_object()) << output;
+  EXPECT_EQ(summary["images"], 1);
+  EXPECT_EQ(summary["errors"], 2);
+  EXPECT_DOUBLE_EQ(summary["exact"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(summary["detected"].get<double>(), 1.0);
+  for (const char* key : {"char_accuracy", "ms_median", "ms_p95"}) {
+    EXPECT_TRUE(summary.contains(key)) << key;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(ReaderTest, SharedEuPhotosAreDetected) {
