@@ -201,8 +201,10 @@ void FrameCamera::tick() {
     }
     std::string alternatives;
     for (const anpr::CharRead& position : plate.alternatives) {
-      if (!alternatives.empty()) alternatives += ' ';
-      for (const anpr::CharAlternative& alt : position.top) alternatives += alt.c;
+      std::string candidates;
+      for (const anpr::CharAlternative& alt : position.top) candidates += alt.c;
+      alternatives += (alternatives.empty() ? "" : " ") + candidates;
+      read.char_alternatives.push_back(std::move(candidates));
     }
     log::info("plate read", {{"device_id", config_.device_id},
                              {"lane", config_.lane},
