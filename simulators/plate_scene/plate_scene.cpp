@@ -149,7 +149,7 @@ cv::Mat drawPlate(const std::string& format, const std::string& main, const std:
   if (format == "kz2012-2row") {
     cv::Mat plate(200, 290, CV_8UC3, kWhite);
     cv::rectangle(plate, cv::Rect(3, 3, 284, 194), kInk, 4);
-    drawText(plate, cv::Rect(10, 10, 270, 90), main, 72, 0.78, kInk, font);
+    drawText(plate, cv::Rect(22, 14, 246, 86), main, 68, 0.78, kInk, font);  // clear of the frame
     drawKzFlagStrip(plate, cv::Rect(20, 105, 70, 88));
     drawText(plate, cv::Rect(100, 105, 170, 88), region, 72, 0.78, kInk, font);
     return plate;
@@ -167,7 +167,8 @@ cv::Mat drawPlate(const std::string& format, const std::string& main, const std:
     drawText(plate, cv::Rect(86, 8, 170, 96),
              main.substr(first_space + 1, last_space - first_space - 1), 76, 0.8, kInk, font);
     drawText(plate, cv::Rect(250, 14, 145, 90), main.substr(last_space + 1), 58, 0.85, kInk, font);
-    drawText(plate, cv::Rect(box_x + 6, 6, 110, 64), region, 54, region.size() > 2 ? 0.7 : 0.8,
+    // GOST: the region digits sit clear of the frame, above "RUS" and the flag.
+    drawText(plate, cv::Rect(box_x + 8, 12, 104, 60), region, 50, region.size() > 2 ? 0.7 : 0.8,
              kInk, font);
     if (const GlyphFont* small = smallFont()) {
       drawText(plate, cv::Rect(box_x + 4, 76, 66, 28), "RUS", 16, 1.0, kInk, *small);
