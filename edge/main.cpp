@@ -59,6 +59,7 @@ struct LaneRuntime {
   std::string xray_device_id;
 
   void stopDevices() {
+    if (camera) camera->stop();
     if (weighbridge) weighbridge->stop();
     if (radiation) radiation->stop();
     if (xray) xray->stop();
@@ -285,6 +286,7 @@ class Daemon {
     for (auto& rt : lanes_) {
       rt.barrier->start();
       rt.weighbridge->start();
+      rt.camera->start();  // pulled (frame) cameras only; push cameras answer HTTP
       if (rt.radiation) rt.radiation->start();
       if (rt.xray) {
         // A scanner that cannot listen is a device fault, not a reason to stop the lane:

@@ -15,6 +15,11 @@ PACKAGES=(
   libboost-dev libmodbus-dev libgpiod-dev libsqlite3-dev libpaho-mqttpp-dev libpaho-mqtt-dev libsystemd-dev
   libtomlplusplus-dev nlohmann-json3-dev libpugixml-dev libssl-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libdcmtk-dev
+  # ANPR (issue 6): OpenCV ml (character MLP), objdetect (HOG, plate cascade), videoio (RTSP
+  # and HTTP frames); FreeType + DejaVu to render the training glyphs and synthetic plates;
+  # opencv-data for the Haar plate cascade
+  libopencv-ml-dev libopencv-objdetect-dev libopencv-videoio-dev opencv-data libfreetype-dev
+  fonts-dejavu-core
   libgtest-dev libgmock-dev
   # kordon-central's PostgreSQL store (libpqxx), and the server its tests start themselves
   libpqxx-dev postgresql
@@ -24,6 +29,9 @@ PACKAGES=(
   # openssl makes the test CA and certificates for the TLS and ACL tests
   socat openssl
 )
+# The ANPR benchmark's baseline only (scripts/bench-anpr.sh), not needed to build or test:
+#   KORDON_BENCH=1 scripts/setup.sh
+[[ ${KORDON_BENCH:-0} == 1 ]] && PACKAGES+=(tesseract-ocr tesseract-ocr-eng)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

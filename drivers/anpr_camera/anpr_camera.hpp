@@ -7,8 +7,10 @@
 // with a msg::PlateRead. handle() runs on the control loop; it persists the evidence *before*
 // answering, because cameras do not re-send after a 200.
 //
-// Camera types (the factory's table): "isapi-push" (Hikvision, isapi_camera.hpp) and
-// "dahua-itsapi" (Dahua ITSAPI TollgateInfo JSON push, dahua_camera.hpp).
+// Camera types (the factory's table): "isapi-push" (Hikvision, isapi_camera.hpp),
+// "dahua-itsapi" (Dahua ITSAPI TollgateInfo JSON push, dahua_camera.hpp) and "frames" (a
+// camera that only gives pictures: Kordon pulls them and reads the plate itself,
+// frame_camera.hpp). Pulled cameras run between start() and stop(); push cameras ignore both.
 //
 // Routing: the daemon gives a request to the first camera whose handles(request.path) is true.
 // ISAPI cameras own exactly config().path; Dahua cameras own <path>/NotificationInfo/*.
@@ -54,6 +56,13 @@ struct CameraConfig {
   // No valid event or heartbeat for this long -> health no_data. Cameras send heartbeats
   // every 30..60 s by default, so two missed ones are tolerated.
   std::int64_t stale_after_ms = 120'000;
+  // type "frames" only (frame_camera.hpp):
+  std::string url;  // http://.../snapshot.jpg, or rtsp://... (OpenCV videoio)
+  std::int64_t poll_interval_ms = 200;
+  int workers = 1;                  // reader threads; frames arriving while all are busy drop
+  std::int64_t fuse_gap_ms = 1500;  // a vehicle's reads end after this much silence
+  double min_confidence = 0.5;      // reads below it are not fused
+  std::string model_path;           // empty: the model the build trained
 };
 
 inline constexpr int kHealthWindowRequests = 5;  // requests looked at for kDegraded
@@ -65,6 +74,10 @@ class AnprCamera {
   using StatusCallback = std::function<void(const msg::DeviceStatus&)>;
   virtual ~AnprCamera() = default;
   virtual const CameraConfig& config() const = 0;
+  // Pulled cameras start their threads here and join them in stop(); push cameras need
+  // neither (they answer handle()).
+  virtual void start() {}
+  virtual void stop() {}
   // True when this camera answers requests on `request_path` (the daemon's router).
   virtual bool handles(const std::string& request_path) const {
     return request_path == config().path;

@@ -9,6 +9,7 @@
 
 #include "drivers/anpr_camera/anpr_camera.hpp"
 #include "drivers/anpr_camera/dahua_camera.hpp"
+#include "drivers/anpr_camera/frame_camera.hpp"
 #include "drivers/anpr_camera/isapi_camera.hpp"
 
 namespace kordon::drivers {
@@ -30,6 +31,7 @@ std::unique_ptr<AnprCamera> makeCamera(const CameraConfig& config, EvidenceStore
 constexpr std::pair<std::string_view, CameraFactory> kCameraFactories[] = {
     {"isapi-push", &makeCamera<IsapiPushCamera>},
     {"dahua-itsapi", &makeCamera<DahuaItsapiCamera>},
+    {"frames", &makeCamera<FrameCamera>},
 };
 
 }  // namespace
@@ -51,6 +53,15 @@ Result<std::unique_ptr<AnprCamera>> makeAnprCamera(const CameraConfig& config,
   }
   if (config.stale_after_ms <= 0) {
     return Status::error("anpr camera " + config.device_id + ": stale_after_ms must be > 0");
+  }
+  if (config.type == "frames") {
+    if (config.url.empty()) {
+      return Status::error("anpr camera " + config.device_id + ": type frames needs a url");
+    }
+    if (config.poll_interval_ms <= 0 || config.workers < 1 || config.fuse_gap_ms <= 0) {
+      return Status::error("anpr camera " + config.device_id +
+                           ": poll_ms, workers and fuse_gap_ms must be > 0");
+    }
   }
   std::string known;
   for (const auto& [name, factory] : kCameraFactories) {

@@ -63,6 +63,16 @@ LaneSetup readLane(ConfigReader& r, const std::string& prefix, std::size_t index
   c.path = r.getString(cam + "path", "/anpr/" + s.lane.id);
   if (c.path.empty() || c.path[0] != '/') r.fail(cam + "path", "expected an absolute URL path");
   c.stale_after_ms = r.getInt(cam + "stale_after_ms", c.stale_after_ms, 1000, 86400000);
+  // type frames: Kordon reads the plates itself (drivers/anpr_camera/frame_camera.hpp).
+  if (c.type == "frames") {
+    c.url = r.getString(cam + "url", "");
+    if (c.url.empty()) r.fail(cam + "url", "type frames needs the snapshot or stream URL");
+    c.poll_interval_ms = r.getInt(cam + "poll_ms", c.poll_interval_ms, 20, 60000);
+    c.workers = static_cast<int>(r.getInt(cam + "workers", c.workers, 1, 16));
+    c.fuse_gap_ms = r.getInt(cam + "fuse_gap_ms", c.fuse_gap_ms, 100, 60000);
+    c.min_confidence = r.getDouble(cam + "min_confidence", c.min_confidence, 0.0, 1.0);
+    c.model_path = r.getString(cam + "model", "");
+  }
 
   const std::string rad = prefix + "radiation.";
   const std::string rad_type = r.getString(rad + "type", "vm250-tcp");

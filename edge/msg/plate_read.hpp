@@ -28,6 +28,9 @@ struct PlateRead {
   std::string source_event_id;  // the camera's own event UUID, when it sends one
   WallMs time_ms = 0;           // camera time when given, else receive time
   std::vector<Evidence> evidence;
+  // Kordon's own reader (frame cameras): per character of plate_raw, the candidates best first,
+  // e.g. {"1", "2", "3", "A", "B", "C", "0O", "2Z"}. Empty for cameras that read themselves.
+  std::vector<std::string> char_alternatives;
 };
 
 }  // namespace kordon::msg

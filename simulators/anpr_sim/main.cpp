@@ -9,7 +9,9 @@
 //        TollgateInfo, KeepAlive JSON to <target>/NotificationInfo/KeepAlive every
 //        --heartbeat-s. Like the camera, it re-sends a TollgateInfo up to 3 times until the
 //        reply body is {"Result": true}.
-// On command it renders a Kazakh-style plate crop and a 1280x720 scene with OpenCV.
+// On command it renders the plate crop and a 1280x720 scene with the synthetic scene generator
+// (simulators/plate_scene), and serves the last scene as GET /snapshot.jpg for frame-only
+// camera drivers (type "frames").
 //
 // The XML, JSON, base64 and multipart bodies are built here, independently of the driver's
 // parsers (STYLE.md §C.3), so a symmetric bug cannot hide.
@@ -42,6 +44,9 @@
 //        slow       = every body is trickled over --slow-ms (default 3000) in 20 pieces;
 //        bad-jpeg   = event pictures are not JPEGs (heartbeats unaffected);
 //        none       = back to normal. -> 200 {"ok":true,"fault":kind}; 400 for another kind.
+//   POST /show?text=123ABC02 -> changes the snapshot to that plate without pushing an event.
+//   GET  /snapshot.jpg -> the scene of the last /plate or /show (JPEG; 404 before the first);
+//        503 while kind=disconnect.
 //   POST /heartbeat  -> a heartBeat alert (ISAPI) or KeepAlive (Dahua) now.
 //   GET  /health     -> {"ok":true,"pushes":N,"heartbeats":N,"target":...,"protocol":...,
 //                        "fault":...}
@@ -82,6 +87,7 @@
 #include "edge/base/http.hpp"
 #include "edge/base/log.hpp"
 #include "edge/base/status.hpp"
+#include "simulators/plate_scene/plate_scene.hpp"
 
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -249,11 +255,6 @@ std::string xmlEscape(const std::string& text) {
 
 // ---- Images ---------------------------------------------------------------------------------
 
-constexpr int kPlateWidthPx = 520;  // a KZ plate is 520 x 112 mm; one pixel per millimetre
-constexpr int kPlateHeightPx = 112;
-constexpr int kSceneWidthPx = 1280;
-constexpr int kSceneHeightPx = 720;
-
 struct RenderedPush {
   std::string plate_jpeg;
   std::string scene_jpeg;
@@ -323,87 +324,21 @@ std::string plateGlyphs(const std::string& text) {
   return glyphs.empty() ? "?" : glyphs;
 }
 
-// 2012-format plates end in a 2-digit region code printed in its own box ("123 ABC | 02").
-bool hasRegionBox(const std::string& text) {
-  if (text.size() < 7 || text.size() > 8) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const bool digit = text[i] >= '0' && text[i] <= '9';
-    const bool in_number = i < 3, in_region = i >= text.size() - 2;
-    if ((in_number || in_region) != digit) return false;
-  }
-  return true;
-}
-
-// Draws `text` as large as fits in `box`, centred.
-void putFittedText(cv::Mat& image, const std::string& text, const cv::Rect& box,
-                   const cv::Scalar& colour) {
-  constexpr int kFont = cv::FONT_HERSHEY_DUPLEX;
-  int baseline = 0;
-  const cv::Size unit = cv::getTextSize(text, kFont, 1.0, 2, &baseline);
-  const double scale = std::min(0.9 * box.width / unit.width, 0.75 * box.height / unit.height);
-  const int thickness = std::max(2, static_cast<int>(scale * 2.2));
-  const cv::Size size = cv::getTextSize(text, kFont, scale, thickness, &baseline);
-  const cv::Point origin(box.x + (box.width - size.width) / 2,
-                         box.y + (box.height + size.height) / 2);
-  cv::putText(image, text, origin, kFont, scale, colour, thickness, cv::LINE_AA);
-}
-
-cv::Mat renderPlate(const std::string& text) {
-  const cv::Scalar kWhite(255, 255, 255), kBlack(0, 0, 0), kFlagBlue(200, 160, 0),
-      kSunYellow(0, 200, 255);
-  cv::Mat plate(kPlateHeightPx, kPlateWidthPx, CV_8UC3, kWhite);
-  cv::rectangle(plate, cv::Rect(0, 0, kPlateWidthPx, kPlateHeightPx), kBlack, 5);
-  // Left strip: the flag (blue with a sun) above "KZ".
-  const cv::Rect strip(5, 5, 62, kPlateHeightPx - 10);
-  cv::rectangle(plate, strip, kFlagBlue, cv::FILLED);
-  cv::circle(plate, cv::Point(strip.x + strip.width / 2, 38), 14, kSunYellow, cv::FILLED);
-  putFittedText(plate, "KZ", cv::Rect(strip.x, 62, strip.width, 40), kWhite);
-
-  const int text_left = strip.x + strip.width + 6;
-  const int text_right = kPlateWidthPx - 8;
-  if (hasRegionBox(text)) {
-    const int region_left = text_right - 86;
-    cv::line(plate, cv::Point(region_left, 5), cv::Point(region_left, kPlateHeightPx - 6), kBlack,
-             4);
-    const std::string number = text.substr(0, 3) + " " + text.substr(3, text.size() - 5);
-    putFittedText(plate, number, cv::Rect(text_left, 8, region_left - text_left - 6, 96), kBlack);
-    putFittedText(plate, text.substr(text.size() - 2), cv::Rect(region_left + 4, 8, 80, 96),
-                  kBlack);
-  } else {
-    putFittedText(plate, text, cv::Rect(text_left, 8, text_right - text_left, 96), kBlack);
-  }
-  return plate;
-}
-
-Result<std::string> encodeJpeg(const cv::Mat& image) {
-  std::vector<unsigned char> bytes;
-  if (!cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_QUALITY, 90})) {
-    return Status::error("cv::imencode failed");
-  }
-  return std::string(bytes.begin(), bytes.end());
-}
-
-// OpenCV throws; nothing passes this boundary but a Status.
+// The pictures come from the synthetic scene generator (simulators/plate_scene): a clean
+// daylight scene, the same picture for the same text. OpenCV throws; nothing passes this
+// boundary but a Status.
 Result<RenderedPush> renderImages(const std::string& text) {
   try {
-    const cv::Mat plate = renderPlate(plateGlyphs(text));
-    cv::Mat scene(kSceneHeightPx, kSceneWidthPx, CV_8UC3, cv::Scalar(128, 128, 128));
-    // A dark truck front with headlights, the plate on its bumper.
-    cv::rectangle(scene, cv::Rect(340, 140, 600, 580), cv::Scalar(70, 64, 60), cv::FILLED);
-    cv::rectangle(scene, cv::Rect(400, 200, 480, 200), cv::Scalar(110, 100, 90), cv::FILLED);
-    cv::circle(scene, cv::Point(400, 560), 34, cv::Scalar(220, 240, 250), cv::FILLED);
-    cv::circle(scene, cv::Point(880, 560), 34, cv::Scalar(220, 240, 250), cv::FILLED);
+    auto scene = renderScene(std::hash<std::string>{}(text), text, SceneOptions{.degrade = false});
+    if (!scene) return scene.status();
     RenderedPush out;
-    out.plate_in_scene =
-        cv::Rect((kSceneWidthPx - kPlateWidthPx) / 2, 580, kPlateWidthPx, kPlateHeightPx);
-    plate.copyTo(scene(out.plate_in_scene));
-
-    auto plate_jpeg = encodeJpeg(plate);
-    if (!plate_jpeg) return plate_jpeg.status();
-    auto scene_jpeg = encodeJpeg(scene);
-    if (!scene_jpeg) return scene_jpeg.status();
-    out.plate_jpeg = std::move(plate_jpeg).value();
-    out.scene_jpeg = std::move(scene_jpeg).value();
+    out.plate_in_scene = scene->box;
+    std::vector<unsigned char> bytes;
+    if (!cv::imencode(".jpg", scene->plate_crop, bytes, {cv::IMWRITE_JPEG_QUALITY, 90})) {
+      return Status::error("cv::imencode failed");
+    }
+    out.plate_jpeg.assign(bytes.begin(), bytes.end());
+    out.scene_jpeg = std::move(scene->jpeg);
     return out;
   } catch (const std::exception& e) {
     return Status::error(std::string("render: ") + e.what());
@@ -711,6 +646,8 @@ class CameraSim {
                              {"protocol", options_.protocol},
                              {"fault", fault_}});
     }
+    if (request.path == "/snapshot.jpg" && request.method == "GET") return snapshot();
+    if (request.path == "/show" && request.method == "POST") return show(request);
     if (request.path == "/plate" || request.path == "/heartbeat" || request.path == "/fault") {
       if (request.method != "POST") return jsonReply(405, {{"ok", false}, {"error", "use POST"}});
       if (request.path == "/fault") return setFault(request);
@@ -724,6 +661,31 @@ class CameraSim {
 
  private:
   static std::uint32_t seed() { return std::random_device{}(); }
+
+  http::Response snapshot() {
+    if (fault_ == "disconnect") {
+      return jsonReply(503, {{"ok", false}, {"error", "camera offline (fault=disconnect)"}});
+    }
+    if (snapshot_jpeg_.empty()) {
+      return jsonReply(404, {{"ok", false}, {"error", "no scene yet: POST /plate or /show"}});
+    }
+    http::Response response;
+    response.content_type = "image/jpeg";
+    response.body = snapshot_jpeg_;
+    return response;
+  }
+
+  http::Response show(const http::Request& request) {
+    const std::string text = request.param("text");
+    if (text.empty() || text.size() > kMaxPlateBytes || !isPrintableUtf8(text)) {
+      return badRequest("text must be 1.." + std::to_string(kMaxPlateBytes) +
+                        " bytes of printable UTF-8");
+    }
+    auto images = renderImages(text);
+    if (!images) return jsonReply(500, {{"ok", false}, {"error", images.status().message()}});
+    snapshot_jpeg_ = std::move(images->scene_jpeg);
+    return jsonReply(200, {{"ok", true}, {"plate", text}});
+  }
 
   http::Response setFault(const http::Request& request) {
     const std::string kind = request.param("kind", "");
@@ -778,6 +740,7 @@ class CameraSim {
 
     auto images = renderImages(event.plate);
     if (!images) return jsonReply(500, {{"ok", false}, {"error", images.status().message()}});
+    snapshot_jpeg_ = images->scene_jpeg;
     event.uuid = newUuid();
     event.time_ms = clock_.nowWallMs();
     event.plate_rect = images->plate_in_scene;
@@ -920,6 +883,7 @@ class CameraSim {
   std::string tollgate_url_;
   std::string keep_alive_url_;
   std::string fault_ = "none";
+  std::string snapshot_jpeg_;  // GET /snapshot.jpg
   int active_post_count_ = 0;  // the camera's running event counter (ISAPI activePostCount,
                                // Dahua UploadNum)
   std::uint64_t pushes_ = 0;

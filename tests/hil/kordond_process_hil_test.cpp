@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -103,6 +104,55 @@ TEST_F(KordondProcess, ReloadsOnSighupKeepsRunningOnABadReloadAndDrainsOnSigterm
   EXPECT_NE(readAll(log).find("stopping with undelivered events"), std::string::npos)
       << readTail(log);
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/state/kordon.db"));
+}
+
+// Issue 6: a frame-only camera (type "frames") pulling HTTP snapshots from the real
+// kordon-sim-anpr, whose pictures come from the synthetic scene generator. kordond must read,
+// fuse and deliver the plate the test told the simulator to show (ground truth on the control
+// channel), and then the next vehicle's.
+TEST_F(KordondProcess, FrameCameraReadsThePlatesTheSimulatorShows) {
+  const std::string& dir = dir_;
+  auto sim_port = freeLoopbackPort();
+  auto http_port = freeLoopbackPort();
+  auto no_broker = freeLoopbackPort();
+  auto no_scale = freeLoopbackPort();
+  ASSERT_TRUE(sim_port.isOk() && http_port.isOk() && no_broker.isOk() && no_scale.isOk());
+  const std::string control = "http://127.0.0.1:" + std::to_string(*sim_port);
+
+  auto sim = Process::spawn({KORDON_BIN_DIR "/kordon-sim-anpr", "--control",
+                             "127.0.0.1:" + std::to_string(*sim_port), "--heartbeat-s", "0"},
+                            dir + "/sim.log");
+  ASSERT_TRUE(sim.isOk());
+  ASSERT_TRUE(waitForTcpPort("127.0.0.1", *sim_port, seconds(10)).isOk())
+      << readTail(dir + "/sim.log");
+  auto shown = http::request("POST", control + "/show?text=" + http::percentEncode("123 ABC 02"));
+  ASSERT_TRUE(shown.isOk() && shown->status == 200) << (shown ? shown->body : "");
+
+  std::ostringstream config;
+  config << "[post]\nid = \"KZ-FRAMES\"\nstate_dir = \"" << dir << "/state\"\n"
+         << "[mqtt]\nuri = \"tcp://127.0.0.1:" << *no_broker << "\"\n"
+         << "[http]\nlisten = \"127.0.0.1:" << *http_port << "\"\n"
+         << "[shutdown]\ndrain_timeout_ms = 300\n[log]\nformat = \"text\"\n"
+         << "[[lanes]]\n[lanes.weighbridge]\nport = " << *no_scale << "\n"
+         << "[lanes.radiation]\ntype = \"none\"\n[lanes.xray]\ntype = \"none\"\n"
+         << "[lanes.camera]\ntype = \"frames\"\nurl = \"" << control << "/snapshot.jpg\"\n"
+         << "poll_ms = 150\nfuse_gap_ms = 500\n";
+  writeConfig(config.str());
+  const std::string log = dir + "/kordond.log";
+  auto daemon = Process::spawn({KORDON_BIN_DIR "/kordond", "--config", dir + "/kordond.toml"}, log);
+  ASSERT_TRUE(daemon.isOk());
+  // The vehicle stays in view: the fused plate comes after 3 x fuse_gap_ms of reads.
+  EXPECT_TRUE(waitForLog(log, "plate=123ABC02", seconds(30))) << readTail(log);
+
+  // The next vehicle, a Russian plate shown in Cyrillic, is a new track.
+  shown = http::request("POST", control + "/show?text=" + http::percentEncode("А 777 ВС 77"));
+  ASSERT_TRUE(shown.isOk() && shown->status == 200);
+  EXPECT_TRUE(waitForLog(log, "plate=A777BC77", seconds(30))) << readTail(log);
+
+  auto exit = daemon->terminate(seconds(10));
+  ASSERT_TRUE(exit.isOk());
+  EXPECT_TRUE(exit->cleanExit()) << exit->toString() << "\n" << readTail(log);
+  (void)sim->terminate(seconds(5));
 }
 
 }  // namespace

@@ -113,6 +113,23 @@ TEST(Config, UnknownKeysAreErrorsNotSilentlyIgnored) {
                        "lanes[0].weighbridge.prot: unknown key"));
 }
 
+TEST(Config, FrameCamerasNeedAUrlAndOnlyTheyTakeFrameKeys) {
+  auto c = loadText(
+      "[[lanes]]\n[lanes.camera]\ntype = \"frames\"\nurl = \"http://127.0.0.1:8502/snapshot.jpg\"\n"
+      "poll_ms = 100\nworkers = 2\nfuse_gap_ms = 900\nmin_confidence = 0.6\n");
+  ASSERT_TRUE(c.isOk()) << c.status().message();
+  const auto& camera = c->lanes.at(0).camera;
+  EXPECT_EQ(camera.url, "http://127.0.0.1:8502/snapshot.jpg");
+  EXPECT_EQ(camera.poll_interval_ms, 100);
+  EXPECT_EQ(camera.workers, 2);
+  EXPECT_EQ(camera.fuse_gap_ms, 900);
+  EXPECT_DOUBLE_EQ(camera.min_confidence, 0.6);
+  EXPECT_TRUE(
+      mentions(errorOf("[[lanes]]\n[lanes.camera]\ntype = \"frames\"\n"), "lanes[0].camera.url"));
+  EXPECT_TRUE(mentions(errorOf("[[lanes]]\n[lanes.camera]\ntype = \"isapi-push\"\nurl = \"x\"\n"),
+                       "lanes[0].camera.url: unknown key"));
+}
+
 TEST(Config, SyntaxErrorsGiveLineAndColumn) {
   const std::string e = errorOf("[post\nid = 1\n");
   EXPECT_TRUE(mentions(e, "kordond.toml:1:")) << e;

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "drivers/anpr_camera/frame_camera.hpp"
+
+#include <chrono>
+#include <utility>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "edge/base/log.hpp"
+
+namespace kordon::drivers {
+namespace {
+
+using std::chrono::milliseconds;
+
+long long steadyMs(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+constexpr milliseconds kGrabTimeout{3000};
+
+}  // namespace
+
+FrameCamera::FrameCamera(const CameraConfig& config, EvidenceStore& evidence, const Clock& clock,
+                         PlateCallback on_plate, StatusCallback on_status)
+    : config_(config),
+      evidence_(evidence),
+      clock_(clock),
+      on_plate_(std::move(on_plate)),
+      health_(config.device_id, config.lane, "anpr_camera", config.url, clock,
+              std::move(on_status)),
+      started_(clock.nowSteady()),
+      fusion_(milliseconds(config.fuse_gap_ms)) {}
+
+FrameCamera::~FrameCamera() { stop(); }
+
+http::Response FrameCamera::handle(const http::Request& /*request*/) {
+  return http::Response::text(404, "frame cameras are pulled, not pushed\n");
+}
+
+void FrameCamera::start() {
+  std::lock_guard lock(mutex_);
+  if (grabber_.joinable()) return;
+  stopping_ = false;
+  started_ = clock_.nowSteady();
+  grabber_ = std::thread([this] { grabLoop(); });
+}
+
+void FrameCamera::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (grabber_.joinable()) grabber_.join();
+  for (std::thread& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+  workers_.clear();
+}
+
+void FrameCamera::grabLoop() {
+  // The reader loads its model here, off the control loop.
+  anpr::ReaderOptions options;
+  options.model_path = config_.model_path;
+  auto reader = anpr::PlateReader::create(options);
+  if (!reader) {
+    log::error("frame camera: reader did not start",
+               {{"device_id", config_.device_id}, {"error", reader.status().message()}});
+    reader_failed_ = true;
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    reader_ = *reader;
+    idle_ = config_.workers;
+    for (int i = 0; i < config_.workers; ++i) workers_.emplace_back([this] { workLoop(); });
+  }
+  std::optional<cv::VideoCapture> capture;
+  auto next = std::chrono::steady_clock::now();
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_until(lock, next, [this] { return stopping_; })) break;
+    }
+    next = std::chrono::steady_clock::now() + milliseconds(config_.poll_interval_ms);
+    auto frame = grab(&capture);
+    if (!frame) {
+      ++counters_.comms_errors;
+      continue;
+    }
+    ++frames_;
+    last_frame_steady_ms_ = steadyMs(clock_.nowSteady());
+    dispatch(std::move(*frame));
+  }
+}
+
+std::optional<FrameCamera::Frame> FrameCamera::grab(std::optional<cv::VideoCapture>* capture) {
+  Frame frame;
+  frame.wall_ms = clock_.nowWallMs();
+  if (config_.url.rfind("http://", 0) == 0) {
+    auto response = http::request("GET", config_.url, "", "", kGrabTimeout);
+    if (!response || response->status != 200) return std::nullopt;
+    frame.encoded = std::move(response->body);
+    try {
+      const cv::Mat raw(1, static_cast<int>(frame.encoded.size()), CV_8UC1, frame.encoded.data());
+      frame.image = cv::imdecode(raw, cv::IMREAD_COLOR);
+    } catch (const cv::Exception&) {
+      return std::nullopt;
+    }
+    if (frame.image.empty()) return std::nullopt;
+    return frame;
+  }
+  // RTSP and other streams: one long-lived capture, reopened after a failure.
+  if (!*capture || !(*capture)->isOpened()) {
+    capture->emplace(config_.url);
+    if (!(*capture)->isOpened()) {
+      capture->reset();
+      ++counters_.reconnects;
+      return std::nullopt;
+    }
+  }
+  if (!(*capture)->read(frame.image) || frame.image.empty()) {
+    capture->reset();
+    return std::nullopt;
+  }
+  return frame;
+}
+
+void FrameCamera::dispatch(Frame frame) {
+  {
+    std::lock_guard lock(mutex_);
+    if (idle_ == 0) {
+      ++frames_dropped_;
+      return;
+    }
+    --idle_;
+    queue_.push_back(std::move(frame));
+  }
+  wake_.notify_all();
+}
+
+void FrameCamera::workLoop() {
+  for (;;) {
+    Frame frame;
+    std::shared_ptr<const anpr::PlateReader> reader;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      frame = std::move(queue_.front());
+      queue_.pop_front();
+      reader = reader_;
+    }
+    const auto read = reader->read(frame.image);
+    std::lock_guard lock(mutex_);
+    ++idle_;
+    if (!read || read->confidence < config_.min_confidence) continue;
+    if (frame.encoded.empty()) {
+      std::vector<std::uint8_t> jpeg;
+      if (cv::imencode(".jpg", frame.image, jpeg)) frame.encoded.assign(jpeg.begin(), jpeg.end());
+    }
+    fusion_.add(*read, clock_.nowSteady(), frame.wall_ms, std::move(frame.encoded));
+  }
+}
+
+nlohmann::json FrameCamera::countersJson() const {
+  nlohmann::json counters = counters_.toJson();
+  counters["frames"] = frames_.load();
+  counters["frames_dropped"] = frames_dropped_.load();
+  return counters;
+}
+
+msg::DeviceStatus FrameCamera::status() const {
+  return msg::DeviceStatus{config_.device_id, config_.lane,  "anpr_camera", clock_.nowWallMs(),
+                           health_.health(),  std::string(), countersJson()};
+}
+
+void FrameCamera::tick() {
+  std::vector<anpr::FusedPlate> fused;
+  {
+    std::lock_guard lock(mutex_);
+    fused = fusion_.flush(clock_.nowSteady());
+  }
+  for (anpr::FusedPlate& plate : fused) {
+    msg::PlateRead read;
+    read.camera_id = config_.device_id;
+    read.lane = config_.lane;
+    read.plate_raw = plate.plate;
+    read.confidence_pct = static_cast<int>(plate.confidence * 100 + 0.5f);
+    read.direction = "unknown";
+    read.time_ms = plate.first_wall_ms;
+    if (!plate.best_frame.empty()) {
+      auto stored = evidence_.put(plate.best_frame, "image/jpeg", "scene");
+      if (stored) {
+        read.evidence.push_back(*stored);
+      } else {
+        log::warn("frame camera: evidence not stored",
+                  {{"device_id", config_.device_id}, {"error", stored.status().message()}});
+      }
+    }
+    std::string alternatives;
+    for (const anpr::CharRead& position : plate.alternatives) {
+      std::string candidates;
+      for (const anpr::CharAlternative& alt : position.top) candidates += alt.c;
+      alternatives += (alternatives.empty() ? "" : " ") + candidates;
+      read.char_alternatives.push_back(std::move(candidates));
+    }
+    log::info("plate read", {{"device_id", config_.device_id},
+                             {"lane", config_.lane},
+                             {"plate", plate.plate},
+                             {"confidence_pct", read.confidence_pct},
+                             {"reads", plate.reads},
+                             {"alternatives", alternatives}});
+    ++counters_.readings;
+    if (on_plate_) on_plate_(read);
+  }
+  const long long last = last_frame_steady_ms_.load();
+  const long long now_ms = steadyMs(clock_.nowSteady());
+  if (reader_failed_) {
+    health_.report(msg::DeviceHealth::kNotConnected, "plate reader did not start", counters_);
+  } else if (last < 0) {
+    const bool stale = now_ms - steadyMs(started_) >= config_.stale_after_ms;
+    health_.report(stale ? msg::DeviceHealth::kNoData : msg::DeviceHealth::kNotConnected,
+                   "no frame yet from " + config_.url, counters_);
+  } else if (now_ms - last >= config_.stale_after_ms) {
+    health_.report(msg::DeviceHealth::kNoData, "no frame for stale_after_ms", counters_);
+  } else {
+    health_.report(msg::DeviceHealth::kGood, "", counters_);
+  }
+}
+
+}  // namespace kordon::drivers

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "drivers/plate_reader/char_classifier.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
+
+#include "drivers/plate_reader/glyph_font.hpp"
+
+namespace kordon::drivers::anpr {
+namespace {
+
+constexpr int kGlyphW = 20;
+constexpr int kGlyphH = 32;
+
+const cv::HOGDescriptor& hog() {
+  static const cv::HOGDescriptor descriptor(cv::Size(kGlyphW, kGlyphH), cv::Size(10, 16),
+                                            cv::Size(5, 8), cv::Size(5, 8), 9);
+  return descriptor;
+}
+
+// Ink mask -> kGlyphW x kGlyphH, aspect kept (a '1' stays narrow), centred.
+cv::Mat normaliseGlyph(const cv::Mat& ink) {
+  cv::Mat canvas = cv::Mat::zeros(kGlyphH, kGlyphW, CV_8UC1);
+  if (ink.empty()) return canvas;
+  const double scale = std::min(static_cast<double>(kGlyphH - 2) / ink.rows,
+                                static_cast<double>(kGlyphW - 2) / ink.cols);
+  const int w = std::max(1, static_cast<int>(std::lround(ink.cols * scale)));
+  const int h = std::max(1, static_cast<int>(std::lround(ink.rows * scale)));
+  cv::Mat resized;
+  cv::resize(ink, resized, cv::Size(w, h), 0, 0, cv::INTER_AREA);
+  resized.copyTo(canvas(cv::Rect((kGlyphW - w) / 2, (kGlyphH - h) / 2, w, h)));
+  return canvas;
+}
+
+const std::array<const char*, 4> kTrainingFonts = {"DejaVuSans-Bold.ttf", "DejaVuSansMono-Bold.ttf",
+                                                   "DejaVuSans.ttf", "DejaVuSansMono.ttf"};
+
+const std::vector<GlyphFont>& trainingFonts() {
+  static const std::vector<GlyphFont> fonts = [] {
+    std::vector<GlyphFont> loaded;
+    for (const char* name : kTrainingFonts) {
+      auto font = GlyphFont::load(std::string(kDejaVuDir) + "/" + name);
+      if (font) loaded.push_back(std::move(*font));
+    }
+    return loaded;
+  }();
+  return fonts;
+}
+
+// Largest 8-connected ink blob of a binary image, cropped to its box (the reader's segmentation
+// hands the classifier one blob, so training does the same).
+cv::Mat largestBlob(const cv::Mat& binary) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(binary, labels, stats, centroids, 8);
+  int best = 0;
+  for (int i = 1; i < n; ++i) {
+    if (best == 0 || stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(best, cv::CC_STAT_AREA))
+      best = i;
+  }
+  if (best == 0) return {};
+  const cv::Rect box(stats.at<int>(best, cv::CC_STAT_LEFT), stats.at<int>(best, cv::CC_STAT_TOP),
+                     stats.at<int>(best, cv::CC_STAT_WIDTH),
+                     stats.at<int>(best, cv::CC_STAT_HEIGHT));
+  cv::Mat mask = (labels(box) == best);
+  return mask;
+}
+
+}  // namespace
+
+cv::Mat glyphFeatures(const cv::Mat& ink_mask) {
+  const cv::Mat glyph = normaliseGlyph(ink_mask);
+  std::vector<float> hog_values;
+  hog().compute(glyph, hog_values);
+  cv::Mat coarse;
+  cv::resize(glyph, coarse, cv::Size(kGlyphW / 2, kGlyphH / 2), 0, 0, cv::INTER_AREA);
+  cv::Mat row(1, static_cast<int>(hog_values.size()) + coarse.rows * coarse.cols, CV_32F);
+  auto* out = row.ptr<float>(0);
+  std::copy(hog_values.begin(), hog_values.end(), out);
+  out += hog_values.size();
+  for (int y = 0; y < coarse.rows; ++y) {
+    for (int x = 0; x < coarse.cols; ++x) *out++ = coarse.at<std::uint8_t>(y, x) / 255.0f;
+  }
+  return row;
+}
+
+cv::Mat renderTrainingGlyph(char c, unsigned seed) {
+  const auto& fonts = trainingFonts();
+  if (fonts.empty()) return {};
+  std::mt19937 rng(seed);
+  auto uniform = [&rng](double lo, double hi) {
+    return std::uniform_real_distribution<double>(lo, hi)(rng);
+  };
+  const GlyphFont& font = fonts[rng() % fonts.size()];
+  const cv::Mat coverage = font.render(static_cast<char32_t>(c), 56);
+  if (coverage.empty()) return {};
+  // Dark ink on a light plate, with margin for the affine warp.
+  const int margin = 16;
+  cv::Mat page(coverage.rows + 2 * margin, coverage.cols + 2 * margin, CV_8UC1, cv::Scalar(235));
+  cv::Mat ink_area = page(cv::Rect(margin, margin, coverage.cols, coverage.rows));
+  cv::Mat inverse = 235 - coverage * (215.0 / 255.0);
+  inverse.copyTo(ink_area);
+  const double sx = uniform(0.6, 1.15);
+  const double shear = uniform(-0.14, 0.14);
+  const double angle = uniform(-5, 5) * CV_PI / 180;
+  const cv::Point2d centre(page.cols / 2.0, page.rows / 2.0);
+  cv::Matx23d warp(sx * std::cos(angle), -std::sin(angle) + shear, 0, sx * std::sin(angle),
+                   std::cos(angle), 0);
+  warp(0, 2) = centre.x - warp(0, 0) * centre.x - warp(0, 1) * centre.y;
+  warp(1, 2) = centre.y - warp(1, 0) * centre.x - warp(1, 1) * centre.y;
+  cv::Mat warped;
+  cv::warpAffine(page, warped, warp, page.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                 cv::Scalar(235));
+  const int stroke = static_cast<int>(rng() % 3) - 1;  // thinner, as is, bolder
+  if (stroke != 0) {
+    const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5));
+    if (stroke > 0)
+      cv::erode(warped, warped, kernel);  // dark ink grows
+    else
+      cv::dilate(warped, warped, kernel);
+  }
+  // Down to the size characters have in a frame, then blur and sensor noise.
+  const double glyph_px = uniform(14, 44);
+  const double scale = glyph_px / coverage.rows;
+  cv::Mat small;
+  cv::resize(warped, small, cv::Size(), scale, scale, cv::INTER_AREA);
+  const double sigma = uniform(0, 1.1);
+  if (sigma > 0.3) cv::GaussianBlur(small, small, cv::Size(0, 0), sigma);
+  cv::Mat noise(small.size(), CV_16SC1);
+  cv::RNG noise_rng(rng());  // seeded: the training set is reproducible
+  noise_rng.fill(noise, cv::RNG::NORMAL, 0, uniform(0, 14));
+  cv::Mat noisy;
+  small.convertTo(noisy, CV_16SC1);
+  noisy += noise;
+  noisy.convertTo(small, CV_8UC1);
+  cv::Mat binary;
+  cv::threshold(small, binary, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  return largestBlob(binary);
+}
+
+Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_class) {
+  if (trainingFonts().empty()) {
+    return Status::error(std::string("anpr: no training fonts in ") + kDejaVuDir +
+                         " (install fonts-dejavu-core)");
+  }
+  const int classes = static_cast<int>(kCharClasses.size());
+  cv::Mat samples;
+  cv::Mat targets;
+  std::vector<int> labels;
+  for (int i = 0; i < samples_per_class; ++i) {
+    for (int k = 0; k < classes; ++k) {
+      const cv::Mat glyph =
+          renderTrainingGlyph(kCharClasses[static_cast<std::size_t>(k)],
+                              seed * 7919u + static_cast<unsigned>(i * classes + k));
+      if (glyph.empty()) continue;
+      samples.push_back(glyphFeatures(glyph));
+      cv::Mat target(1, classes, CV_32F, cv::Scalar(-1.0f));
+      target.at<float>(0, k) = 1.0f;
+      targets.push_back(target);
+    }
+  }
+  if (samples.empty()) return Status::error("anpr: no training glyphs rendered");
+  cv::theRNG().state = seed;  // the MLP's initial weights
+  auto mlp = cv::ml::ANN_MLP::create();
+  mlp->setLayerSizes(std::vector<int>{samples.cols, 64, classes});
+  mlp->setActivationFunction(cv::ml::ANN_MLP::SIGMOID_SYM, 1, 1);
+  mlp->setTrainMethod(cv::ml::ANN_MLP::RPROP, 0.1);  // dw0 (0 would stall)
+  // A fixed number of RPROP epochs: its error-change criterion stops far too early here.
+  mlp->setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, 150, 0));
+  if (!mlp->train(cv::ml::TrainData::create(samples, cv::ml::ROW_SAMPLE, targets))) {
+    return Status::error("anpr: MLP training failed");
+  }
+  return CharClassifier(mlp);
+}
+
+Result<CharClassifier> CharClassifier::load(const std::string& path) {
+  try {
+    auto mlp = cv::Algorithm::load<cv::ml::ANN_MLP>(path);
+    if (!mlp || !mlp->isTrained()) return Status::error("anpr: no trained model in " + path);
+    return CharClassifier(mlp);
+  } catch (const cv::Exception& e) {
+    return Status::error("anpr: cannot load model " + path + ": " + e.what());
+  }
+}
+
+Status CharClassifier::save(const std::string& path) const {
+  try {
+    mlp_->save(path);
+  } catch (const cv::Exception& e) {
+    return Status::error("anpr: cannot save model " + path + ": " + e.what());
+  }
+  return Status::ok();
+}
+
+CharRead CharClassifier::classify(const cv::Mat& ink_mask, int k) const {
+  return classifyFeatures(glyphFeatures(ink_mask), k);
+}
+
+CharRead CharClassifier::classifyFeatures(const cv::Mat& features, int k) const {
+  cv::Mat out;
+  mlp_->predict(features, out);
+  // Softmax over the symmetric-sigmoid outputs (-1.7..1.7) with a temperature that spreads
+  // them; gives usable relative probabilities for the alternatives and the confidence.
+  const int classes = out.cols;
+  std::vector<float> p(static_cast<std::size_t>(classes));
+  float max_v = out.at<float>(0, 0);
+  for (int i = 1; i < classes; ++i) max_v = std::max(max_v, out.at<float>(0, i));
+  float sum = 0;
+  for (int i = 0; i < classes; ++i) {
+    p[static_cast<std::size_t>(i)] = std::exp((out.at<float>(0, i) - max_v) * 4.0f);
+    sum += p[static_cast<std::size_t>(i)];
+  }
+  std::vector<int> order(static_cast<std::size_t>(classes));
+  std::iota(order.begin(), order.end(), 0);
+  const int top = std::min(k, classes);
+  std::partial_sort(order.begin(), order.begin() + top, order.end(), [&p](int a, int b) {
+    return p[static_cast<std::size_t>(a)] > p[static_cast<std::size_t>(b)];
+  });
+  CharRead read;
+  for (int i = 0; i < top; ++i) {
+    const auto idx = static_cast<std::size_t>(order[static_cast<std::size_t>(i)]);
+    read.top.push_back({kCharClasses[idx], p[idx] / sum});
+  }
+  return read;
+}
+
+}  // namespace kordon::drivers::anpr

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Character classifier: a small multi-layer perceptron (cv::ml::ANN_MLP) on HOG + coarse pixel
+// features of a normalised glyph. An MLP rather than KNN or an RBF SVM because its cost per
+// character does not grow with the training set (the reader classifies ~50 blobs per frame
+// within a 50 ms budget) and its 36 outputs give the top-k alternatives directly.
+//
+// Training data is generated, never downloaded: glyphs of the DejaVu fonts (Debian
+// fonts-dejavu-core) rendered with FreeType, condensed, sheared, rotated, blurred, noised and
+// binarised the way the reader binarises a plate (trainCharClassifier(), seeded). The build
+// runs `kordon-anpr train` once to write the model; a reader without a model file trains the
+// same model in-process (a few seconds).
+
+#include <string>
+#include <string_view>
+
+#include <opencv2/core.hpp>
+#include <opencv2/ml.hpp>
+
+#include "drivers/plate_reader/plate_format.hpp"
+#include "edge/base/status.hpp"
+
+namespace kordon::drivers::anpr {
+
+inline constexpr std::string_view kCharClasses = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+// Ink mask (255 = ink) of one character, any size -> fixed-size float feature row.
+cv::Mat glyphFeatures(const cv::Mat& ink_mask);
+
+class CharClassifier {
+ public:
+  static Result<CharClassifier> load(const std::string& path);
+  // Renders the training set (seeded) and trains. `samples_per_class` ~150 takes a few s.
+  static Result<CharClassifier> train(unsigned seed, int samples_per_class);
+  Status save(const std::string& path) const;
+
+  // Top `k` classes for one ink mask, probabilities normalised over all classes.
+  CharRead classify(const cv::Mat& ink_mask, int k) const;
+  // Same for a feature row from glyphFeatures().
+  CharRead classifyFeatures(const cv::Mat& features, int k) const;
+
+ private:
+  explicit CharClassifier(cv::Ptr<cv::ml::ANN_MLP> mlp) : mlp_(std::move(mlp)) {}
+  cv::Ptr<cv::ml::ANN_MLP> mlp_;
+};
+
+// Renders one augmented training glyph as the reader would see it (ink mask); empty on failure.
+// Exposed for tests.
+cv::Mat renderTrainingGlyph(char c, unsigned seed);
+
+}  // namespace kordon::drivers::anpr

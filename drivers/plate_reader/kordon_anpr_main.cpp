@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: Apache-2.0
+// kordon-anpr: the plate reader on files.
+//   kordon-anpr read FILE...      one JSON line per image:
+//                                 {"file","plate","confidence","box","alternatives",...}
+//                                 ({"file","error"} for a file that cannot be read)
+//   kordon-anpr eval DIR          reads every image in DIR that has an openalpr ground-truth
+//                                 .txt beside it (same stem); one JSON line per image, then the
+//                                 summary {"images","detected","exact","char_accuracy",
+//                                 "ms_median","ms_p95","errors"} on the LAST line
+//   kordon-anpr train OUT         trains the character model (the build runs this)
+//   kordon-anpr haar DIR OUT      the benchmark baseline's detector (scripts/bench-anpr.sh): a
+//                                 plain Haar cascade (opencv-data) on every image with ground
+//                                 truth; writes the largest hit as OUT/<stem>.png and prints
+//                                 {"file","truth","detected","ms"} per image
+// Options: --model PATH (default: the model the build trained), --no-cascade.
+// Exit status: 0 on success (also when some files were bad: they are reported and counted),
+// 2 on usage errors, 1 when the reader cannot start.
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/objdetect.hpp>
+
+#include "drivers/plate_reader/char_classifier.hpp"
+#include "drivers/plate_reader/ground_truth.hpp"
+#include "drivers/plate_reader/plate_eval.hpp"
+#include "drivers/plate_reader/plate_reader.hpp"
+#include "edge/base/log.hpp"
+
+namespace kordon::drivers::anpr {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: kordon-anpr [--model PATH] [--no-cascade] read FILE...\n"
+    "       kordon-anpr [--model PATH] [--no-cascade] eval DIR\n"
+    "       kordon-anpr train OUT\n"
+    "       kordon-anpr [--cascade PATH] haar DIR OUT\n";
+constexpr unsigned kTrainSeed = 6;
+constexpr int kTrainSamplesPerClass = 120;
+constexpr std::size_t kMaxImageBytes = 64u << 20;
+
+std::optional<std::string> slurp(const std::filesystem::path& path, std::string* error) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    *error = ec.message();
+    return std::nullopt;
+  }
+  if (size > kMaxImageBytes) {
+    *error = "file larger than 64 MiB";
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = "cannot open";
+    return std::nullopt;
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void printLine(const nlohmann::json& j) {
+  std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+struct Timed {
+  Result<std::optional<PlateResult>> read = Status::error("not read");
+  double ms = 0;
+};
+
+Timed readFile(const PlateReader& reader, const std::filesystem::path& path) {
+  Timed timed;
+  std::string error;
+  const auto bytes = slurp(path, &error);
+  if (!bytes) {
+    timed.read = Status::error(error);
+    return timed;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  timed.read = reader.readEncoded(*bytes);
+  timed.ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return timed;
+}
+
+int readCommand(const PlateReader& reader, const std::vector<std::string>& files) {
+  for (const std::string& file : files) {
+    const Timed timed = readFile(reader, file);
+    nlohmann::json line = {{"file", file}};
+    if (!timed.read) {
+      line["error"] = timed.read.status().message();
+      std::cerr << "kordon-anpr: " << file << ": " << timed.read.status().message() << "\n";
+    } else if (*timed.read) {
+      line.update(resultJson(**timed.read));
+    } else {
+      line.update({{"plate", nullptr},
+                   {"confidence", 0},
+                   {"box", nullptr},
+                   {"alternatives", nlohmann::json::array()}});
+    }
+    line["ms"] = std::round(timed.ms * 100) / 100;
+    printLine(line);
+  }
+  return 0;
+}
+
+bool isImage(const std::filesystem::path& path) {
+  static const std::set<std::string> kExtensions = {".jpg", ".jpeg", ".png", ".bmp",
+                                                    ".JPG", ".JPEG", ".PNG"};
+  return kExtensions.count(path.extension().string()) > 0;
+}
+
+struct Labelled {
+  std::filesystem::path image;
+  GroundTruth truth;
+};
+
+// Images in `dir` with a parsable ground truth beside them; bad truth files are reported and
+// counted in *errors.
+std::optional<std::vector<Labelled>> labelledImages(const std::string& dir, int* errors) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> images;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file() && isImage(entry.path())) images.push_back(entry.path());
+  }
+  if (ec) {
+    std::cerr << "kordon-anpr: cannot list " << dir << ": " << ec.message() << "\n";
+    return std::nullopt;
+  }
+  std::sort(images.begin(), images.end());
+  std::vector<Labelled> out;
+  for (const auto& image : images) {
+    auto truth_path = image;
+    truth_path.replace_extension(".txt");
+    if (!std::filesystem::exists(truth_path, ec)) continue;
+    std::string error;
+    const auto truth_text = slurp(truth_path, &error);
+    auto truth =
+        truth_text ? parseGroundTruth(*truth_text) : Result<GroundTruth>(Status::error(error));
+    if (!truth) {
+      std::cerr << "kordon-anpr: " << truth_path.string() << ": " << truth.status().message()
+                << "\n";
+      ++*errors;
+      continue;
+    }
+    out.push_back({image, std::move(*truth)});
+  }
+  return out;
+}
+
+int evalCommand(const PlateReader& reader, const std::string& dir) {
+  int errors = 0;
+  const auto labelled = labelledImages(dir, &errors);
+  if (!labelled) return 2;
+  EvalTally tally;
+  for (int i = 0; i < errors; ++i) tally.addError();
+  for (const Labelled& item : *labelled) {
+    const Timed timed = readFile(reader, item.image);
+    nlohmann::json line = {{"file", item.image.filename().string()}, {"truth", item.truth.plate}};
+    if (!timed.read) {
+      std::cerr << "kordon-anpr: " << item.image.string() << ": " << timed.read.status().message()
+                << "\n";
+      line["error"] = timed.read.status().message();
+      tally.addError();
+      printLine(line);
+      continue;
+    }
+    const bool exact = tally.add(item.truth.plate, item.truth.box, *timed.read, timed.ms);
+    line["plate"] = *timed.read ? nlohmann::json((*timed.read)->plate) : nlohmann::json(nullptr);
+    line["exact"] = exact;
+    line["ms"] = std::round(timed.ms * 100) / 100;
+    printLine(line);
+  }
+  printLine(tally.summary());
+  return 0;
+}
+
+int haarCommand(const std::string& cascade_path, const std::string& dir, const std::string& out) {
+  cv::CascadeClassifier cascade;
+  if (!cascade.load(cascade_path)) {
+    std::cerr << "kordon-anpr: cannot load cascade " << cascade_path << "\n";
+    return 1;
+  }
+  int errors = 0;
+  const auto labelled = labelledImages(dir, &errors);
+  if (!labelled) return 2;
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  for (const Labelled& item : *labelled) {
+    const cv::Mat image = cv::imread(item.image.string(), cv::IMREAD_GRAYSCALE);
+    nlohmann::json line = {{"file", item.image.filename().string()}, {"truth", item.truth.plate}};
+    if (image.empty()) {
+      line["error"] = "not a decodable image";
+      printLine(line);
+      continue;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<cv::Rect> hits;
+    cascade.detectMultiScale(image, hits, 1.1, 3);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const auto largest = std::max_element(hits.begin(), hits.end(),
+                                          [](auto& a, auto& b) { return a.area() < b.area(); });
+    line["detected"] = largest != hits.end() && boxMatches(item.truth.box, *largest);
+    line["ms"] = std::round(ms * 100) / 100;
+    if (largest != hits.end()) {
+      cv::imwrite(out + "/" + item.image.stem().string() + ".png", image(*largest));
+    }
+    printLine(line);
+  }
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  log::configure(log::Level::kWarn, log::Format::kText, "kordon-anpr");
+  ReaderOptions options;
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--model" && i + 1 < argc) {
+      options.model_path = argv[++i];
+    } else if (arg == "--cascade" && i + 1 < argc) {
+      options.cascade_path = argv[++i];
+    } else if (arg == "--no-cascade") {
+      options.use_cascade = false;
+    } else if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      args.push_back(arg);
+    }
+  }
+  if (args.size() < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = args[0];
+  if (command == "train") {
+    const auto start = std::chrono::steady_clock::now();
+    auto classifier = CharClassifier::train(kTrainSeed, kTrainSamplesPerClass);
+    if (!classifier) {
+      std::cerr << "kordon-anpr: " << classifier.status().message() << "\n";
+      return 1;
+    }
+    if (Status saved = classifier->save(args[1]); !saved) {
+      std::cerr << "kordon-anpr: " << saved.message() << "\n";
+      return 1;
+    }
+    std::cerr << "kordon-anpr: trained " << args[1] << " in "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - start)
+                     .count()
+              << " ms\n";
+    return 0;
+  }
+  if (command == "haar") {
+    if (args.size() != 3) {
+      std::cerr << kUsage;
+      return 2;
+    }
+    return haarCommand(options.cascade_path.empty() ? kDebianPlateCascade : options.cascade_path,
+                       args[1], args[2]);
+  }
+  if (command != "read" && command != "eval") {
+    std::cerr << kUsage;
+    return 2;
+  }
+  auto reader = PlateReader::create(options);
+  if (!reader) {
+    std::cerr << "kordon-anpr: " << reader.status().message() << "\n";
+    return 1;
+  }
+  if (command == "read") return readCommand(**reader, {args.begin() + 1, args.end()});
+  if (args.size() != 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  return evalCommand(**reader, args[1]);
+}
+
+}  // namespace
+}  // namespace kordon::drivers::anpr
+
+int main(int argc, char** argv) { return kordon::drivers::anpr::run(argc, argv); }

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Plate formats the reader knows, and the correction that uses them. A format is a pattern of
+// digit (D) and letter (L) positions plus a rule on the region code. Correction picks, per
+// format of the right length, the best alternative of the required kind at each position (top-k
+// first, then the look-alike table 0/O 8/B 1/I 5/S 2/Z 6/G 4/A 7/T), and accepts the cheapest
+// format only when it costs little more than the raw read and changes at most two characters
+// with a valid region; it may drop up to two stray blobs at either end (a flag, a bolt, a
+// border remnant) at a cost. Anything else (EU plates, unknown layouts) keeps the raw read: the
+// generic path never forces a plate into a KZ/RU shape.
+//
+//   kz2012        NNN LLL RR   (RR region 01..20)       kz2012-short  NNN LL RR
+//   kz1993        L NNN LLL                              kz-diplomatic NNN D NNN (D/CMD series)
+//   ru            L NNN LL RR(R) (letters ABEKMHOPCTYX, region from the RU list)
+//   ru-trailer    LL NNNN RR(R)  ru-diplomatic NNN LL N RR(R) (CD/D/T)
+// Two-row plates read top row first, so they match the same patterns.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kordon::drivers::anpr {
+
+struct CharAlternative {
+  char c = '?';
+  float p = 0;  // 0..1
+};
+
+// One segmented character: alternatives sorted by p, best first.
+struct CharRead {
+  std::vector<CharAlternative> top;
+};
+
+struct FormatResult {
+  std::string text;       // corrected (or raw) text, normalised Latin
+  std::string format;     // "kz2012", ..., or "generic"
+  std::string country;    // "KZ", "RU" or "" (unknown)
+  std::vector<float> p;   // per-character probability of the chosen character
+  int changed = 0;        // characters changed from the raw top-1
+  std::size_t first = 0;  // chars[first, first + text.size()) were used: a format may drop
+                          // up to two stray blobs (flag, bolt, border) at either end
+};
+
+bool validKzRegion(std::string_view two_digits);
+bool validRuRegion(std::string_view digits);
+
+// Applies the format rules to raw per-character alternatives.
+FormatResult correctPlate(const std::vector<CharRead>& chars);
+
+}  // namespace kordon::drivers::anpr

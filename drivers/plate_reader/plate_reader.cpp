@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "drivers/plate_reader/plate_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <mutex>
+#include <numeric>
+#include <optional>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
+
+#include "edge/base/log.hpp"
+#include "edge/msg/plate.hpp"
+
+namespace kordon::drivers::anpr {
+namespace {
+
+constexpr int kDetectWidth = 640;  // locate on a frame this wide (or less)
+constexpr int kCropHeight = 96;    // rectified candidate height, px
+constexpr int kMinChars = 4;
+constexpr int kMaxChars = 10;
+constexpr unsigned kTrainSeed = 6;  // the in-process fallback trains like the build does
+constexpr int kTrainSamplesPerClass = 120;
+
+struct Blob {
+  cv::Rect box;  // in crop pixels
+  cv::Mat mask;  // ink of this blob only, box-sized
+};
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+// True for a blob that is mostly a saturated colour (flag, EU strip, region tricolour).
+bool colourful(const cv::Mat& bgr_crop, const Blob& blob) {
+  if (bgr_crop.channels() != 3) return false;
+  const cv::Scalar mean = cv::mean(bgr_crop(blob.box), blob.mask);
+  const double hi = std::max({mean[0], mean[1], mean[2]});
+  const double lo = std::min({mean[0], mean[1], mean[2]});
+  return hi - lo > 45;
+}
+
+constexpr double kMaxCharAspect = 1.05;  // wider blobs are characters run together
+constexpr double kTypicalCharAspect = 0.6;
+
+// Shrinks a blob to the bounding box of its ink; false when no ink is left.
+bool tighten(Blob* blob) {
+  std::vector<cv::Point> ink;
+  cv::findNonZero(blob->mask, ink);
+  if (ink.empty()) return false;
+  const cv::Rect inner = cv::boundingRect(ink);
+  blob->mask = blob->mask(inner).clone();
+  blob->box = cv::Rect(blob->box.x + inner.x, blob->box.y + inner.y, inner.width, inner.height);
+  return true;
+}
+
+// Characters that touch (blur, dirt, tight spacing) come as one wide blob: cut it into the
+// number of characters its width suggests, each cut at the column with the least ink near the
+// even split.
+void splitMerged(const Blob& blob, std::vector<Blob>* out) {
+  const int parts = std::max(
+      2, static_cast<int>(std::lround(blob.box.width / (kTypicalCharAspect * blob.box.height))));
+  cv::Mat column_ink;
+  cv::reduce(blob.mask, column_ink, 0, cv::REDUCE_SUM, CV_32S);
+  int start = 0;
+  for (int k = 1; k <= parts; ++k) {
+    int cut = blob.box.width;
+    if (k < parts) {
+      const int centre = blob.box.width * k / parts;
+      const int reach = blob.box.width / (parts * 4);
+      cut = centre;
+      for (int x = std::max(1, centre - reach); x <= std::min(blob.box.width - 2, centre + reach);
+           ++x) {
+        if (column_ink.at<int>(0, x) < column_ink.at<int>(0, cut)) cut = x;
+      }
+    }
+    if (cut - start >= 2) {
+      Blob piece{cv::Rect(blob.box.x + start, blob.box.y, cut - start, blob.box.height),
+                 blob.mask(cv::Rect(start, 0, cut - start, blob.box.height)).clone()};
+      if (tighten(&piece) && piece.box.height > blob.box.height / 2) {
+        out->push_back(std::move(piece));
+      }
+    }
+    start = cut;
+  }
+}
+
+// Character-shaped blobs of one binarisation, grouped into rows, in reading order.
+std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(binary, labels, stats, centroids, 8);
+  const int crop_h = binary.rows;
+  std::vector<Blob> blobs;
+  for (int i = 1; i < n; ++i) {
+    const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                       stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+    const double area = stats.at<int>(i, cv::CC_STAT_AREA);
+    const double aspect = static_cast<double>(box.width) / box.height;
+    const double fill = area / box.area();
+    if (box.height < 0.16 * crop_h || box.height > 0.9 * crop_h) continue;
+    if (aspect < 0.11 || aspect > 2.6 || fill < 0.12 || fill > 0.95) continue;
+    if (box.y <= 0 || box.y + box.height >= crop_h) continue;
+    Blob blob{box, labels(box) == i};
+    if (colourful(bgr_crop, blob)) continue;
+    if (aspect > kMaxCharAspect) {
+      splitMerged(blob, &blobs);
+    } else {
+      blobs.push_back(std::move(blob));
+    }
+  }
+  if (blobs.size() < static_cast<std::size_t>(kMinChars)) return {};
+
+  // The plate's characters share a height band: reference = a tall-ish typical height.
+  std::vector<double> heights;
+  for (const Blob& b : blobs) heights.push_back(b.box.height);
+  std::sort(heights.begin(), heights.end());
+  const double ref = heights[heights.size() * 3 / 4];
+  std::vector<Blob> kept;
+  for (Blob& b : blobs) {
+    if (b.box.height < 0.5 * ref || b.box.height > 1.3 * ref) continue;
+    // A thin stroke taller than the characters is a separator or border remnant, not an I/1.
+    if (b.box.height > 1.1 * ref && b.box.width < 0.2 * b.box.height) continue;
+    kept.push_back(std::move(b));
+  }
+  if (kept.size() < static_cast<std::size_t>(kMinChars)) return {};
+
+  // Rows: split at the largest gap between vertical centres if it is wide.
+  std::sort(kept.begin(), kept.end(), [](const Blob& a, const Blob& b) {
+    return a.box.y + a.box.height / 2 < b.box.y + b.box.height / 2;
+  });
+  double widest = 0;
+  std::size_t split = 0;
+  for (std::size_t i = 1; i < kept.size(); ++i) {
+    const double gap = (kept[i].box.y + kept[i].box.height / 2.0) -
+                       (kept[i - 1].box.y + kept[i - 1].box.height / 2.0);
+    if (gap > widest) {
+      widest = gap;
+      split = i;
+    }
+  }
+  std::vector<std::vector<Blob>> rows;
+  if (widest > 0.75 * ref && split >= 2 && kept.size() - split >= 2) {
+    rows.emplace_back(std::make_move_iterator(kept.begin()),
+                      std::make_move_iterator(kept.begin() + static_cast<long>(split)));
+    rows.emplace_back(std::make_move_iterator(kept.begin() + static_cast<long>(split)),
+                      std::make_move_iterator(kept.end()));
+  } else {
+    // One row: drop blobs far off the row's centre line (text above or below the plate).
+    std::vector<double> centres;
+    for (const Blob& b : kept) centres.push_back(b.box.y + b.box.height / 2.0);
+    const double row_centre = median(centres);
+    std::vector<Blob> row;
+    for (Blob& b : kept) {
+      if (std::abs(b.box.y + b.box.height / 2.0 - row_centre) <= 0.45 * ref) {
+        row.push_back(std::move(b));
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  std::vector<Blob> ordered;
+  for (auto& row : rows) {
+    std::sort(row.begin(), row.end(),
+              [](const Blob& a, const Blob& b) { return a.box.x < b.box.x; });
+    // Keep the longest run of characters without a wide horizontal gap (drops border bits).
+    std::size_t run_start = 0, best_start = 0, best_len = 0;
+    for (std::size_t i = 0; i <= row.size(); ++i) {
+      const bool breaks =
+          i == row.size() ||
+          (i > 0 && row[i].box.x - (row[i - 1].box.x + row[i - 1].box.width) > 1.6 * ref);
+      if (breaks) {
+        if (i - run_start > best_len) {
+          best_len = i - run_start;
+          best_start = run_start;
+        }
+        run_start = i;
+      }
+    }
+    for (std::size_t i = best_start; i < best_start + best_len; ++i) {
+      ordered.push_back(std::move(row[i]));
+    }
+  }
+  if (ordered.size() < static_cast<std::size_t>(kMinChars) ||
+      ordered.size() > static_cast<std::size_t>(kMaxChars)) {
+    return {};
+  }
+  return ordered;
+}
+
+// Plate borders and the region separator often touch characters; long straight runs of ink
+// (longer than any character stroke) are cut out before the components are labelled.
+void removeLines(cv::Mat& binary) {
+  cv::Mat lines;
+  cv::morphologyEx(binary, lines, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(binary.cols * 2 / 5, 1)));
+  cv::Mat vertical;
+  cv::morphologyEx(binary, vertical, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, binary.rows * 2 / 3)));
+  binary.setTo(0, lines | vertical);
+}
+
+// The frame the locators work on: at most kDetectWidth wide; *scale = its size / the frame's.
+cv::Mat detectionFrame(const cv::Mat& gray, double* scale) {
+  *scale = gray.cols > kDetectWidth ? static_cast<double>(kDetectWidth) / gray.cols : 1;
+  if (*scale >= 1) return gray;
+  cv::Mat small;
+  cv::resize(gray, small, cv::Size(), *scale, *scale, cv::INTER_AREA);
+  return small;
+}
+
+// A box found on the detection frame, in frame pixels.
+cv::Rect toFrame(const cv::Rect& r, double scale) {
+  return cv::Rect(static_cast<int>(r.x / scale), static_cast<int>(r.y / scale),
+                  static_cast<int>(r.width / scale), static_cast<int>(r.height / scale));
+}
+
+// A located text line: its upright box in frame pixels and its slant (degrees, clockwise).
+struct Candidate {
+  cv::Rect rect;
+  double angle_deg = 0;
+};
+
+struct Scored {
+  PlateResult result;
+  double score = -1e9;
+};
+
+}  // namespace
+
+std::string defaultModelPath() {
+#ifdef KORDON_ANPR_MODEL
+  return KORDON_ANPR_MODEL;
+#else
+  return "";
+#endif
+}
+
+struct PlateReader::Impl {
+  CharClassifier classifier;
+  ReaderOptions options;
+  mutable std::optional<cv::CascadeClassifier> cascade;  // not thread-safe: guarded
+  mutable std::mutex cascade_mutex;
+
+  Impl(CharClassifier c, ReaderOptions o) : classifier(std::move(c)), options(std::move(o)) {}
+
+  std::vector<Candidate> locate(const cv::Mat& gray) const;
+  std::vector<Candidate> locateWithCascade(const cv::Mat& gray) const;
+  Scored readCandidate(const cv::Mat& frame, const cv::Mat& gray, const Candidate& candidate) const;
+  Scored readCrop(const cv::Mat& frame, const cv::Mat& gray, const Candidate& candidate,
+                  bool extend_down) const;
+  Scored readBlobs(const std::vector<Blob>& blobs, const cv::Rect& crop_rect, double scale) const;
+};
+
+PlateReader::PlateReader(CharClassifier classifier, ReaderOptions options)
+    : impl_(std::make_unique<Impl>(std::move(classifier), std::move(options))) {
+  if (!impl_->options.use_cascade) return;
+  const std::string path =
+      impl_->options.cascade_path.empty() ? kDebianPlateCascade : impl_->options.cascade_path;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return;
+  cv::CascadeClassifier cascade;
+  if (cascade.load(path)) impl_->cascade = std::move(cascade);
+}
+
+PlateReader::~PlateReader() = default;
+
+Result<std::shared_ptr<const PlateReader>> PlateReader::create(const ReaderOptions& options) {
+  const std::string path = options.model_path.empty() ? defaultModelPath() : options.model_path;
+  std::error_code ec;
+  if (!path.empty() && std::filesystem::exists(path, ec)) {
+    auto classifier = CharClassifier::load(path);
+    if (!classifier) return classifier.status();
+    return std::make_shared<const PlateReader>(std::move(*classifier), options);
+  }
+  if (!options.model_path.empty()) return Status::error("anpr: model not found: " + path);
+  log::warn("anpr model not built; training in-process", {{"path", path}});
+  auto classifier = CharClassifier::train(kTrainSeed, kTrainSamplesPerClass);
+  if (!classifier) return classifier.status();
+  return std::make_shared<const PlateReader>(std::move(*classifier), options);
+}
+
+std::vector<Candidate> PlateReader::Impl::locate(const cv::Mat& gray) const {
+  double scale = 1;
+  const cv::Mat small = detectionFrame(gray, &scale);
+  // Dark strokes thinner than the kernel on a lighter surround: the characters.
+  cv::Mat blackhat;
+  cv::morphologyEx(small, blackhat, cv::MORPH_BLACKHAT,
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(13, 13)));
+  cv::Mat grad;
+  cv::Sobel(blackhat, grad, CV_32F, 1, 0, 3);
+  grad = cv::abs(grad);
+  cv::normalize(grad, grad, 0, 255, cv::NORM_MINMAX);
+  grad.convertTo(grad, CV_8U);
+  cv::GaussianBlur(grad, grad, cv::Size(5, 5), 0);
+  cv::morphologyEx(grad, grad, cv::MORPH_CLOSE,
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(17, 5)));
+  cv::Mat mask;
+  cv::threshold(grad, mask, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  cv::morphologyEx(mask, mask, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(5, 3)));
+  std::vector<std::vector<cv::Point>> contours;
+  cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+  std::vector<std::pair<double, Candidate>> found;
+  for (const auto& contour : contours) {
+    const cv::Rect r = cv::boundingRect(contour);
+    // The slant of the line, from its minimum-area rectangle (angles near 90 mean "long side
+    // vertical" in OpenCV's convention).
+    const cv::RotatedRect turned = cv::minAreaRect(contour);
+    double angle = turned.angle;
+    if (turned.size.width < turned.size.height) angle -= 90;
+    while (angle > 45) angle -= 90;
+    while (angle < -45) angle += 90;
+    const double aspect = static_cast<double>(r.width) / r.height;
+    if (r.width < 24 || r.height < 7 || r.height > small.rows / 3) continue;
+    if (aspect < 1.0 || aspect > 10) continue;
+    const double strength = cv::mean(grad(r))[0];
+    found.push_back({strength * std::sqrt(static_cast<double>(r.area())),
+                     Candidate{r, std::abs(angle) <= 15 ? angle : 0}});
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<Candidate> candidates;
+  for (const auto& [strength, found_candidate] : found) {
+    if (static_cast<int>(candidates.size()) >= options.max_candidates) break;
+    const cv::Rect& r = found_candidate.rect;
+    candidates.push_back({toFrame(r, scale), found_candidate.angle_deg});
+  }
+  return candidates;
+}
+
+std::vector<Candidate> PlateReader::Impl::locateWithCascade(const cv::Mat& gray) const {
+  if (!cascade) return {};
+  double scale = 1;
+  const cv::Mat small = detectionFrame(gray, &scale);
+  std::vector<cv::Rect> hits;
+  {
+    std::lock_guard lock(cascade_mutex);
+    cascade->detectMultiScale(small, hits, 1.1, 3, 0, cv::Size(40, 10));
+  }
+  std::vector<Candidate> candidates;
+  for (const cv::Rect& r : hits) {
+    candidates.push_back({toFrame(r, scale), 0});
+  }
+  return candidates;
+}
+
+Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Rect& crop_rect,
+                                    double scale) const {
+  Scored scored;
+  std::vector<CharRead> reads;
+  cv::Rect ink;
+  for (const Blob& blob : blobs) {
+    reads.push_back(classifier.classify(blob.mask, options.top_k));
+    ink = ink.area() == 0 ? blob.box : (ink | blob.box);
+  }
+  FormatResult corrected = correctPlate(reads);
+  double log_p = 0;
+  for (float p : corrected.p) log_p += std::log(std::max(p, 1e-4f));
+  log_p /= static_cast<double>(corrected.p.size());
+  scored.score = log_p + (corrected.format == "generic" ? 0.0 : 0.7) +
+                 0.05 * static_cast<double>(corrected.p.size());
+  PlateResult& r = scored.result;
+  r.plate = msg::normalisePlate(corrected.text);
+  r.confidence = static_cast<float>(std::exp(log_p));
+  r.format = corrected.format;
+  r.country = corrected.country;
+  // Alternatives after correction: the chosen character first, then the classifier's others.
+  for (std::size_t i = 0; i < corrected.text.size(); ++i) {
+    CharRead alt;
+    alt.top.push_back({corrected.text[i], corrected.p[i]});
+    for (const CharAlternative& a : reads[corrected.first + i].top) {
+      if (a.c != corrected.text[i]) alt.top.push_back(a);
+    }
+    r.alternatives.push_back(std::move(alt));
+  }
+  const int pad_x = ink.height / 3;
+  const int pad_y = ink.height / 4;
+  const cv::Rect padded(ink.x - pad_x, ink.y - pad_y, ink.width + 2 * pad_x,
+                        ink.height + 2 * pad_y);
+  r.box = cv::Rect(crop_rect.x + static_cast<int>(padded.x / scale),
+                   crop_rect.y + static_cast<int>(padded.y / scale),
+                   static_cast<int>(padded.width / scale), static_cast<int>(padded.height / scale));
+  return scored;
+}
+
+Scored PlateReader::Impl::readCandidate(const cv::Mat& frame, const cv::Mat& gray,
+                                        const Candidate& candidate) const {
+  const cv::Rect& rect = candidate.rect;
+  Scored best = readCrop(frame, gray, candidate, /*extend_down=*/false);
+  // A text line of a short aspect may be the top row of a two-row plate: read it with the
+  // space below it too.
+  if (rect.width < rect.height * 4.5) {
+    Scored two_rows = readCrop(frame, gray, candidate, /*extend_down=*/true);
+    if (two_rows.score > best.score) best = std::move(two_rows);
+  }
+  return best;
+}
+
+Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
+                                   const Candidate& candidate, bool extend_down) const {
+  const cv::Rect& rect = candidate.rect;
+  const int pad_x = rect.width / 4 + rect.height;
+  const int pad_y = rect.height * 2 / 5;
+  const int below = extend_down ? rect.height * 3 / 2 : pad_y;
+  const cv::Rect crop_rect = cv::Rect(rect.x - pad_x, rect.y - pad_y, rect.width + 2 * pad_x,
+                                      rect.height + pad_y + below) &
+                             cv::Rect(0, 0, gray.cols, gray.rows);
+  if (crop_rect.width < 16 || crop_rect.height < 8) return {};
+  const double scale = static_cast<double>(kCropHeight) / crop_rect.height;
+  cv::Mat crop;
+  cv::resize(gray(crop_rect), crop, cv::Size(), scale, scale,
+             scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  cv::Mat bgr_crop;
+  if (frame.channels() == 3) cv::resize(frame(crop_rect), bgr_crop, crop.size());
+  if (std::abs(candidate.angle_deg) >= 1.5) {  // deskew: characters upright, lines level
+    const cv::Mat turn = cv::getRotationMatrix2D(
+        cv::Point2f(static_cast<float>(crop.cols) / 2, static_cast<float>(crop.rows) / 2),
+        candidate.angle_deg, 1.0);
+    cv::warpAffine(crop, crop, turn, crop.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    if (!bgr_crop.empty()) {
+      cv::warpAffine(bgr_crop, bgr_crop, turn, bgr_crop.size(), cv::INTER_LINEAR,
+                     cv::BORDER_REPLICATE);
+    }
+  }
+  cv::Mat blurred;
+  cv::GaussianBlur(crop, blurred, cv::Size(3, 3), 0);
+
+  Scored best;
+  // Two binarisations: global Otsu (clean plates) and local mean (shadows, dirt, uneven light).
+  cv::Mat otsu;
+  cv::threshold(blurred, otsu, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  cv::Mat local;
+  cv::adaptiveThreshold(blurred, local, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV,
+                        (kCropHeight / 2) | 1, 10);
+  removeLines(otsu);
+  removeLines(local);
+  for (const cv::Mat* binary : {&otsu, &local}) {
+    const std::vector<Blob> blobs = segment(*binary, bgr_crop);
+    if (blobs.empty()) continue;
+    Scored scored = readBlobs(blobs, crop_rect, scale);
+    if (scored.score > best.score) best = std::move(scored);
+  }
+  return best;
+}
+
+std::optional<PlateResult> PlateReader::read(const cv::Mat& frame) const {
+  if (frame.empty()) return std::nullopt;
+  cv::Mat gray;
+  if (frame.channels() == 3)
+    cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
+  else if (frame.channels() == 4)
+    cv::cvtColor(frame, gray, cv::COLOR_BGRA2GRAY);
+  else
+    gray = frame;
+  const cv::Mat colour = frame.channels() == 3 ? frame : cv::Mat();
+
+  Scored best;
+  for (const Candidate& candidate : impl_->locate(gray)) {
+    Scored scored = impl_->readCandidate(colour, gray, candidate);
+    if (scored.score > best.score) best = std::move(scored);
+  }
+  constexpr double kConfident = -0.35;  // mean log p of a clean read is ~ -0.05
+  if (best.score < kConfident) {
+    for (const Candidate& candidate : impl_->locateWithCascade(gray)) {
+      Scored scored = impl_->readCandidate(colour, gray, candidate);
+      if (scored.score > best.score) best = std::move(scored);
+    }
+  }
+  if (best.result.plate.empty()) return std::nullopt;
+  return best.result;
+}
+
+Result<std::optional<PlateResult>> PlateReader::readEncoded(const std::string& bytes) const {
+  if (bytes.empty()) return Status::error("empty image");
+  cv::Mat image;
+  try {
+    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+    image = cv::imdecode(raw, cv::IMREAD_COLOR);
+  } catch (const cv::Exception& e) {
+    return Status::error(std::string("cannot decode image: ") + e.what());
+  }
+  if (image.empty()) return Status::error("not a decodable image");
+  return read(image);
+}
+
+}  // namespace kordon::drivers::anpr
