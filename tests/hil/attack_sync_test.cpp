@@ -29,14 +29,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-nlohmann::json getJson(std::uint16_t port, const std::string& path) {
-  auto r = http::request("GET", "http://127.0.0.1:" + std::to_string(port) + path, "",
-                         "application/json", seconds(3));
-  if (!r || r->status != 200) return nullptr;
-  auto j = nlohmann::json::parse(r->body, nullptr, false);
-  return j.is_discarded() ? nlohmann::json() : j;
-}
-
 class AttackingPost : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -81,15 +73,6 @@ class AttackingPost : public ::testing::Test {
     if (!HasFailure()) std::filesystem::remove_all(dir_);
   }
 
-  nlohmann::json centralPost(const std::string& post) {
-    const nlohmann::json posts = getJson(central_http_, "/v1/posts");
-    if (posts.is_null()) return nullptr;
-    for (const auto& p : posts.is_array() ? posts : posts.value("posts", nlohmann::json::array())) {
-      if (p.value("post", "") == post) return p;
-    }
-    return nullptr;
-  }
-
   // Pushes plate reads until KZ-A has at least `seq` events and central holds all of them.
   void syncPostA(std::int64_t seq) {
     for (int i = 0; postHealth(post_http_)["outbox"]["last_seq"] < seq; ++i) {
@@ -98,7 +81,7 @@ class AttackingPost : public ::testing::Test {
     const auto deadline = std::chrono::steady_clock::now() + seconds(30);
     for (;;) {
       const auto h = postHealth(post_http_);
-      const auto a = centralPost("KZ-A");
+      const auto a = centralPostStatus(central_http_, "KZ-A");
       if (!a.is_null() && h["outbox"]["undelivered"] == 0 &&
           a["contiguous_seq"] == h["outbox"]["last_seq"]) {
         return;
@@ -169,12 +152,12 @@ TEST_F(AttackingPost, CannotInjectOrTamperAndThePostsJournalStaysWhole) {
 
   // KZ-A goes on; its own next events take the seqs the forgeries tried to take.
   syncPostA(next_seq + 3);
-  const nlohmann::json a = centralPost("KZ-A");
+  const nlohmann::json a = centralPostStatus(central_http_, "KZ-A");
   EXPECT_EQ(a["conflicts"], 0) << a.dump();
   EXPECT_EQ(a["chain_breaks"], 0) << a.dump();
   EXPECT_TRUE(a["gaps"].empty()) << a.dump();
   EXPECT_EQ(a["rejected"], 4) << a.dump();  // forged, tampered twice, unsigned
-  const nlohmann::json b = centralPost("KZ-B");
+  const nlohmann::json b = centralPostStatus(central_http_, "KZ-B");
   ASSERT_FALSE(b.is_null());
   EXPECT_EQ(b["rejected"], 1) << b.dump();  // KZ-A's event on KZ-B's topic
   EXPECT_EQ(b["events"], 0) << b.dump();

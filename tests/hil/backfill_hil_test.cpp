@@ -26,17 +26,10 @@ using std::chrono::seconds;
 
 constexpr const char* kPost = "KZ-BACKFILL";
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Seqs of the events that mosquitto_sub printed (one envelope per line) to `path`.
 std::multiset<std::int64_t> seqsIn(const std::string& path) {
   std::multiset<std::int64_t> seqs;
-  std::istringstream lines(readAll(path));
+  std::istringstream lines(readFile(path));
   for (std::string line; std::getline(lines, line);) {
     auto e = msg::parseEvent(nlohmann::json::parse(line, nullptr, false));
     if (e) seqs.insert(e->seq);
@@ -119,7 +112,7 @@ TEST_F(Backfill, RepublishesDeliveredEventsFromTheJournal) {
   EXPECT_EQ(seqsIn(dir_ + "/events.log"), expected);
 
   // Byte for byte what the journal holds: the hash and signature still verify at central.
-  std::istringstream lines(readAll(dir_ + "/events.log"));
+  std::istringstream lines(readFile(dir_ + "/events.log"));
   std::string first;
   std::getline(lines, first);
   auto e = msg::parseEvent(nlohmann::json::parse(first, nullptr, false));
@@ -136,7 +129,7 @@ TEST_F(Backfill, MalformedRequestIsRejectedWithAnEvent) {
   ASSERT_TRUE(waitForPostHealth(http_, seconds(10), [](const nlohmann::json& h) {
     return h["downlink"]["rejected"] == 1;
   })) << postHealth(http_).dump();
-  EXPECT_NE(readAll(dir_ + "/kordond.log").find("to: must not be below from"), std::string::npos);
+  EXPECT_NE(readFile(dir_ + "/kordond.log").find("to: must not be below from"), std::string::npos);
 }
 
 }  // namespace

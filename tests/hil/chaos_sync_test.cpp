@@ -37,14 +37,6 @@ constexpr const char* kPost = "KZ-CHAOS";
 constexpr std::int64_t kEvents = 10'000;
 constexpr int kLanes = 4;
 
-nlohmann::json getJson(std::uint16_t port, const std::string& path) {
-  auto r = http::request("GET", "http://127.0.0.1:" + std::to_string(port) + path, "",
-                         "application/json", seconds(3));
-  if (!r || r->status != 200) return nullptr;
-  auto j = nlohmann::json::parse(r->body, nullptr, false);
-  return j.is_discarded() ? nlohmann::json() : j;
-}
-
 // seq -> hash of the post's journal, read straight from its SQLite file.
 std::vector<std::pair<std::int64_t, std::string>> postJournal(const std::string& db_path) {
   std::vector<std::pair<std::int64_t, std::string>> rows;
@@ -159,15 +151,6 @@ class ChaosSync : public ::testing::Test {
     }
   }
 
-  nlohmann::json centralPost() {
-    const nlohmann::json posts = getJson(central_http_, "/v1/posts");
-    if (posts.is_null()) return nullptr;
-    for (const auto& p : posts.is_array() ? posts : posts.value("posts", nlohmann::json::array())) {
-      if (p.value("post", "") == kPost) return p;
-    }
-    return nullptr;
-  }
-
   std::string dir_;
   std::optional<Broker> broker_;
   std::optional<Process> kordond_;
@@ -226,7 +209,7 @@ TEST_F(ChaosSync, TenThousandEventsArriveOnceInOrderThroughBrokerPostAndCentralF
   nlohmann::json central;
   for (;;) {
     const nlohmann::json h = postHealth(post_http_);
-    central = centralPost();
+    central = centralPostStatus(central_http_, kPost);
     if (!h.is_null() && !central.is_null()) {
       last_seq = h["outbox"]["last_seq"].get<std::int64_t>();
       if (h["outbox"]["undelivered"] == 0 && central["contiguous_seq"] == last_seq &&

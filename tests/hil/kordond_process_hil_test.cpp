@@ -21,17 +21,10 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 bool waitForLog(const std::string& path, const std::string& needle, seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (readAll(path).find(needle) != std::string::npos) return true;
+    if (readFile(path).find(needle) != std::string::npos) return true;
     std::this_thread::sleep_for(milliseconds(50));
   }
   return false;
@@ -60,7 +53,7 @@ TEST_F(KordondProcess, BadConfigExitsTwoWithOneLineNamingTheKey) {
   ASSERT_TRUE(exit.isOk());
   EXPECT_TRUE(exit->exited);
   EXPECT_EQ(exit->code, 2);
-  const std::string out = readAll(dir_ + "/out.log");
+  const std::string out = readFile(dir_ + "/out.log");
   EXPECT_EQ(out, "kordond: config error: " + dir_ + "/kordond.toml: mqtt.port: unknown key\n");
 }
 
@@ -101,7 +94,7 @@ TEST_F(KordondProcess, ReloadsOnSighupKeepsRunningOnABadReloadAndDrainsOnSigterm
   auto exit = p->terminate(seconds(10));
   ASSERT_TRUE(exit.isOk());
   EXPECT_TRUE(exit->cleanExit()) << exit->toString() << "\n" << readTail(log);
-  EXPECT_NE(readAll(log).find("stopping with undelivered events"), std::string::npos)
+  EXPECT_NE(readFile(log).find("stopping with undelivered events"), std::string::npos)
       << readTail(log);
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/state/kordon.db"));
 }

@@ -25,17 +25,10 @@ using std::chrono::seconds;
 
 constexpr const char* kPost = "KZ-POLICY-HIL";
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 bool waitFor(const std::string& path, const std::string& needle, seconds timeout, int count = 1) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    const std::string text = readAll(path);
+    const std::string text = readFile(path);
     int seen = 0;
     for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) {
       ++seen;
@@ -137,9 +130,9 @@ TEST_F(PolicyHil, SignedPolicyIsAppliedAcknowledgedAndKeptAcrossRestart) {
 
   const std::string events = dir_ + "/events.out";
   ASSERT_TRUE(waitFor(events, "\"type\":\"policy.applied\"", seconds(15)))
-      << readAll(events) << readTail(dir_ + "/kordond.log");
-  ASSERT_TRUE(waitFor(events, "\"type\":\"downlink.rejected\"", seconds(15))) << readAll(events);
-  std::istringstream lines(readAll(events));
+      << readFile(events) << readTail(dir_ + "/kordond.log");
+  ASSERT_TRUE(waitFor(events, "\"type\":\"downlink.rejected\"", seconds(15))) << readFile(events);
+  std::istringstream lines(readFile(events));
   bool applied_seen = false;
   for (std::string line; std::getline(lines, line);) {
     const auto e = nlohmann::json::parse(line, nullptr, false);
@@ -160,7 +153,7 @@ TEST_F(PolicyHil, SignedPolicyIsAppliedAcknowledgedAndKeptAcrossRestart) {
   startKordond(2);
   EXPECT_EQ(health()["policies"]["ruleset"], "central-v3") << readTail(dir_ + "/kordond.log");
   publish(ruleset);  // re-delivered after the restart: acknowledged, changes nothing
-  EXPECT_TRUE(waitFor(events, "\"type\":\"policy.ignored\"", seconds(15))) << readAll(events);
+  EXPECT_TRUE(waitFor(events, "\"type\":\"policy.ignored\"", seconds(15))) << readFile(events);
 }
 
 }  // namespace

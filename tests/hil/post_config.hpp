@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// kordond configuration for the sync HIL tests (backfill, TLS, chaos): `lanes` lanes with push
+// Helpers for the sync HIL tests (backfill, TLS, policy, chaos, attack).
+//
+// postConfig: kordond configuration with `lanes` lanes with push
 // cameras on /anpr/L<n>, no screening devices, and weighbridges on a port where nothing
 // listens (their health events are part of the traffic). `mqtt_extra` goes into the [mqtt]
 // table (TLS files); `extra` is appended as is.
@@ -33,13 +35,26 @@ inline std::string postConfig(const std::string& post, const std::string& state_
   return text;
 }
 
-// GET /healthz as JSON; null when it does not answer.
-inline nlohmann::json postHealth(std::uint16_t http_port) {
-  auto r = http::request("GET", "http://127.0.0.1:" + std::to_string(http_port) + "/healthz", "",
-                         "application/json", std::chrono::seconds(2));
+// GET http://127.0.0.1:<port><path> as JSON; null when it does not answer 200 with JSON.
+inline nlohmann::json getJson(std::uint16_t port, const std::string& path) {
+  auto r = http::request("GET", "http://127.0.0.1:" + std::to_string(port) + path, "",
+                         "application/json", std::chrono::seconds(3));
   if (!r || r->status != 200) return nullptr;
   auto j = nlohmann::json::parse(r->body, nullptr, false);
   return j.is_discarded() ? nlohmann::json() : j;
+}
+
+// kordond's GET /healthz; null when it does not answer.
+inline nlohmann::json postHealth(std::uint16_t http_port) { return getJson(http_port, "/healthz"); }
+
+// kordon-central's GET /v1/posts entry for `post`; null when central or the post is unknown.
+inline nlohmann::json centralPostStatus(std::uint16_t central_port, const std::string& post) {
+  const nlohmann::json posts = getJson(central_port, "/v1/posts");
+  if (posts.is_null()) return nullptr;
+  for (const auto& p : posts.is_array() ? posts : posts.value("posts", nlohmann::json::array())) {
+    if (p.value("post", "") == post) return p;
+  }
+  return nullptr;
 }
 
 // Polls `predicate(health)` until it holds or `timeout` passes.

@@ -85,5 +85,7 @@ class Process {
 
 // The last `max_bytes` of a file, for failure messages; empty if unreadable.
 std::string readTail(const std::string& path, std::size_t max_bytes = 4096);
+// A whole file (a child's log, a captured output); empty if unreadable.
+std::string readFile(const std::string& path);
 
 }  // namespace kordon::test

@@ -24,13 +24,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 class TlsAcl : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -171,18 +164,18 @@ TEST_F(TlsAcl, APostCanNeitherWriteNorReadAnotherPostsTopics) {
   ASSERT_TRUE(self_command);
 
   const auto deadline = std::chrono::steady_clock::now() + seconds(5);
-  while ((readAll(dir_ + "/central.log").find("own-by-B") == std::string::npos ||
-          readAll(dir_ + "/a-reads-a.log").find("for-A") == std::string::npos) &&
+  while ((readFile(dir_ + "/central.log").find("own-by-B") == std::string::npos ||
+          readFile(dir_ + "/a-reads-a.log").find("for-A") == std::string::npos) &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(100));
   }
   std::this_thread::sleep_for(milliseconds(300));  // room for a forged message to arrive late
-  const std::string central = readAll(dir_ + "/central.log");
+  const std::string central = readFile(dir_ + "/central.log");
   EXPECT_NE(central.find("kordon/v1/KZ-B/events own-by-B"), std::string::npos) << central;
   EXPECT_EQ(central.find("forged-by-B"), std::string::npos) << central;
-  EXPECT_NE(readAll(dir_ + "/a-reads-a.log").find("for-A"), std::string::npos);
-  EXPECT_EQ(readAll(dir_ + "/a-reads-a.log").find("A-forged"), std::string::npos);
-  EXPECT_EQ(readAll(dir_ + "/b-reads-a.log"), "");
+  EXPECT_NE(readFile(dir_ + "/a-reads-a.log").find("for-A"), std::string::npos);
+  EXPECT_EQ(readFile(dir_ + "/a-reads-a.log").find("A-forged"), std::string::npos);
+  EXPECT_EQ(readFile(dir_ + "/b-reads-a.log"), "");
 }
 
 TEST_F(TlsAcl, ClientsWithoutAValidCertificateCannotConnect) {
