@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sync/central/backfill.hpp"
 
-#include "edge/msg/backfill.hpp"
-
 #include <algorithm>
 
+#include "edge/msg/backfill.hpp"
 #include "edge/msg/signed_json.hpp"
 #include "edge/msg/topics.hpp"
 

@@ -22,6 +22,7 @@
 #include "tests/hil/camera_traffic.hpp"
 #include "tests/hil/post_config.hpp"
 #include "tests/hil/process.hpp"
+#include "tests/hil/sync_rig.hpp"
 
 namespace kordon::test {
 namespace {
@@ -29,48 +30,16 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class AttackingPost : public ::testing::Test {
+class AttackingPost : public SyncRig {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kordon-atk-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    auto broker = Broker::start(dir_);
-    ASSERT_TRUE(broker) << broker.status().message();
-    broker_.emplace(std::move(*broker));
-    for (auto* port : {&post_http_, &central_http_, &dead_port_}) {
-      auto p = freeLoopbackPort();
-      ASSERT_TRUE(p);
-      *port = *p;
-    }
-    std::filesystem::create_directories(dir_ + "/state");
-    std::filesystem::create_directories(dir_ + "/post-keys");
-    std::ofstream(dir_ + "/state/post.key") << key_a_.privatePem();
-    std::ofstream(dir_ + "/post-keys/KZ-A.pub") << key_a_.publicPem();
-    std::ofstream(dir_ + "/post-keys/KZ-B.pub") << key_b_.publicPem();
-    std::ofstream(dir_ + "/central.toml")
-        << "[central]\ndb = \"" << dir_ << "/central.db\"\npost_keys = \"" << dir_
-        << "/post-keys\"\n[mqtt]\nuri = \"" << broker_->uri()
-        << "\"\nclient_id = \"central-attack\"\n[http]\nlisten = \"127.0.0.1:" << central_http_
-        << "\"\n[log]\nformat = \"text\"\n";
-    auto central = Process::spawn(
-        {KORDON_BIN_DIR "/kordon-central", "serve", "--config", dir_ + "/central.toml"},
-        dir_ + "/central.log");
-    ASSERT_TRUE(central) << central.status().message();
-    central_.emplace(std::move(*central));
-    ASSERT_TRUE(waitForTcpPort("127.0.0.1", central_http_, seconds(10)));
-    std::ofstream(dir_ + "/kordond.toml")
-        << postConfig("KZ-A", dir_ + "/state", broker_->uri(), post_http_, dead_port_, 1);
-    auto kordond = Process::spawn({KORDON_BIN_DIR "/kordond", "--config", dir_ + "/kordond.toml"},
-                                  dir_ + "/kordond.log");
-    ASSERT_TRUE(kordond) << kordond.status().message();
-    kordond_.emplace(std::move(*kordond));
-    ASSERT_TRUE(waitForTcpPort("127.0.0.1", post_http_, seconds(10)));
-  }
-
-  void TearDown() override {
-    if (kordond_) (void)kordond_->terminate(seconds(5));
-    if (central_) (void)central_->terminate(seconds(5));
-    if (!HasFailure()) std::filesystem::remove_all(dir_);
+    SyncRig::SetUp();
+    registerPostKey("KZ-A", key_a_, /*install_on_post=*/true);
+    registerPostKey("KZ-B", key_b_, /*install_on_post=*/false);
+    writeCentralConfig();
+    writeKordondConfig(postConfig("KZ-A", stateDir(), broker_->uri(), post_http_, dead_port_, 1));
+    startCentral();
+    startKordond();
   }
 
   // Pushes plate reads until KZ-A has at least `seq` events and central holds all of them.
@@ -101,15 +70,8 @@ class AttackingPost : public ::testing::Test {
     ASSERT_TRUE(exit && exit->cleanExit());
   }
 
-  std::string dir_;
   SigningKey key_a_ = SigningKey::generate();
   SigningKey key_b_ = SigningKey::generate();
-  std::optional<Broker> broker_;
-  std::optional<Process> central_;
-  std::optional<Process> kordond_;
-  std::uint16_t post_http_ = 0;
-  std::uint16_t central_http_ = 0;
-  std::uint16_t dead_port_ = 0;
 };
 
 TEST_F(AttackingPost, CannotInjectOrTamperAndThePostsJournalStaysWhole) {

@@ -26,6 +26,7 @@
 #include "tests/hil/camera_traffic.hpp"
 #include "tests/hil/post_config.hpp"
 #include "tests/hil/process.hpp"
+#include "tests/hil/sync_rig.hpp"
 
 namespace kordon::test {
 namespace {
@@ -56,37 +57,14 @@ std::vector<std::pair<std::int64_t, std::string>> postJournal(const std::string&
   return rows;
 }
 
-class ChaosSync : public ::testing::Test {
+class ChaosSync : public SyncRig {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kordon-chaos-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    auto broker = Broker::start(dir_);
-    ASSERT_TRUE(broker) << broker.status().message();
-    broker_.emplace(std::move(*broker));
-    for (auto* port : {&post_http_, &central_http_, &dead_port_}) {
-      auto p = freeLoopbackPort();
-      ASSERT_TRUE(p);
-      *port = *p;
-    }
-    // The post's key is made here, so central knows it before the first event.
-    std::filesystem::create_directories(dir_ + "/state");
-    std::filesystem::create_directories(dir_ + "/post-keys");
-    const SigningKey key = SigningKey::generate();
-    {
-      std::ofstream(dir_ + "/state/post.key") << key.privatePem();
-      std::ofstream(dir_ + "/post-keys/" + kPost + ".pub") << key.publicPem();
-    }
-    std::filesystem::permissions(dir_ + "/state/post.key", std::filesystem::perms::owner_read |
-                                                               std::filesystem::perms::owner_write);
-    std::ofstream(dir_ + "/kordond.toml")
-        << postConfig(kPost, dir_ + "/state", broker_->uri(), post_http_, dead_port_, kLanes,
-                      "[sync]\nstatus_interval_s = 2\n");
-    std::ofstream(dir_ + "/central.toml")
-        << "[central]\ndb = \"" << dir_ << "/central.db\"\npost_keys = \"" << dir_
-        << "/post-keys\"\nbackfill_retry_s = 2\n[mqtt]\nuri = \"" << broker_->uri()
-        << "\"\nclient_id = \"central-chaos\"\n[http]\nlisten = \"127.0.0.1:" << central_http_
-        << "\"\n[log]\nformat = \"text\"\n";
+    SyncRig::SetUp();
+    registerPostKey(kPost, SigningKey::generate(), /*install_on_post=*/true);
+    writeCentralConfig("backfill_retry_s = 2\n");
+    writeKordondConfig(postConfig(kPost, stateDir(), broker_->uri(), post_http_, dead_port_, kLanes,
+                                  "[sync]\nstatus_interval_s = 2\n"));
     startCentral();
     startKordond();
   }
@@ -94,28 +72,7 @@ class ChaosSync : public ::testing::Test {
   void TearDown() override {
     stop_traffic_ = true;
     for (auto& t : traffic_) t.join();
-    if (kordond_) (void)kordond_->terminate(seconds(5));
-    if (central_) (void)central_->terminate(seconds(5));
-    if (!HasFailure()) std::filesystem::remove_all(dir_);
-  }
-
-  void startCentral() {
-    auto p = Process::spawn(
-        {KORDON_BIN_DIR "/kordon-central", "serve", "--config", dir_ + "/central.toml"},
-        dir_ + "/central.log");
-    ASSERT_TRUE(p) << p.status().message();
-    central_.emplace(std::move(*p));
-    ASSERT_TRUE(waitForTcpPort("127.0.0.1", central_http_, seconds(10)))
-        << readTail(dir_ + "/central.log");
-  }
-
-  void startKordond() {
-    auto p = Process::spawn({KORDON_BIN_DIR "/kordond", "--config", dir_ + "/kordond.toml"},
-                            dir_ + "/kordond.log");
-    ASSERT_TRUE(p) << p.status().message();
-    kordond_.emplace(std::move(*p));
-    ASSERT_TRUE(waitForTcpPort("127.0.0.1", post_http_, seconds(10)))
-        << readTail(dir_ + "/kordond.log");
+    SyncRig::TearDown();
   }
 
   // One camera per lane, pushing plate reads as fast as kordond takes them; a failed push is
@@ -151,13 +108,6 @@ class ChaosSync : public ::testing::Test {
     }
   }
 
-  std::string dir_;
-  std::optional<Broker> broker_;
-  std::optional<Process> kordond_;
-  std::optional<Process> central_;
-  std::uint16_t post_http_ = 0;
-  std::uint16_t central_http_ = 0;
-  std::uint16_t dead_port_ = 0;
   std::vector<std::thread> traffic_;
   std::atomic<bool> stop_traffic_{false};
   std::atomic<std::int64_t> pushed_{0};
