@@ -113,13 +113,40 @@ Status requireEd25519(const PkeyPtr& key, const char* what) {
 
 }  // namespace
 
+// Each key keeps a context initialised once with it: sign() and verify() copy it instead of
+// initialising a new one, which in OpenSSL 3 means an algorithm fetch per call and cost three
+// times the signature itself (kordon-bench-sync, docs/BENCHMARKS.md).
 struct SigningKey::Impl {
   PkeyPtr key;
+  MdCtxPtr prepared;
 };
 
 struct VerifyKey::Impl {
   PkeyPtr key;
+  MdCtxPtr prepared;
 };
+
+namespace {
+
+// A context ready for one-shot EVP_DigestSign (sign) or EVP_DigestVerify (!sign) with `key`.
+MdCtxPtr prepareContext(EVP_PKEY* key, bool sign) {
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  // Ed25519 hashes internally: no digest is named, and the message is signed in one call.
+  const int rc = !ctx   ? 0
+                 : sign ? EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key)
+                        : EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key);
+  if (rc != 1) std::abort();  // cannot fail with a valid Ed25519 key but for allocation failure
+  return ctx;
+}
+
+// A fresh copy of a prepared context: a one-shot call consumes its context.
+MdCtxPtr copyContext(const MdCtxPtr& prepared) {
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_MD_CTX_copy_ex(ctx.get(), prepared.get()) != 1) std::abort();
+  return ctx;
+}
+
+}  // namespace
 
 Result<SigningKey> SigningKey::fromPem(const std::string& pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -129,6 +156,7 @@ Result<SigningKey> SigningKey::fromPem(const std::string& pem) {
   if (Status s = requireEd25519(key, "private key"); !s) return s;
   auto impl = std::make_shared<Impl>();
   impl->key = std::move(key);
+  impl->prepared = prepareContext(impl->key.get(), true);
   return SigningKey(std::move(impl));
 }
 
@@ -145,6 +173,7 @@ SigningKey SigningKey::generate() {
   if (raw == nullptr) std::abort();  // only on allocation failure: nothing sensible to do
   auto impl = std::make_shared<Impl>();
   impl->key.reset(raw);
+  impl->prepared = prepareContext(impl->key.get(), true);
   return SigningKey(std::move(impl));
 }
 
@@ -175,10 +204,8 @@ Result<SigningKey> SigningKey::loadOrCreate(const std::string& path) {
 std::string SigningKey::sign(std::string_view message) const {
   std::array<unsigned char, kSignatureBytes> signature{};
   std::size_t size = signature.size();
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  // Ed25519 hashes internally: no digest is named, and the message is signed in one call.
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, impl_->key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), signature.data(), &size,
+  MdCtxPtr ctx = copyContext(impl_->prepared);
+  if (EVP_DigestSign(ctx.get(), signature.data(), &size,
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
     std::abort();  // cannot fail with a valid Ed25519 key but for allocation failure
   }
@@ -201,6 +228,7 @@ Result<VerifyKey> VerifyKey::fromPem(const std::string& pem) {
   if (Status s = requireEd25519(key, "public key"); !s) return s;
   auto impl = std::make_shared<Impl>();
   impl->key = std::move(key);
+  impl->prepared = prepareContext(impl->key.get(), false);
   return VerifyKey(std::move(impl));
 }
 
@@ -219,6 +247,7 @@ VerifyKey VerifyKey::of(const SigningKey& key) {
   auto impl = std::make_shared<Impl>();
   impl->key.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, raw.data(), size));
   if (!impl->key) std::abort();
+  impl->prepared = prepareContext(impl->key.get(), false);
   return VerifyKey(std::move(impl));
 }
 
@@ -231,10 +260,7 @@ bool VerifyKey::verify(std::string_view message, std::string_view signature_hex)
     if (hi < 0 || lo < 0) return false;
     signature[i] = static_cast<unsigned char>(hi << 4 | lo);
   }
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, impl_->key.get()) != 1) {
-    return false;
-  }
+  MdCtxPtr ctx = copyContext(impl_->prepared);
   const bool ok =
       EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
                        reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
