@@ -12,7 +12,7 @@ namespace kordon::sync {
 
 OutboxPump::OutboxPump(boost::asio::io_context& io, store::Store& store, MqttClient& mqtt,
                        const Clock& clock, int window)
-    : io_(io), store_(store), mqtt_(mqtt), clock_(clock), window_(window) {}
+    : io_(io), store_(store), mqtt_(mqtt), clock_(clock), window_(window), flush_timer_(io) {}
 
 void OutboxPump::onConnected() {
   flushAcks();
@@ -141,10 +141,16 @@ void OutboxPump::onPuback(std::uint64_t generation, std::int64_t seq, const Stat
     return;  // stays undelivered; re-sent after the next reconnect
   }
   acked_.push_back(seq);
-  if (!flush_scheduled_) {
-    // Batch the marks of one burst of PUBACKs into one transaction.
+  // Marks go to SQLite in batches: one transaction per PUBACK would write a few pages each
+  // and force a WAL checkpoint (with its fsyncs) every few hundred events.
+  if (static_cast<int>(acked_.size()) >= window_ / 2) {
+    flushAcks();
+  } else if (!flush_scheduled_) {
     flush_scheduled_ = true;
-    boost::asio::post(io_, [this] { flushAcks(); });
+    flush_timer_.expires_after(kAckFlushDelay);
+    flush_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) flushAcks();
+    });
   }
   // Refill in batches rather than one outbox query per PUBACK.
   if (static_cast<int>(inFlight()) <= window_ / 2) pump();
@@ -158,6 +164,7 @@ void OutboxPump::onReplayPuback(std::uint64_t generation, const Status& result) 
 }
 
 void OutboxPump::flushAcks() {
+  if (flush_scheduled_) flush_timer_.cancel();
   flush_scheduled_ = false;
   if (acked_.empty()) return;
   if (Status s = store_.markDelivered(acked_, clock_.nowWallMs()); !s) {

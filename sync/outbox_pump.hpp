@@ -13,12 +13,14 @@
 //
 // Thread-safety: control loop thread only (MqttClient posts its completions there).
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <set>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "edge/base/clock.hpp"
@@ -26,6 +28,10 @@
 #include "sync/mqtt_client.hpp"
 
 namespace kordon::sync {
+
+// PUBACKs are marked delivered at most this long after they arrive, or at once when half a
+// window has accumulated.
+inline constexpr std::chrono::milliseconds kAckFlushDelay{10};
 
 // Replay ranges waiting beyond this many seqs are refused; central asks again later.
 inline constexpr std::int64_t kMaxPendingReplaySeqs = 100'000;
@@ -63,6 +69,7 @@ class OutboxPump {
   std::int64_t published_up_to_ = 0;
   std::set<std::int64_t> in_flight_;
   std::vector<std::int64_t> acked_;
+  boost::asio::steady_timer flush_timer_;
   bool flush_scheduled_ = false;
   std::map<std::int64_t, std::int64_t> replay_ranges_;  // from -> to, disjoint
   std::int64_t replay_pending_ = 0;                     // seqs in replay_ranges_
