@@ -217,7 +217,7 @@ TEST_F(ReaderTest, BadBytesAreAnErrorNotACrash) {
 
 // The accuracy floor on a fixed held-out synthetic set (seeds disjoint from anything the model
 // saw: it is trained on rendered glyphs and on scenes from seeds 100000..100599 only). Measured
-// figures are in docs/BENCHMARKS.md (89.3% exact, 96.9% chars on this set); this only guards
+// figures are in docs/BENCHMARKS.md (89.3% exact, 96.6% chars on this set); this only guards
 // against regressions.
 TEST_F(ReaderTest, HeldOutSyntheticScenesMeetTheFloor) {
   constexpr int kScenes = 150;
