@@ -144,7 +144,8 @@ cv::Mat renderTrainingGlyph(char c, unsigned seed) {
   return largestBlob(binary);
 }
 
-Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_class) {
+Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_class,
+                                             const std::vector<LabelledGlyph>& extra, int epochs) {
   if (trainingFonts().empty()) {
     return Status::error(std::string("anpr: no training fonts in ") + kDejaVuDir +
                          " (install fonts-dejavu-core)");
@@ -165,6 +166,14 @@ Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_clas
       targets.push_back(target);
     }
   }
+  for (const LabelledGlyph& glyph : extra) {
+    const std::size_t k = kCharClasses.find(glyph.c);
+    if (glyph.ink.empty() || k == std::string_view::npos) continue;
+    samples.push_back(glyphFeatures(glyph.ink));
+    cv::Mat target(1, classes, CV_32F, cv::Scalar(-1.0f));
+    target.at<float>(0, static_cast<int>(k)) = 1.0f;
+    targets.push_back(target);
+  }
   if (samples.empty()) return Status::error("anpr: no training glyphs rendered");
   cv::theRNG().state = seed;  // the MLP's initial weights
   auto mlp = cv::ml::ANN_MLP::create();
@@ -172,7 +181,7 @@ Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_clas
   mlp->setActivationFunction(cv::ml::ANN_MLP::SIGMOID_SYM, 1, 1);
   mlp->setTrainMethod(cv::ml::ANN_MLP::RPROP, 0.1);  // dw0 (0 would stall)
   // A fixed number of RPROP epochs: its error-change criterion stops far too early here.
-  mlp->setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, 150, 0));
+  mlp->setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, epochs, 0));
   if (!mlp->train(cv::ml::TrainData::create(samples, cv::ml::ROW_SAMPLE, targets))) {
     return Status::error("anpr: MLP training failed");
   }

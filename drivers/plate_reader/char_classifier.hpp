@@ -9,11 +9,13 @@
 // Training data is generated, never downloaded: glyphs of the DejaVu fonts (Debian
 // fonts-dejavu-core) rendered with FreeType, condensed, sheared, rotated, blurred, noised and
 // binarised the way the reader binarises a plate (trainCharClassifier(), seeded). The build
-// runs `kordon-anpr train` once to write the model; a reader without a model file trains the
-// same model in-process (a few seconds).
+// runs `kordon-anpr train` once to write the model, which adds the reader's own segmented
+// crops of synthetic training scenes (kordon_anpr_main.cpp, trainCommand); a reader without a
+// model file trains a glyph-only model in-process (a few seconds).
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/ml.hpp>
@@ -28,11 +30,20 @@ inline constexpr std::string_view kCharClasses = "0123456789ABCDEFGHIJKLMNOPQRST
 // Ink mask (255 = ink) of one character, any size -> fixed-size float feature row.
 cv::Mat glyphFeatures(const cv::Mat& ink_mask);
 
+// One training example: an ink mask and the character it shows.
+struct LabelledGlyph {
+  cv::Mat ink;
+  char c = 0;
+};
+
 class CharClassifier {
  public:
   static Result<CharClassifier> load(const std::string& path);
-  // Renders the training set (seeded) and trains. `samples_per_class` ~150 takes a few s.
-  static Result<CharClassifier> train(unsigned seed, int samples_per_class);
+  // Renders the training set (seeded) and trains on it plus `extra` (e.g. characters segmented
+  // from synthetic scenes). `samples_per_class` ~150 takes a few s; `epochs` RPROP epochs.
+  static Result<CharClassifier> train(unsigned seed, int samples_per_class,
+                                      const std::vector<LabelledGlyph>& extra = {},
+                                      int epochs = 150);
   Status save(const std::string& path) const;
 
   // Top `k` classes for one ink mask, probabilities normalised over all classes.

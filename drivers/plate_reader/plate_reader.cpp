@@ -226,6 +226,7 @@ struct Candidate {
 
 struct Scored {
   PlateResult result;
+  std::vector<cv::Mat> glyphs;  // ink masks behind result.plate, in order
   double score = -1e9;
 };
 
@@ -253,6 +254,7 @@ struct PlateReader::Impl {
   Scored readCrop(const cv::Mat& frame, const cv::Mat& gray, const Candidate& candidate,
                   bool extend_down) const;
   Scored readBlobs(const std::vector<Blob>& blobs, const cv::Rect& crop_rect, double scale) const;
+  Scored best(const cv::Mat& frame) const;
 };
 
 PlateReader::PlateReader(CharClassifier classifier, ReaderOptions options)
@@ -376,6 +378,7 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
       if (a.c != corrected.text[i]) alt.top.push_back(a);
     }
     r.alternatives.push_back(std::move(alt));
+    scored.glyphs.push_back(blobs[corrected.first + i].mask);
   }
   const int pad_x = ink.height / 3;
   const int pad_y = ink.height / 4;
@@ -447,8 +450,8 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
   return best;
 }
 
-std::optional<PlateResult> PlateReader::read(const cv::Mat& frame) const {
-  if (frame.empty()) return std::nullopt;
+Scored PlateReader::Impl::best(const cv::Mat& frame) const {
+  if (frame.empty()) return {};
   cv::Mat gray;
   if (frame.channels() == 3)
     cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
@@ -459,19 +462,30 @@ std::optional<PlateResult> PlateReader::read(const cv::Mat& frame) const {
   const cv::Mat colour = frame.channels() == 3 ? frame : cv::Mat();
 
   Scored best;
-  for (const Candidate& candidate : impl_->locate(gray)) {
-    Scored scored = impl_->readCandidate(colour, gray, candidate);
+  for (const Candidate& candidate : locate(gray)) {
+    Scored scored = readCandidate(colour, gray, candidate);
     if (scored.score > best.score) best = std::move(scored);
   }
   constexpr double kConfident = -0.35;  // mean log p of a clean read is ~ -0.05
   if (best.score < kConfident) {
-    for (const Candidate& candidate : impl_->locateWithCascade(gray)) {
-      Scored scored = impl_->readCandidate(colour, gray, candidate);
+    for (const Candidate& candidate : locateWithCascade(gray)) {
+      Scored scored = readCandidate(colour, gray, candidate);
       if (scored.score > best.score) best = std::move(scored);
     }
   }
+  return best;
+}
+
+std::optional<PlateResult> PlateReader::read(const cv::Mat& frame) const {
+  Scored best = impl_->best(frame);
   if (best.result.plate.empty()) return std::nullopt;
-  return best.result;
+  return std::move(best.result);
+}
+
+std::vector<cv::Mat> PlateReader::readGlyphs(const cv::Mat& frame) const {
+  Scored best = impl_->best(frame);
+  if (best.result.plate.empty()) return {};
+  return std::move(best.glyphs);
 }
 
 Result<std::optional<PlateResult>> PlateReader::readEncoded(const std::string& bytes) const {

@@ -216,8 +216,9 @@ TEST_F(ReaderTest, BadBytesAreAnErrorNotACrash) {
 }
 
 // The accuracy floor on a fixed held-out synthetic set (seeds disjoint from anything the model
-// saw: it is trained on rendered glyphs, never on scenes). Measured figures are in
-// docs/BENCHMARKS.md; this only guards against regressions.
+// saw: it is trained on rendered glyphs and on scenes from seeds 100000..100599 only). Measured
+// figures are in docs/BENCHMARKS.md (89.3% exact, 96.6% chars on this set); this only guards
+// against regressions.
 TEST_F(ReaderTest, HeldOutSyntheticScenesMeetTheFloor) {
   constexpr int kScenes = 150;
   EvalTally tally;
@@ -229,8 +230,8 @@ TEST_F(ReaderTest, HeldOutSyntheticScenesMeetTheFloor) {
   const nlohmann::json summary = tally.summary();
   std::printf("held-out synthetic: %s\n", summary.dump().c_str());
   EXPECT_GE(summary["detected"].get<double>(), 0.95);
-  EXPECT_GE(summary["exact"].get<double>(), 0.78);
-  EXPECT_GE(summary["char_accuracy"].get<double>(), 0.92);
+  EXPECT_GE(summary["exact"].get<double>(), 0.86);
+  EXPECT_GE(summary["char_accuracy"].get<double>(), 0.95);
 }
 
 // kordon-anpr eval: bad files are reported and counted, the summary is the last line.
