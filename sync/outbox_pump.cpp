@@ -152,8 +152,10 @@ void OutboxPump::onPuback(std::uint64_t generation, std::int64_t seq, const Stat
       if (!ec) flushAcks();
     });
   }
-  // Refill in batches rather than one outbox query per PUBACK.
-  if (static_cast<int>(inFlight()) <= window_ / 2) pump();
+  // Refill once an eighth of the window is free: one outbox query per few PUBACKs, while the
+  // window stays nearly full (refilling only at half a window left the link idle between
+  // bursts and drained about eight times slower; kordon-bench-sync).
+  if (static_cast<int>(inFlight()) <= window_ - window_ / 8) pump();
 }
 
 void OutboxPump::onReplayPuback(std::uint64_t generation, const Status& result) {
