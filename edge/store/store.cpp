@@ -386,10 +386,6 @@ Result<std::int64_t> Store::undeliveredCount() {
   return n;
 }
 
-}  // namespace kordon::store
-
-namespace kordon::store {
-
 Result<StorageUsage> Store::usage() {
   StorageUsage u;
   auto pages = db_->queryInt("PRAGMA page_count");

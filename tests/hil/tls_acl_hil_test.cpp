@@ -103,13 +103,9 @@ TEST_F(TlsAcl, KordondAndCentralSyncOverTlsWithTheirCertificates) {
       dir_ + "/central.log");
   ASSERT_TRUE(central) << central.status().message();
   // Subscribed before the post publishes: the events then come straight, not by backfill.
-  const auto connected_by = std::chrono::steady_clock::now() + seconds(10);
-  for (;;) {
-    auto r = http::request("GET", "http://127.0.0.1:" + std::to_string(*central_http) + "/healthz");
-    if (r && r->body.find("\"mqtt_connected\":true") != std::string::npos) break;
-    ASSERT_LT(std::chrono::steady_clock::now(), connected_by) << readTail(dir_ + "/central.log");
-    std::this_thread::sleep_for(milliseconds(100));
-  }
+  ASSERT_TRUE(waitForPostHealth(*central_http, seconds(10), [](const nlohmann::json& h) {
+    return h.value("mqtt_connected", false);
+  })) << readTail(dir_ + "/central.log");
   std::ofstream(dir_ + "/kordond.toml")
       << postConfig("KZ-A", dir_ + "/state", tls_uri, *http, *dead, 1, "", tlsFiles("KZ-A"));
   auto kordond = Process::spawn({KORDON_BIN_DIR "/kordond", "--config", dir_ + "/kordond.toml"},
@@ -129,16 +125,11 @@ TEST_F(TlsAcl, KordondAndCentralSyncOverTlsWithTheirCertificates) {
       << postHealth(*http).dump() << readTail(dir_ + "/kordond.log");
   // Central, connected with its own certificate, stored all of them.
   const auto deadline = std::chrono::steady_clock::now() + seconds(10);
-  nlohmann::json posts;
-  for (;;) {
-    auto r =
-        http::request("GET", "http://127.0.0.1:" + std::to_string(*central_http) + "/v1/posts");
-    posts = r && r->status == 200 ? nlohmann::json::parse(r->body, nullptr, false) : nullptr;
-    if (posts.dump().find("\"contiguous_seq\":" + std::to_string(last_seq)) != std::string::npos) {
-      break;
-    }
+  nlohmann::json stored;
+  while ((stored = centralPostStatus(*central_http, "KZ-A")).is_null() ||
+         stored["contiguous_seq"] != last_seq) {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline)
-        << posts.dump() << readTail(dir_ + "/central.log");
+        << stored.dump() << readTail(dir_ + "/central.log");
     std::this_thread::sleep_for(milliseconds(100));
   }
   (void)kordond->terminate(seconds(5));
