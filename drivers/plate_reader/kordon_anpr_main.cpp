@@ -44,7 +44,7 @@ namespace kordon::drivers::anpr {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: kordon-anpr [--model PATH] [--no-cascade] read FILE...\n"
+    "usage: kordon-anpr [--model PATH] [--no-cascade] [--debug-dir DIR] read FILE...\n"
     "       kordon-anpr [--model PATH] [--no-cascade] eval DIR\n"
     "       kordon-anpr train OUT\n"
     "       kordon-anpr [--cascade PATH] haar DIR OUT\n";
@@ -295,6 +295,8 @@ int run(int argc, char** argv) {
       options.model_path = argv[++i];
     } else if (arg == "--cascade" && i + 1 < argc) {
       options.cascade_path = argv[++i];
+    } else if (arg == "--debug-dir" && i + 1 < argc) {
+      options.debug_dir = argv[++i];
     } else if (arg == "--no-cascade") {
       options.use_cascade = false;
     } else if (arg == "--help" || arg == "-h") {

@@ -116,49 +116,93 @@ bool validRuRegion(std::string_view r) {
   return std::find(std::begin(kThree), std::end(kThree), v) != std::end(kThree);
 }
 
-bool validKzRegion(std::string_view r);
-bool validRuRegion(std::string_view r);
-
 namespace {
 
-constexpr std::size_t kMaxDropped = 2;
+constexpr std::size_t kMaxSkipped = 4;
 constexpr std::size_t kMinGenericLength = 5;
 constexpr float kStrayP = 0.5f;
-constexpr double kDropCost = 1.6;  // -log(0.2)
+constexpr double kSkipCost = 1.6;       // -log(0.2): a blob skipped costs a read of p = 0.2,
+constexpr double kSkipSureCost = 1.0;   // and more when the classifier was sure of it
 
-// Fits chars[first, first + |pattern|) to `format`; false when a position cannot be made to fit
-// or the region is invalid.
-bool matchFormat(const Format& format, const std::vector<CharRead>& chars, std::size_t first,
-                 FormatResult* out, double* cost) {
+// The best character of `kind` for one blob (top-k, then the top read's look-alike); c == 0
+// when none fits.
+CharAlternative choose(const CharRead& read, char kind, const char* letters) {
+  CharAlternative chosen{0, 0};
+  for (const CharAlternative& alt : read.top) {
+    if (fits(alt.c, kind, letters)) {
+      chosen = alt;
+      break;
+    }
+  }
+  if (!read.top.empty()) {
+    // A look-alike of the top read (0/O, 8/B, ...) is never less likely than kLookAlikeP: the
+    // classifier cannot tell them apart, the position can.
+    const char swap = lookAlike(read.top.front().c);
+    if (swap != 0 && fits(swap, kind, letters) && (chosen.c == 0 || chosen.c == swap)) {
+      chosen = {swap, std::max(chosen.p, kLookAlikeP)};
+    }
+  }
+  return chosen;
+}
+
+double skipCost(const CharRead& read) {
+  const float p = read.top.empty() ? 0.0f : read.top.front().p;
+  return kSkipCost + (p > 0.9f ? kSkipSureCost : 0.0);
+}
+
+// Aligns the blobs to `format` (each blob fills the next position or is skipped) at the least
+// cost; false when no alignment fits, or it changes too much, or its region is invalid.
+bool matchFormat(const Format& format, const std::vector<CharRead>& chars, FormatResult* out,
+                 double* cost) {
   const std::string_view pattern = format.pattern;
+  const std::size_t n = pattern.size();
+  const std::size_t m = chars.size();
+  if (m < n || m - n > kMaxSkipped) return false;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  // best[i][j]: least cost of blobs [0, i) filling positions [0, j); took[i][j]: blob i - 1
+  // filled position j - 1 (else it was skipped).
+  std::vector<std::vector<double>> best(m + 1, std::vector<double>(n + 1, kInf));
+  std::vector<std::vector<bool>> took(m + 1, std::vector<bool>(n + 1, false));
+  std::vector<std::vector<CharAlternative>> chosen(m, std::vector<CharAlternative>(n));
+  best[0][0] = 0;
+  for (std::size_t i = 1; i <= m; ++i) {
+    const CharRead& read = chars[i - 1];
+    for (std::size_t j = 0; j <= std::min(i, n); ++j) {
+      if (i - j > kMaxSkipped) continue;
+      double cost_here = best[i - 1][j] + skipCost(read);
+      bool fill = false;
+      if (j > 0 && best[i - 1][j - 1] < kInf) {
+        const char kind = pattern[j - 1] == 'L' ? 'L' : 'D';
+        const CharAlternative c = choose(read, kind, kind == 'L' ? format.letters : "");
+        if (c.c != 0) {
+          chosen[i - 1][j - 1] = c;
+          const double filled = best[i - 1][j - 1] - std::log(std::max(c.p, kMinP));
+          if (filled <= cost_here) {
+            cost_here = filled;
+            fill = true;
+          }
+        }
+      }
+      best[i][j] = cost_here;
+      took[i][j] = fill;
+    }
+  }
+  if (best[m][n] == kInf) return false;
+
   FormatResult candidate;
   candidate.format = format.name;
   candidate.country = format.country;
-  candidate.first = first;
-  for (std::size_t k = 0; k < pattern.size(); ++k) {
-    const CharRead& read = chars[first + k];
-    const char kind = pattern[k] == 'L' ? 'L' : 'D';
-    const char* letters = kind == 'L' ? format.letters : "";
-    CharAlternative chosen{0, 0};
-    for (const CharAlternative& alt : read.top) {
-      if (fits(alt.c, kind, letters)) {
-        chosen = alt;
-        break;
-      }
-    }
-    if (!read.top.empty()) {
-      // A look-alike of the top read (0/O, 8/B, ...) is never less likely than kLookAlikeP:
-      // the classifier cannot tell them apart, the position can.
-      const char swap = lookAlike(read.top.front().c);
-      if (swap != 0 && fits(swap, kind, letters) && (chosen.c == 0 || chosen.c == swap)) {
-        chosen = {swap, std::max(chosen.p, kLookAlikeP)};
-      }
-    }
-    if (chosen.c == 0) return false;
-    if (read.top.empty() || chosen.c != read.top.front().c) ++candidate.changed;
-    candidate.text.push_back(chosen.c);
-    candidate.p.push_back(chosen.p);
-    *cost -= std::log(std::max(chosen.p, kMinP));
+  candidate.text.resize(n);
+  candidate.p.resize(n);
+  candidate.used.resize(n);
+  for (std::size_t i = m, j = n; i > 0; --i) {
+    if (!took[i][j]) continue;
+    const CharAlternative& c = chosen[i - 1][j - 1];
+    candidate.text[j - 1] = c.c;
+    candidate.p[j - 1] = c.p;
+    candidate.used[j - 1] = i - 1;
+    if (chars[i - 1].top.empty() || c.c != chars[i - 1].top.front().c) ++candidate.changed;
+    --j;
   }
   if (candidate.changed > kMaxChanges) return false;
   const std::size_t region_at = pattern.find('R');
@@ -167,6 +211,7 @@ bool matchFormat(const Format& format, const std::vector<CharRead>& chars, std::
     if (format.region == Region::kKz && !validKzRegion(region)) return false;
     if (format.region == Region::kRu && !validRuRegion(region)) return false;
   }
+  *cost = best[m][n];
   *out = std::move(candidate);
   return true;
 }
@@ -177,36 +222,23 @@ FormatResult correctPlate(const std::vector<CharRead>& chars) {
   FormatResult raw;
   raw.format = "generic";
   double raw_cost = 0;
-  for (const CharRead& read : chars) {
-    const CharAlternative best = read.top.empty() ? CharAlternative{} : read.top.front();
+  for (std::size_t i = 0; i < chars.size(); ++i) {
+    const CharAlternative best = chars[i].top.empty() ? CharAlternative{} : chars[i].top.front();
     raw.text.push_back(best.c);
     raw.p.push_back(best.p);
+    raw.used.push_back(i);
     raw_cost -= std::log(std::max(best.p, kMinP));
   }
 
   FormatResult best;
   double best_cost = std::numeric_limits<double>::infinity();
-  for (std::size_t drop_front = 0; drop_front <= kMaxDropped; ++drop_front) {
-    for (std::size_t drop_back = 0; drop_back <= kMaxDropped; ++drop_back) {
-      if (drop_front + drop_back >= chars.size()) continue;
-      const std::size_t n = chars.size() - drop_front - drop_back;
-      for (const Format& format : kFormats) {
-        if (std::string_view(format.pattern).size() != n) continue;
-        FormatResult candidate;
-        double cost = 0;
-        if (!matchFormat(format, chars, drop_front, &candidate, &cost)) continue;
-        // A dropped blob costs what a read of p = 0.2 would: cheap for a blob the classifier
-        // was unsure of, never free.
-        for (std::size_t i = 0; i < chars.size(); ++i) {
-          if (i >= drop_front && i < drop_front + n) continue;
-          const float p = chars[i].top.empty() ? 0.0f : chars[i].top.front().p;
-          cost += kDropCost + (p > 0.9f ? 1.0 : 0.0);
-        }
-        if (cost < best_cost) {
-          best_cost = cost;
-          best = std::move(candidate);
-        }
-      }
+  for (const Format& format : kFormats) {
+    FormatResult candidate;
+    double cost = 0;
+    if (!matchFormat(format, chars, &candidate, &cost)) continue;
+    if (cost < best_cost) {
+      best_cost = cost;
+      best = std::move(candidate);
     }
   }
   if (best_cost - raw_cost <= kMaxExtraCost) return best;
@@ -215,11 +247,12 @@ FormatResult correctPlate(const std::vector<CharRead>& chars) {
   while (raw.text.size() > kMinGenericLength && raw.p.front() < kStrayP) {
     raw.text.erase(raw.text.begin());
     raw.p.erase(raw.p.begin());
-    ++raw.first;
+    raw.used.erase(raw.used.begin());
   }
   while (raw.text.size() > kMinGenericLength && raw.p.back() < kStrayP) {
     raw.text.pop_back();
     raw.p.pop_back();
+    raw.used.pop_back();
   }
   return raw;
 }

@@ -3,11 +3,11 @@
 
 // Plate formats the reader knows, and the correction that uses them. A format is a pattern of
 // digit (D) and letter (L) positions plus a rule on the region code. Correction picks, per
-// format of the right length, the best alternative of the required kind at each position (top-k
-// first, then the look-alike table 0/O 8/B 1/I 5/S 2/Z 6/G 4/A 7/T), and accepts the cheapest
-// format only when it costs little more than the raw read and changes at most two characters
-// with a valid region; it may drop up to two stray blobs at either end (a flag, a bolt, a
-// border remnant) at a cost. Anything else (EU plates, unknown layouts) keeps the raw read: the
+// format, the best alternative of the required kind at each position (top-k first, then the
+// look-alike table 0/O 8/B 1/I 5/S 2/Z 6/G 4/A 7/T), and accepts the cheapest format only when
+// it costs little more than the raw read and changes at most three characters with a valid
+// region. Blobs are aligned to the format's positions by dynamic programming, so a stray blob
+// (a flag, a bolt, a border remnant, the region separator) may be skipped anywhere, at a cost. Anything else (EU plates, unknown layouts) keeps the raw read: the
 // generic path never forces a plate into a KZ/RU shape.
 //
 //   kz2012        NNN LLL RR   (RR region 01..20)       kz2012-short  NNN LL RR
@@ -38,8 +38,10 @@ struct FormatResult {
   std::string country;    // "KZ", "RU" or "" (unknown)
   std::vector<float> p;   // per-character probability of the chosen character
   int changed = 0;        // characters changed from the raw top-1
-  std::size_t first = 0;  // chars[first, first + text.size()) were used: a format may drop
-                          // up to two stray blobs (flag, bolt, border) at either end
+  // chars[used[i]] became text[i]. A format may skip up to four stray blobs anywhere (a flag,
+  // a bolt, a border remnant, the separator before the region); the generic read only unsure
+  // ones at either end.
+  std::vector<std::size_t> used;
 };
 
 bool validKzRegion(std::string_view two_digits);

@@ -2,7 +2,9 @@
 #include "drivers/plate_reader/plate_reader.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <numeric>
@@ -21,13 +23,14 @@ namespace {
 constexpr int kDetectWidth = 640;  // locate on a frame this wide (or less)
 constexpr int kCropHeight = 96;    // rectified candidate height, px
 constexpr int kMinChars = 4;
-constexpr int kMaxChars = 10;
+constexpr int kMaxChars = 12;  // a plate's nine plus strays a format may skip
 constexpr unsigned kTrainSeed = 6;  // the in-process fallback trains like the build does
 constexpr int kTrainSamplesPerClass = 120;
 
 struct Blob {
-  cv::Rect box;  // in crop pixels
-  cv::Mat mask;  // ink of this blob only, box-sized
+  cv::Rect box;             // in crop pixels
+  cv::Mat mask;             // ink of this blob only, box-sized
+  std::vector<Blob> parts;  // a wide blob's cut into characters, when it may be several
 };
 
 double median(std::vector<double> v) {
@@ -45,7 +48,9 @@ bool colourful(const cv::Mat& bgr_crop, const Blob& blob) {
   return hi - lo > 45;
 }
 
-constexpr double kMaxCharAspect = 1.05;  // wider blobs are characters run together
+constexpr double kMaxCharAspect = 1.05;  // wider blobs may be characters run together,
+constexpr double kMaxWideAspect = 1.35;  // wider ones are: no single M or W is that wide
+constexpr double kWideCharP = 0.5;       // a wide blob read this surely is one character
 constexpr double kTypicalCharAspect = 0.6;
 
 // Shrinks a blob to the bounding box of its ink; false when no ink is left.
@@ -81,7 +86,7 @@ void splitMerged(const Blob& blob, std::vector<Blob>* out) {
     }
     if (cut - start >= 2) {
       Blob piece{cv::Rect(blob.box.x + start, blob.box.y, cut - start, blob.box.height),
-                 blob.mask(cv::Rect(start, 0, cut - start, blob.box.height)).clone()};
+                 blob.mask(cv::Rect(start, 0, cut - start, blob.box.height)).clone(), {}};
       if (tighten(&piece) && piece.box.height > blob.box.height / 2) {
         out->push_back(std::move(piece));
       }
@@ -105,13 +110,10 @@ std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop) {
     if (box.height < 0.16 * crop_h || box.height > 0.9 * crop_h) continue;
     if (aspect < 0.11 || aspect > 2.6 || fill < 0.12 || fill > 0.95) continue;
     if (box.y <= 0 || box.y + box.height >= crop_h) continue;
-    Blob blob{box, labels(box) == i};
+    Blob blob{box, labels(box) == i, {}};
     if (colourful(bgr_crop, blob)) continue;
-    if (aspect > kMaxCharAspect) {
-      splitMerged(blob, &blobs);
-    } else {
-      blobs.push_back(std::move(blob));
-    }
+    if (aspect > kMaxCharAspect) splitMerged(blob, &blob.parts);
+    blobs.push_back(std::move(blob));
   }
   if (blobs.size() < static_cast<std::size_t>(kMinChars)) return {};
 
@@ -245,6 +247,7 @@ struct PlateReader::Impl {
   ReaderOptions options;
   mutable std::optional<cv::CascadeClassifier> cascade;  // not thread-safe: guarded
   mutable std::mutex cascade_mutex;
+  mutable std::atomic<int> debug_count{0};
 
   Impl(CharClassifier c, ReaderOptions o) : classifier(std::move(c)), options(std::move(o)) {}
 
@@ -254,7 +257,10 @@ struct PlateReader::Impl {
   Scored readCrop(const cv::Mat& frame, const cv::Mat& gray, const Candidate& candidate,
                   bool extend_down) const;
   Scored readBlobs(const std::vector<Blob>& blobs, const cv::Rect& crop_rect, double scale) const;
+  std::vector<Blob> splitRunTogether(std::vector<Blob> blobs) const;
   Scored best(const cv::Mat& frame) const;
+  void writeDebug(const cv::Mat& crop, const cv::Mat& binary, const std::vector<Blob>& blobs,
+                  const Scored& scored, const char* how) const;
 };
 
 PlateReader::PlateReader(CharClassifier classifier, ReaderOptions options)
@@ -374,11 +380,11 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
   for (std::size_t i = 0; i < corrected.text.size(); ++i) {
     CharRead alt;
     alt.top.push_back({corrected.text[i], corrected.p[i]});
-    for (const CharAlternative& a : reads[corrected.first + i].top) {
+    for (const CharAlternative& a : reads[corrected.used[i]].top) {
       if (a.c != corrected.text[i]) alt.top.push_back(a);
     }
     r.alternatives.push_back(std::move(alt));
-    scored.glyphs.push_back(blobs[corrected.first + i].mask);
+    scored.glyphs.push_back(blobs[corrected.used[i]].mask);
   }
   const int pad_x = ink.height / 3;
   const int pad_y = ink.height / 4;
@@ -388,6 +394,28 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
                    crop_rect.y + static_cast<int>(padded.y / scale),
                    static_cast<int>(padded.width / scale), static_cast<int>(padded.height / scale));
   return scored;
+}
+
+// A wide blob is an M or a W when the classifier is sure of it and it is not too wide for one;
+// otherwise its parts replace it.
+std::vector<Blob> PlateReader::Impl::splitRunTogether(std::vector<Blob> blobs) const {
+  std::vector<Blob> out;
+  for (Blob& blob : blobs) {
+    if (!blob.parts.empty()) {
+      const double aspect = static_cast<double>(blob.box.width) / blob.box.height;
+      const CharRead whole = classifier.classify(blob.mask, 1);
+      const bool one = aspect <= kMaxWideAspect && !whole.top.empty() &&
+                       whole.top.front().p >= kWideCharP;
+      if (!one) {
+        for (Blob& part : blob.parts) out.push_back(std::move(part));
+        continue;
+      }
+      blob.parts.clear();
+    }
+    out.push_back(std::move(blob));
+  }
+  if (out.size() > static_cast<std::size_t>(kMaxChars)) return {};
+  return out;
 }
 
 Scored PlateReader::Impl::readCandidate(const cv::Mat& frame, const cv::Mat& gray,
@@ -442,12 +470,38 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
   removeLines(otsu);
   removeLines(local);
   for (const cv::Mat* binary : {&otsu, &local}) {
-    const std::vector<Blob> blobs = segment(*binary, bgr_crop);
-    if (blobs.empty()) continue;
+    const std::vector<Blob> blobs = splitRunTogether(segment(*binary, bgr_crop));
+    if (blobs.empty()) {
+      if (!options.debug_dir.empty()) writeDebug(crop, *binary, blobs, {}, "none");
+      continue;
+    }
     Scored scored = readBlobs(blobs, crop_rect, scale);
+    if (!options.debug_dir.empty()) {
+      writeDebug(crop, *binary, blobs, scored, binary == &otsu ? "otsu" : "local");
+    }
     if (scored.score > best.score) best = std::move(scored);
   }
   return best;
+}
+
+void PlateReader::Impl::writeDebug(const cv::Mat& crop, const cv::Mat& binary,
+                                   const std::vector<Blob>& blobs, const Scored& scored,
+                                   const char* how) const {
+  cv::Mat top, bottom;
+  cv::cvtColor(crop, top, cv::COLOR_GRAY2BGR);
+  cv::cvtColor(binary, bottom, cv::COLOR_GRAY2BGR);
+  for (const Blob& blob : blobs) cv::rectangle(bottom, blob.box, cv::Scalar(0, 0, 255), 1);
+  cv::Mat sheet;
+  cv::vconcat(top, bottom, sheet);
+  cv::Mat label(24, sheet.cols, CV_8UC3, cv::Scalar::all(255));
+  char text[96];
+  std::snprintf(text, sizeof text, "%s %s %s %.2f", how, scored.result.plate.c_str(),
+                scored.result.format.c_str(), scored.score);
+  cv::putText(label, text, cv::Point(4, 17), cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar::all(0));
+  cv::vconcat(sheet, label, sheet);
+  char name[32];
+  std::snprintf(name, sizeof name, "/crop_%04d.png", debug_count.fetch_add(1));
+  cv::imwrite(options.debug_dir + name, sheet);
 }
 
 Scored PlateReader::Impl::best(const cv::Mat& frame) const {

@@ -36,6 +36,9 @@ struct ReaderOptions {
   bool use_cascade = true;
   int max_candidates = 6;  // candidates read per frame, best first
   int top_k = 3;           // alternatives kept per character
+  // Developers: when set, read() writes each candidate crop it tried, with its character boxes
+  // and reading, as PNGs into this directory (kordon-anpr --debug-dir). Not for production.
+  std::string debug_dir;
 };
 
 struct PlateResult {

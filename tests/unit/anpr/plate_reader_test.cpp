@@ -77,11 +77,32 @@ TEST(PlateFormat, StrayBlobAtTheStartIsDropped) {
   reads.insert(reads.begin(), CharRead{{{'I', 0.3f}, {'1', 0.2f}}});
   const FormatResult r = correctPlate(reads);
   EXPECT_EQ(r.text, "123ABC02");
-  EXPECT_EQ(r.first, 1u);
+  EXPECT_EQ(r.used.front(), 1u);
   // Generic plates drop an unsure blob at either end too, but keep at least five characters.
   auto eu = sure("RK755AJ");
   eu.insert(eu.begin(), CharRead{{{'P', 0.2f}}});
   EXPECT_EQ(correctPlate(eu).text, "RK755AJ");
+}
+
+TEST(PlateFormat, StrayBlobsInsideAreSkipped) {
+  // A bolt read as an unsure "1" between the letters and the region, and the flag of a two-row
+  // plate between its rows: a format skips them where a raw read cannot.
+  auto kz = sure("052ED17");
+  kz.insert(kz.begin() + 5, CharRead{{{'1', 0.5f}, {'7', 0.3f}}});
+  FormatResult r = correctPlate(kz);
+  EXPECT_EQ(r.text, "052ED17");
+  EXPECT_EQ(r.format, "kz2012-short");
+  EXPECT_EQ(r.used, (std::vector<std::size_t>{0, 1, 2, 3, 4, 6, 7}));
+  auto two_rows = sure("063JGJ14");
+  two_rows.insert(two_rows.begin() + 6, CharRead{{{'E', 0.6f}}});
+  two_rows.insert(two_rows.begin() + 7, CharRead{{{'Y', 0.4f}}});
+  r = correctPlate(two_rows);
+  EXPECT_EQ(r.text, "063JGJ14");
+  EXPECT_EQ(r.format, "kz2012");
+  // Five strays are more than any plate carries: no format, the raw read stays.
+  auto many = sure("123ABC02");
+  for (int i = 0; i < 5; ++i) many.insert(many.begin() + 3, CharRead{{{'W', 0.9f}}});
+  EXPECT_EQ(correctPlate(many).format, "generic");
 }
 
 TEST(GroundTruth, ParsesOpenalprLines) {
