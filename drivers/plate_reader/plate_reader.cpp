@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <numeric>
 #include <optional>
@@ -31,7 +32,18 @@ struct Blob {
   cv::Rect box;             // in crop pixels
   cv::Mat mask;             // ink of this blob only, box-sized
   std::vector<Blob> parts;  // a wide blob's cut into characters, when it may be several
+  double stroke = 0;        // width of its thickest stroke, px
 };
+
+// Twice the largest distance from ink to background: the width of the blob's thickest stroke.
+double strokeWidth(const cv::Mat& mask) {
+  cv::Mat framed, distance;
+  cv::copyMakeBorder(mask, framed, 1, 1, 1, 1, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::distanceTransform(framed, distance, cv::DIST_L2, 3);
+  double widest = 0;
+  cv::minMaxLoc(distance, nullptr, &widest);
+  return 2 * widest;
+}
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -48,9 +60,14 @@ bool colourful(const cv::Mat& bgr_crop, const Blob& blob) {
   return hi - lo > 45;
 }
 
-constexpr double kMaxCharAspect = 1.05;  // wider blobs may be characters run together,
-constexpr double kMaxWideAspect = 1.35;  // wider ones are: no single M or W is that wide
+// The thinnest character is a bold I (about 0.2 of its height); a region separator or a frame
+// edge, even blurred, is thinner.
+constexpr double kMinCharAspect = 0.13;
+constexpr double kMaxCharAspect = 1.05;
+constexpr double kThinPen = 0.45;  // of the plate's median stroke width  // wider blobs may be characters run together,
+constexpr double kMaxWideAspect = 1.9;   // times the plate's usual aspect: no M or W is wider
 constexpr double kWideCharP = 0.5;       // a wide blob read this surely is one character
+constexpr double kPartsMargin = 0.3;     // unless its parts are read this much more surely
 constexpr double kTypicalCharAspect = 0.6;
 
 // Shrinks a blob to the bounding box of its ink; false when no ink is left.
@@ -86,7 +103,8 @@ void splitMerged(const Blob& blob, std::vector<Blob>* out) {
     }
     if (cut - start >= 2) {
       Blob piece{cv::Rect(blob.box.x + start, blob.box.y, cut - start, blob.box.height),
-                 blob.mask(cv::Rect(start, 0, cut - start, blob.box.height)).clone(), {}};
+                 blob.mask(cv::Rect(start, 0, cut - start, blob.box.height)).clone(), {},
+                 blob.stroke};
       if (tighten(&piece) && piece.box.height > blob.box.height / 2) {
         out->push_back(std::move(piece));
       }
@@ -95,8 +113,10 @@ void splitMerged(const Blob& blob, std::vector<Blob>* out) {
   }
 }
 
-// Character-shaped blobs of one binarisation, grouped into rows, in reading order.
-std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop) {
+// Character-shaped blobs of one binarisation, grouped into rows, in reading order. With
+// `two_rows`, only a read of two rows counts (the crop was extended below a text line to look
+// for a second row; without one, it only adds clutter to the one-row read).
+std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop, bool two_rows) {
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(binary, labels, stats, centroids, 8);
   const int crop_h = binary.rows;
@@ -108,10 +128,11 @@ std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop) {
     const double aspect = static_cast<double>(box.width) / box.height;
     const double fill = area / box.area();
     if (box.height < 0.16 * crop_h || box.height > 0.9 * crop_h) continue;
-    if (aspect < 0.11 || aspect > 2.6 || fill < 0.12 || fill > 0.95) continue;
+    if (aspect < kMinCharAspect || aspect > 2.6 || fill < 0.12 || fill > 0.95) continue;
     if (box.y <= 0 || box.y + box.height >= crop_h) continue;
-    Blob blob{box, labels(box) == i, {}};
+    Blob blob{box, labels(box) == i, {}, 0};
     if (colourful(bgr_crop, blob)) continue;
+    blob.stroke = strokeWidth(blob.mask);
     if (aspect > kMaxCharAspect) splitMerged(blob, &blob.parts);
     blobs.push_back(std::move(blob));
   }
@@ -123,12 +144,18 @@ std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop) {
   std::sort(heights.begin(), heights.end());
   const double ref = heights[heights.size() * 3 / 4];
   std::vector<Blob> kept;
+  std::vector<double> strokes;
   for (Blob& b : blobs) {
     if (b.box.height < 0.5 * ref || b.box.height > 1.3 * ref) continue;
     // A thin stroke taller than the characters is a separator or border remnant, not an I/1.
     if (b.box.height > 1.1 * ref && b.box.width < 0.2 * b.box.height) continue;
+    strokes.push_back(b.stroke);
     kept.push_back(std::move(b));
   }
+  // A plate's characters share one pen; a blob drawn with a much thinner one is a separator, a
+  // frame corner or a bolt's outline.
+  const double pen = median(strokes);
+  std::erase_if(kept, [pen](const Blob& b) { return b.stroke < kThinPen * pen; });
   if (kept.size() < static_cast<std::size_t>(kMinChars)) return {};
 
   // Rows: split at the largest gap between vertical centres if it is wide.
@@ -146,7 +173,9 @@ std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop) {
     }
   }
   std::vector<std::vector<Blob>> rows;
-  if (widest > 0.75 * ref && split >= 2 && kept.size() - split >= 2) {
+  const bool found_two_rows = widest > 0.75 * ref && split >= 2 && kept.size() - split >= 2;
+  if (two_rows && !found_two_rows) return {};
+  if (found_two_rows) {
     rows.emplace_back(std::make_move_iterator(kept.begin()),
                       std::make_move_iterator(kept.begin() + static_cast<long>(split)));
     rows.emplace_back(std::make_move_iterator(kept.begin() + static_cast<long>(split)),
@@ -195,14 +224,59 @@ std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop) {
 
 // Plate borders and the region separator often touch characters; long straight runs of ink
 // (longer than any character stroke) are cut out before the components are labelled.
-void removeLines(cv::Mat& binary) {
+// `char_height` is the expected character height in the crop: no stroke of a character is
+// longer than it horizontally, while a region box's edge is. Returns the mask of the lines.
+cv::Mat lineMask(const cv::Mat& binary, int char_height) {
+  const int horizontal = std::min(binary.cols * 2 / 5, char_height * 13 / 10);
   cv::Mat lines;
   cv::morphologyEx(binary, lines, cv::MORPH_OPEN,
-                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(binary.cols * 2 / 5, 1)));
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(horizontal, 1)));
   cv::Mat vertical;
   cv::morphologyEx(binary, vertical, cv::MORPH_OPEN,
                    cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, binary.rows * 2 / 3)));
-  binary.setTo(0, lines | vertical);
+  return lines | vertical;
+}
+
+// Cuts the lines either binarisation found out of both: a local threshold breaks a separator
+// into pieces too short to be seen as a line, which the global one sees whole.
+void removeLines(cv::Mat& global, cv::Mat& local, int char_height) {
+  const cv::Mat lines = lineMask(global, char_height) | lineMask(local, char_height);
+  global.setTo(0, lines);
+  local.setTo(0, lines);
+}
+
+// The horizontal shear that stands the characters' vertical strokes up again (a plate seen from
+// the side, a lens's shear, an italic-looking perspective): the one whose column profile of the
+// ink is sharpest. x' = x + shear * (y - rows / 2).
+double uprightShear(const cv::Mat& gray_crop) {
+  constexpr double kMaxShear = 0.4;
+  constexpr double kStep = 0.04;
+  cv::Mat ink;
+  cv::threshold(gray_crop, ink, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  std::vector<cv::Point> points;
+  cv::findNonZero(ink, points);
+  if (points.empty()) return 0;
+  const double centre = gray_crop.rows / 2.0;
+  const int margin = static_cast<int>(std::ceil(kMaxShear * centre)) + 1;
+  std::vector<int> columns(static_cast<std::size_t>(gray_crop.cols + 2 * margin));
+  double best_shear = 0;
+  double best_sharpness = -1;
+  for (double shear = -kMaxShear; shear <= kMaxShear + 1e-9; shear += kStep) {
+    std::fill(columns.begin(), columns.end(), 0);
+    for (const cv::Point& p : points) {
+      const auto x = static_cast<long>(std::lround(p.x + shear * (p.y - centre))) + margin;
+      ++columns[static_cast<std::size_t>(x)];
+    }
+    double sharpness = 0;
+    for (int count : columns) sharpness += static_cast<double>(count) * count;
+    // Ties and near-ties go to the smaller shear: no correction without evidence.
+    if (sharpness > best_sharpness * (1 + 1e-3) ||
+        (sharpness >= best_sharpness && std::abs(shear) < std::abs(best_shear))) {
+      best_sharpness = sharpness;
+      best_shear = shear;
+    }
+  }
+  return std::abs(best_shear) < kStep / 2 ? 0 : best_shear;
 }
 
 // The frame the locators work on: at most kDetectWidth wide; *scale = its size / the frame's.
@@ -396,16 +470,31 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
   return scored;
 }
 
-// A wide blob is an M or a W when the classifier is sure of it and it is not too wide for one;
-// otherwise its parts replace it.
+// A wide blob is one character (an M, a W) when the classifier is surer of it whole than of its
+// parts, and it is not much wider than the plate's other characters; otherwise its parts
+// replace it.
 std::vector<Blob> PlateReader::Impl::splitRunTogether(std::vector<Blob> blobs) const {
+  std::vector<double> aspects;
+  for (const Blob& blob : blobs) {
+    if (blob.parts.empty()) aspects.push_back(static_cast<double>(blob.box.width) / blob.box.height);
+  }
+  // Without enough ordinary characters to compare with, a typical one's shape stands in.
+  const double usual_aspect = aspects.size() >= 3 ? median(aspects) : kTypicalCharAspect;
   std::vector<Blob> out;
   for (Blob& blob : blobs) {
     if (!blob.parts.empty()) {
       const double aspect = static_cast<double>(blob.box.width) / blob.box.height;
       const CharRead whole = classifier.classify(blob.mask, 1);
-      const bool one = aspect <= kMaxWideAspect && !whole.top.empty() &&
-                       whole.top.front().p >= kWideCharP;
+      const double whole_p = whole.top.empty() ? 0 : whole.top.front().p;
+      double parts_log_p = 0;
+      for (const Blob& part : blob.parts) {
+        const CharRead read = classifier.classify(part.mask, 1);
+        parts_log_p += std::log(std::max(read.top.empty() ? 0.0 : read.top.front().p, 1e-4));
+      }
+      const double parts_p = std::exp(parts_log_p / static_cast<double>(blob.parts.size()));
+      // Halves of a W read as two surely-read Vs: the parts must be clearly surer to win.
+      const bool one = aspect <= kMaxWideAspect * usual_aspect && whole_p >= kWideCharP &&
+                       whole_p + kPartsMargin >= parts_p;
       if (!one) {
         for (Blob& part : blob.parts) out.push_back(std::move(part));
         continue;
@@ -441,7 +530,9 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
                                       rect.height + pad_y + below) &
                              cv::Rect(0, 0, gray.cols, gray.rows);
   if (crop_rect.width < 16 || crop_rect.height < 8) return {};
-  const double scale = static_cast<double>(kCropHeight) / crop_rect.height;
+  // The same character height for one row and two: a two-row crop is taller, not smaller.
+  const double scale = static_cast<double>(kCropHeight) / (rect.height + 2 * pad_y);
+  const int char_height = static_cast<int>(rect.height * scale);
   cv::Mat crop;
   cv::resize(gray(crop_rect), crop, cv::Size(), scale, scale,
              scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
@@ -457,6 +548,14 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
                      cv::BORDER_REPLICATE);
     }
   }
+  if (const double shear = uprightShear(crop); shear != 0) {
+    const cv::Mat lean = (cv::Mat_<double>(2, 3) << 1, shear, -shear * crop.rows / 2.0, 0, 1, 0);
+    cv::warpAffine(crop, crop, lean, crop.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    if (!bgr_crop.empty()) {
+      cv::warpAffine(bgr_crop, bgr_crop, lean, bgr_crop.size(), cv::INTER_LINEAR,
+                     cv::BORDER_REPLICATE);
+    }
+  }
   cv::Mat blurred;
   cv::GaussianBlur(crop, blurred, cv::Size(3, 3), 0);
 
@@ -467,10 +566,9 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
   cv::Mat local;
   cv::adaptiveThreshold(blurred, local, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV,
                         (kCropHeight / 2) | 1, 10);
-  removeLines(otsu);
-  removeLines(local);
+  removeLines(otsu, local, char_height);
   for (const cv::Mat* binary : {&otsu, &local}) {
-    const std::vector<Blob> blobs = splitRunTogether(segment(*binary, bgr_crop));
+    const std::vector<Blob> blobs = splitRunTogether(segment(*binary, bgr_crop, extend_down));
     if (blobs.empty()) {
       if (!options.debug_dir.empty()) writeDebug(crop, *binary, blobs, {}, "none");
       continue;
@@ -502,6 +600,7 @@ void PlateReader::Impl::writeDebug(const cv::Mat& crop, const cv::Mat& binary,
   char name[32];
   std::snprintf(name, sizeof name, "/crop_%04d.png", debug_count.fetch_add(1));
   cv::imwrite(options.debug_dir + name, sheet);
+  std::ofstream(options.debug_dir + "/reads.txt", std::ios::app) << name + 1 << ' ' << text << '\n';
 }
 
 Scored PlateReader::Impl::best(const cv::Mat& frame) const {
