@@ -59,8 +59,13 @@ constexpr int kFinalEpochs = 90;  // as accurate as 150 on held-out scenes, a qu
 // Training scenes: their own seed range, disjoint from the held-out evaluation seeds.
 constexpr std::uint64_t kTrainSceneSeedBase = 100'000;
 constexpr std::uint64_t kTrainScenes = 600;
+// Scenes the trained model is checked on (character accuracy, printed): held out from training
+// and from the evaluation seeds alike.
+constexpr std::uint64_t kCheckSceneSeedBase = 900'000;
+constexpr std::uint64_t kCheckScenes = 300;
 #ifdef KORDON_ANPR_SCENE_TRAINING
-static_assert(kTrainSceneSeedBase + kTrainScenes <= sim::kHeldOutSeedBase);
+static_assert(kTrainSceneSeedBase + kTrainScenes <= kCheckSceneSeedBase);
+static_assert(kCheckSceneSeedBase + kCheckScenes <= sim::kHeldOutSeedBase);
 #endif
 constexpr std::size_t kMaxImageBytes = 64u << 20;
 
@@ -179,6 +184,41 @@ std::optional<std::vector<Labelled>> labelledImages(const std::string& dir, int*
 // labelled with the true character. The final model learns from glyphs and from those crops:
 // the shapes the segmenter really produces (blur, perspective, frame remnants, condensed region
 // digits), including the ones the first model got wrong.
+// The reader's own character crops of synthetic scenes [first, first + count), labelled from
+// the scene's plate, from the scenes where it found as many characters as the plate has and
+// `judge` reads at most kMaxDisagreements of them otherwise: more means the crops are out of
+// step with the plate (one character lost, a stray blob taken), and their labels would be wrong.
+constexpr std::size_t kMaxDisagreements = 2;
+std::vector<LabelledGlyph> sceneCrops(const PlateReader& reader, const CharClassifier& judge,
+                                      std::uint64_t first, std::uint64_t count, int* scenes_used) {
+  std::vector<LabelledGlyph> crops;
+  *scenes_used = 0;
+#ifdef KORDON_ANPR_SCENE_TRAINING
+  for (std::uint64_t seed = first; seed < first + count; ++seed) {
+    auto scene = sim::renderScene(seed);
+    if (!scene) continue;
+    std::vector<cv::Mat> glyphs = reader.readGlyphs(scene->image);
+    if (glyphs.size() != scene->plate.size()) continue;
+    std::size_t disagreements = 0;
+    for (std::size_t i = 0; i < glyphs.size(); ++i) {
+      const CharRead read = judge.classify(glyphs[i], 1);
+      if (read.top.empty() || read.top.front().c != scene->plate[i]) ++disagreements;
+    }
+    if (disagreements > kMaxDisagreements) continue;
+    ++*scenes_used;
+    for (std::size_t i = 0; i < glyphs.size(); ++i) {
+      crops.push_back({std::move(glyphs[i]), scene->plate[i]});
+    }
+  }
+#else
+  (void)reader;
+  (void)judge;
+  (void)first;
+  (void)count;
+#endif
+  return crops;
+}
+
 int trainCommand(const std::string& out) {
   const auto start = std::chrono::steady_clock::now();
   auto first = CharClassifier::train(kTrainSeed, kFirstPassSamplesPerClass, {}, kFirstPassEpochs);
@@ -188,26 +228,27 @@ int trainCommand(const std::string& out) {
   }
   ReaderOptions reader_options;
   reader_options.use_cascade = false;
-  const PlateReader reader(std::move(*first), reader_options);
-  std::vector<LabelledGlyph> crops;
+  const PlateReader reader(*first, reader_options);
   int used = 0;
-#ifdef KORDON_ANPR_SCENE_TRAINING
-  for (std::uint64_t seed = kTrainSceneSeedBase; seed < kTrainSceneSeedBase + kTrainScenes;
-       ++seed) {
-    auto scene = sim::renderScene(seed);
-    if (!scene) continue;
-    std::vector<cv::Mat> glyphs = reader.readGlyphs(scene->image);
-    if (glyphs.size() != scene->plate.size()) continue;
-    ++used;
-    for (std::size_t i = 0; i < glyphs.size(); ++i) {
-      crops.push_back({std::move(glyphs[i]), scene->plate[i]});
-    }
-  }
-#endif
+  const std::vector<LabelledGlyph> crops =
+      sceneCrops(reader, *first, kTrainSceneSeedBase, kTrainScenes, &used);
   auto classifier = CharClassifier::train(kTrainSeed, kFinalSamplesPerClass, crops, kFinalEpochs);
   if (!classifier) {
     std::cerr << "kordon-anpr: " << classifier.status().message() << "\n";
     return 1;
+  }
+  int checked = 0;
+  const std::vector<LabelledGlyph> check =
+      sceneCrops(reader, *first, kCheckSceneSeedBase, kCheckScenes, &checked);
+  std::size_t right = 0;
+  for (const LabelledGlyph& glyph : check) {
+    const CharRead read = classifier->classify(glyph.ink, 1);
+    if (!read.top.empty() && read.top.front().c == glyph.c) ++right;
+  }
+  if (!check.empty()) {
+    std::cerr << "kordon-anpr: character accuracy on " << check.size() << " characters of "
+              << checked << " held-out scenes: "
+              << static_cast<double>(right) / static_cast<double>(check.size()) << "\n";
   }
   if (Status saved = classifier->save(out); !saved) {
     std::cerr << "kordon-anpr: " << saved.message() << "\n";

@@ -121,8 +121,8 @@ namespace {
 constexpr std::size_t kMaxSkipped = 4;
 constexpr std::size_t kMinGenericLength = 5;
 constexpr float kStrayP = 0.5f;
-constexpr double kSkipCost = 1.6;       // -log(0.2): a blob skipped costs a read of p = 0.2,
-constexpr double kSkipSureCost = 1.0;   // and more when the classifier was sure of it
+constexpr double kSkipCost = 1.6;      // -log(0.2): a blob skipped costs a read of p = 0.2,
+constexpr double kSkipSureCost = 1.0;  // and more when the classifier was sure of it
 
 // The best character of `kind` for one blob (top-k, then the top read's look-alike); c == 0
 // when none fits.

@@ -7,8 +7,9 @@
 // look-alike table 0/O 8/B 1/I 5/S 2/Z 6/G 4/A 7/T), and accepts the cheapest format only when
 // it costs little more than the raw read and changes at most three characters with a valid
 // region. Blobs are aligned to the format's positions by dynamic programming, so a stray blob
-// (a flag, a bolt, a border remnant, the region separator) may be skipped anywhere, at a cost. Anything else (EU plates, unknown layouts) keeps the raw read: the
-// generic path never forces a plate into a KZ/RU shape.
+// (a flag, a bolt, a border remnant, the region separator) may be skipped anywhere, at a cost.
+// Anything else (EU plates, unknown layouts) keeps the raw read: the generic path never forces a
+// plate into a KZ/RU shape.
 //
 //   kz2012        NNN LLL RR   (RR region 01..20)       kz2012-short  NNN LL RR
 //   kz1993        L NNN LLL                              kz-diplomatic NNN D NNN (D/CMD series)
@@ -33,11 +34,11 @@ struct CharRead {
 };
 
 struct FormatResult {
-  std::string text;       // corrected (or raw) text, normalised Latin
-  std::string format;     // "kz2012", ..., or "generic"
-  std::string country;    // "KZ", "RU" or "" (unknown)
-  std::vector<float> p;   // per-character probability of the chosen character
-  int changed = 0;        // characters changed from the raw top-1
+  std::string text;      // corrected (or raw) text, normalised Latin
+  std::string format;    // "kz2012", ..., or "generic"
+  std::string country;   // "KZ", "RU" or "" (unknown)
+  std::vector<float> p;  // per-character probability of the chosen character
+  int changed = 0;       // characters changed from the raw top-1
   // chars[used[i]] became text[i]. A format may skip up to four stray blobs anywhere (a flag,
   // a bolt, a border remnant, the separator before the region); the generic read only unsure
   // ones at either end.

@@ -24,7 +24,7 @@ namespace {
 constexpr int kDetectWidth = 640;  // locate on a frame this wide (or less)
 constexpr int kCropHeight = 96;    // rectified candidate height, px
 constexpr int kMinChars = 4;
-constexpr int kMaxChars = 12;  // a plate's nine plus strays a format may skip
+constexpr int kMaxChars = 12;       // a plate's nine plus strays a format may skip
 constexpr unsigned kTrainSeed = 6;  // the in-process fallback trains like the build does
 constexpr int kTrainSamplesPerClass = 120;
 
@@ -64,10 +64,11 @@ bool colourful(const cv::Mat& bgr_crop, const Blob& blob) {
 // edge, even blurred, is thinner.
 constexpr double kMinCharAspect = 0.13;
 constexpr double kMaxCharAspect = 1.05;
-constexpr double kThinPen = 0.45;  // of the plate's median stroke width  // wider blobs may be characters run together,
-constexpr double kMaxWideAspect = 1.9;   // times the plate's usual aspect: no M or W is wider
-constexpr double kWideCharP = 0.5;       // a wide blob read this surely is one character
-constexpr double kPartsMargin = 0.3;     // unless its parts are read this much more surely
+constexpr double kThinPen =
+    0.45;  // of the plate's median stroke width  // wider blobs may be characters run together,
+constexpr double kMaxWideAspect = 1.9;  // times the plate's usual aspect: no M or W is wider
+constexpr double kWideCharP = 0.5;      // a wide blob read this surely is one character
+constexpr double kPartsMargin = 0.3;    // unless its parts are read this much more surely
 constexpr double kTypicalCharAspect = 0.6;
 
 // Shrinks a blob to the bounding box of its ink; false when no ink is left.
@@ -103,7 +104,8 @@ void splitMerged(const Blob& blob, std::vector<Blob>* out) {
     }
     if (cut - start >= 2) {
       Blob piece{cv::Rect(blob.box.x + start, blob.box.y, cut - start, blob.box.height),
-                 blob.mask(cv::Rect(start, 0, cut - start, blob.box.height)).clone(), {},
+                 blob.mask(cv::Rect(start, 0, cut - start, blob.box.height)).clone(),
+                 {},
                  blob.stroke};
       if (tighten(&piece) && piece.box.height > blob.box.height / 2) {
         out->push_back(std::move(piece));
@@ -476,7 +478,8 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
 std::vector<Blob> PlateReader::Impl::splitRunTogether(std::vector<Blob> blobs) const {
   std::vector<double> aspects;
   for (const Blob& blob : blobs) {
-    if (blob.parts.empty()) aspects.push_back(static_cast<double>(blob.box.width) / blob.box.height);
+    if (blob.parts.empty())
+      aspects.push_back(static_cast<double>(blob.box.width) / blob.box.height);
   }
   // Without enough ordinary characters to compare with, a typical one's shape stands in.
   const double usual_aspect = aspects.size() >= 3 ? median(aspects) : kTypicalCharAspect;
@@ -562,12 +565,19 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
   Scored best;
   // Two binarisations: global Otsu (clean plates) and local mean (shadows, dirt, uneven light).
   cv::Mat otsu;
-  cv::threshold(blurred, otsu, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  const double otsu_level =
+      cv::threshold(blurred, otsu, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
   cv::Mat local;
   cv::adaptiveThreshold(blurred, local, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV,
                         (kCropHeight / 2) | 1, 10);
+  // Blur greys the gaps between characters; only the darkest ink keeps them apart.
+  cv::Mat dark;
+  const double mean_ink = cv::mean(blurred, otsu)[0];
+  cv::threshold(blurred, dark, (otsu_level + mean_ink) / 2, 255, cv::THRESH_BINARY_INV);
   removeLines(otsu, local, char_height);
-  for (const cv::Mat* binary : {&otsu, &local}) {
+  const cv::Mat dark_lines = lineMask(dark, char_height);
+  dark.setTo(0, dark_lines);
+  for (const cv::Mat* binary : {&otsu, &local, &dark}) {
     const std::vector<Blob> blobs = splitRunTogether(segment(*binary, bgr_crop, extend_down));
     if (blobs.empty()) {
       if (!options.debug_dir.empty()) writeDebug(crop, *binary, blobs, {}, "none");
@@ -575,7 +585,10 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
     }
     Scored scored = readBlobs(blobs, crop_rect, scale);
     if (!options.debug_dir.empty()) {
-      writeDebug(crop, *binary, blobs, scored, binary == &otsu ? "otsu" : "local");
+      writeDebug(crop, *binary, blobs, scored,
+                 binary == &otsu    ? "otsu"
+                 : binary == &local ? "local"
+                                    : "dark");
     }
     if (scored.score > best.score) best = std::move(scored);
   }
