@@ -118,11 +118,11 @@ bool validRuRegion(std::string_view r) {
 
 namespace {
 
-constexpr std::size_t kMaxSkipped = 4;
 constexpr std::size_t kMinGenericLength = 5;
 constexpr float kStrayP = 0.5f;
 constexpr double kSkipCost = 1.6;      // -log(0.2): a blob skipped costs a read of p = 0.2,
 constexpr double kSkipSureCost = 1.0;  // and more when the classifier was sure of it
+constexpr double kOtherWayCost = 1.0;  // reading a blob otherwise than the segmenter guessed
 
 // The best character of `kind` for one blob (top-k, then the top read's look-alike); c == 0
 // when none fits.
@@ -150,41 +150,53 @@ double skipCost(const CharRead& read) {
   return kSkipCost + (p > 0.9f ? kSkipSureCost : 0.0);
 }
 
-// Aligns the blobs to `format` (each blob fills the next position or is skipped) at the least
-// cost; false when no alignment fits, or it changes too much, or its region is invalid.
-bool matchFormat(const Format& format, const std::vector<CharRead>& chars, FormatResult* out,
+// Skipping a blob costs what skipping the characters of its preferred reading would.
+double skipCost(const BlobReads& blob) {
+  double cost = 0;
+  for (const CharRead& read : blob.ways[blob.preferred]) cost += skipCost(read);
+  return cost;
+}
+
+// Aligns the blobs to `format` (each blob fills the next positions with one of its ways, or is
+// skipped) at the least cost; false when no alignment fits, or it changes too much, or its
+// region is invalid.
+bool matchFormat(const Format& format, const std::vector<BlobReads>& blobs, FormatResult* out,
                  double* cost) {
   const std::string_view pattern = format.pattern;
   const std::size_t n = pattern.size();
-  const std::size_t m = chars.size();
-  if (m < n || m - n > kMaxSkipped) return false;
+  const std::size_t m = blobs.size();
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  // best[i][j]: least cost of blobs [0, i) filling positions [0, j); took[i][j]: blob i - 1
-  // filled position j - 1 (else it was skipped).
+  constexpr std::size_t kSkip = std::numeric_limits<std::size_t>::max();
+  // best[i][j]: least cost of blobs [0, i) filling positions [0, j); way[i][j]: the way blob
+  // i - 1 was read on that path (kSkip: skipped).
   std::vector<std::vector<double>> best(m + 1, std::vector<double>(n + 1, kInf));
-  std::vector<std::vector<bool>> took(m + 1, std::vector<bool>(n + 1, false));
-  std::vector<std::vector<CharAlternative>> chosen(m, std::vector<CharAlternative>(n));
+  std::vector<std::vector<std::size_t>> way(m + 1, std::vector<std::size_t>(n + 1, kSkip));
   best[0][0] = 0;
   for (std::size_t i = 1; i <= m; ++i) {
-    const CharRead& read = chars[i - 1];
-    for (std::size_t j = 0; j <= std::min(i, n); ++j) {
-      if (i - j > kMaxSkipped) continue;
-      double cost_here = best[i - 1][j] + skipCost(read);
-      bool fill = false;
-      if (j > 0 && best[i - 1][j - 1] < kInf) {
-        const char kind = pattern[j - 1] == 'L' ? 'L' : 'D';
-        const CharAlternative c = choose(read, kind, kind == 'L' ? format.letters : "");
-        if (c.c != 0) {
-          chosen[i - 1][j - 1] = c;
-          const double filled = best[i - 1][j - 1] - std::log(std::max(c.p, kMinP));
-          if (filled <= cost_here) {
-            cost_here = filled;
-            fill = true;
-          }
+    const BlobReads& blob = blobs[i - 1];
+    for (std::size_t j = 0; j <= n; ++j) {
+      if (best[i - 1][j] < kInf) {
+        best[i][j] = best[i - 1][j] + skipCost(blob);
+        way[i][j] = kSkip;
+      }
+    }
+    for (std::size_t w = 0; w < blob.ways.size(); ++w) {
+      const std::vector<CharRead>& chars = blob.ways[w];
+      const double other_way = w == blob.preferred ? 0.0 : kOtherWayCost;
+      for (std::size_t j = chars.size(); j <= n; ++j) {
+        const std::size_t from = j - chars.size();
+        if (best[i - 1][from] == kInf) continue;
+        double c = best[i - 1][from] + other_way;
+        for (std::size_t t = 0; t < chars.size() && c < kInf; ++t) {
+          const char kind = pattern[from + t] == 'L' ? 'L' : 'D';
+          const CharAlternative chosen = choose(chars[t], kind, kind == 'L' ? format.letters : "");
+          c = chosen.c == 0 ? kInf : c - std::log(std::max(chosen.p, kMinP));
+        }
+        if (c <= best[i][j]) {  // ties: read rather than skip
+          best[i][j] = c;
+          way[i][j] = w;
         }
       }
-      best[i][j] = cost_here;
-      took[i][j] = fill;
     }
   }
   if (best[m][n] == kInf) return false;
@@ -196,13 +208,19 @@ bool matchFormat(const Format& format, const std::vector<CharRead>& chars, Forma
   candidate.p.resize(n);
   candidate.used.resize(n);
   for (std::size_t i = m, j = n; i > 0; --i) {
-    if (!took[i][j]) continue;
-    const CharAlternative& c = chosen[i - 1][j - 1];
-    candidate.text[j - 1] = c.c;
-    candidate.p[j - 1] = c.p;
-    candidate.used[j - 1] = i - 1;
-    if (chars[i - 1].top.empty() || c.c != chars[i - 1].top.front().c) ++candidate.changed;
-    --j;
+    const std::size_t w = way[i][j];
+    if (w == kSkip) continue;
+    const std::vector<CharRead>& chars = blobs[i - 1].ways[w];
+    const std::size_t from = j - chars.size();
+    for (std::size_t t = 0; t < chars.size(); ++t) {
+      const char kind = pattern[from + t] == 'L' ? 'L' : 'D';
+      const CharAlternative chosen = choose(chars[t], kind, kind == 'L' ? format.letters : "");
+      candidate.text[from + t] = chosen.c;
+      candidate.p[from + t] = chosen.p;
+      candidate.used[from + t] = pieceIndex(blobs, i - 1, w, t);
+      if (chars[t].top.empty() || chosen.c != chars[t].top.front().c) ++candidate.changed;
+    }
+    j = from;
   }
   if (candidate.changed > kMaxChanges) return false;
   const std::size_t region_at = pattern.find('R');
@@ -218,16 +236,35 @@ bool matchFormat(const Format& format, const std::vector<CharRead>& chars, Forma
 
 }  // namespace
 
+std::size_t pieceIndex(const std::vector<BlobReads>& blobs, std::size_t blob, std::size_t way,
+                       std::size_t part) {
+  std::size_t index = 0;
+  for (std::size_t b = 0; b < blob; ++b) {
+    for (const auto& chars : blobs[b].ways) index += chars.size();
+  }
+  for (std::size_t w = 0; w < way; ++w) index += blobs[blob].ways[w].size();
+  return index + part;
+}
+
 FormatResult correctPlate(const std::vector<CharRead>& chars) {
+  std::vector<BlobReads> blobs;
+  for (const CharRead& read : chars) blobs.push_back({{{read}}, 0});
+  return correctPlate(blobs);
+}
+
+FormatResult correctPlate(const std::vector<BlobReads>& blobs) {
   FormatResult raw;
   raw.format = "generic";
   double raw_cost = 0;
-  for (std::size_t i = 0; i < chars.size(); ++i) {
-    const CharAlternative best = chars[i].top.empty() ? CharAlternative{} : chars[i].top.front();
-    raw.text.push_back(best.c);
-    raw.p.push_back(best.p);
-    raw.used.push_back(i);
-    raw_cost -= std::log(std::max(best.p, kMinP));
+  for (std::size_t b = 0; b < blobs.size(); ++b) {
+    const std::vector<CharRead>& chars = blobs[b].ways[blobs[b].preferred];
+    for (std::size_t t = 0; t < chars.size(); ++t) {
+      const CharAlternative best = chars[t].top.empty() ? CharAlternative{} : chars[t].top.front();
+      raw.text.push_back(best.c);
+      raw.p.push_back(best.p);
+      raw.used.push_back(pieceIndex(blobs, b, blobs[b].preferred, t));
+      raw_cost -= std::log(std::max(best.p, kMinP));
+    }
   }
 
   FormatResult best;
@@ -235,7 +272,7 @@ FormatResult correctPlate(const std::vector<CharRead>& chars) {
   for (const Format& format : kFormats) {
     FormatResult candidate;
     double cost = 0;
-    if (!matchFormat(format, chars, &candidate, &cost)) continue;
+    if (!matchFormat(format, blobs, &candidate, &cost)) continue;
     if (cost < best_cost) {
       best_cost = cost;
       best = std::move(candidate);

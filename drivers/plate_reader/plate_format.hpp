@@ -33,22 +33,39 @@ struct CharRead {
   std::vector<CharAlternative> top;
 };
 
+// One segmented blob and the ways it may be read: as one character, or cut into several when it
+// may be characters run together (blur, dirt, tight spacing). ways[w] holds the characters of
+// one reading, left to right; `preferred` is the segmenter's own guess, which the generic read
+// takes; a format may take another at a cost.
+struct BlobReads {
+  std::vector<std::vector<CharRead>> ways;
+  std::size_t preferred = 0;
+};
+
 struct FormatResult {
   std::string text;      // corrected (or raw) text, normalised Latin
   std::string format;    // "kz2012", ..., or "generic"
   std::string country;   // "KZ", "RU" or "" (unknown)
   std::vector<float> p;  // per-character probability of the chosen character
   int changed = 0;       // characters changed from the raw top-1
-  // chars[used[i]] became text[i]. A format may skip up to four stray blobs anywhere (a flag,
-  // a bolt, a border remnant, the separator before the region); the generic read only unsure
-  // ones at either end.
+  // Piece used[i] became text[i]. Pieces are the characters of every way of every blob,
+  // numbered blob by blob, way by way (pieceIndex()); for plain CharReads, the blob's index. A
+  // format may skip stray blobs anywhere (a flag, a bolt, a border remnant, the separator before
+  // the region); the generic read only unsure ones at either end.
   std::vector<std::size_t> used;
 };
+
+// The number of piece `part` of way `way` of blob `blob` (see FormatResult::used).
+std::size_t pieceIndex(const std::vector<BlobReads>& blobs, std::size_t blob, std::size_t way,
+                       std::size_t part);
 
 bool validKzRegion(std::string_view two_digits);
 bool validRuRegion(std::string_view digits);
 
 // Applies the format rules to raw per-character alternatives.
 FormatResult correctPlate(const std::vector<CharRead>& chars);
+// The same over blobs that may be read more than one way: the alignment picks, per blob, to skip
+// it or which way to read it.
+FormatResult correctPlate(const std::vector<BlobReads>& blobs);
 
 }  // namespace kordon::drivers::anpr

@@ -63,13 +63,13 @@ bool colourful(const cv::Mat& bgr_crop, const Blob& blob) {
 // The thinnest character is a bold I (about 0.2 of its height); a region separator or a frame
 // edge, even blurred, is thinner.
 constexpr double kMinCharAspect = 0.13;
-constexpr double kMaxCharAspect = 1.05;
-constexpr double kThinPen =
-    0.45;  // of the plate's median stroke width  // wider blobs may be characters run together,
-constexpr double kMaxWideAspect = 1.9;  // times the plate's usual aspect: no M or W is wider
-constexpr double kWideCharP = 0.5;      // a wide blob read this surely is one character
-constexpr double kPartsMargin = 0.3;    // unless its parts are read this much more surely
+constexpr double kMaybeTwoAspect = 0.85;  // wider blobs may be two characters run together,
+constexpr double kMaxCharAspect = 1.05;   // wider ones probably are,
+constexpr double kMaxWideAspect = 1.9;    // times the plate's usual aspect: no M or W is wider
+constexpr double kWideCharP = 0.5;        // a wide blob read this surely is one character
+constexpr double kPartsMargin = 0.3;      // unless its parts are read this much more surely
 constexpr double kTypicalCharAspect = 0.6;
+constexpr double kThinPen = 0.45;  // of the plate's median stroke width
 
 // Shrinks a blob to the bounding box of its ink; false when no ink is left.
 bool tighten(Blob* blob) {
@@ -135,7 +135,7 @@ std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop, bool t
     Blob blob{box, labels(box) == i, {}, 0};
     if (colourful(bgr_crop, blob)) continue;
     blob.stroke = strokeWidth(blob.mask);
-    if (aspect > kMaxCharAspect) splitMerged(blob, &blob.parts);
+    if (aspect > kMaybeTwoAspect) splitMerged(blob, &blob.parts);
     blobs.push_back(std::move(blob));
   }
   if (blobs.size() < static_cast<std::size_t>(kMinChars)) return {};
@@ -302,6 +302,23 @@ struct Candidate {
   double angle_deg = 0;
 };
 
+// The segmenter's guess for a blob that may be characters run together: one character (an M, a
+// W) when the classifier is surer of it whole than of its parts and it is not much wider than
+// the plate's other characters; a blob of an ordinary width is one unless a format says not.
+bool readAsOne(const Blob& blob, const BlobReads& reads, double usual_aspect) {
+  const double aspect = static_cast<double>(blob.box.width) / blob.box.height;
+  if (aspect <= kMaxCharAspect) return true;
+  const double whole_p = reads.ways[0][0].top.empty() ? 0 : reads.ways[0][0].top.front().p;
+  double parts_log_p = 0;
+  for (const CharRead& read : reads.ways[1]) {
+    parts_log_p += std::log(std::max(read.top.empty() ? 0.0 : read.top.front().p, 1e-4));
+  }
+  const double parts_p = std::exp(parts_log_p / static_cast<double>(reads.ways[1].size()));
+  // Halves of a W read as two surely-read Vs: the parts must be clearly surer to win.
+  return aspect <= kMaxWideAspect * usual_aspect && whole_p >= kWideCharP &&
+         whole_p + kPartsMargin >= parts_p;
+}
+
 struct Scored {
   PlateResult result;
   std::vector<cv::Mat> glyphs;  // ink masks behind result.plate, in order
@@ -333,7 +350,6 @@ struct PlateReader::Impl {
   Scored readCrop(const cv::Mat& frame, const cv::Mat& gray, const Candidate& candidate,
                   bool extend_down) const;
   Scored readBlobs(const std::vector<Blob>& blobs, const cv::Rect& crop_rect, double scale) const;
-  std::vector<Blob> splitRunTogether(std::vector<Blob> blobs) const;
   Scored best(const cv::Mat& frame) const;
   void writeDebug(const cv::Mat& crop, const cv::Mat& binary, const std::vector<Blob>& blobs,
                   const Scored& scored, const char* how) const;
@@ -435,13 +451,38 @@ std::vector<Candidate> PlateReader::Impl::locateWithCascade(const cv::Mat& gray)
 Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Rect& crop_rect,
                                     double scale) const {
   Scored scored;
-  std::vector<CharRead> reads;
+  // Every blob read whole and, when it may be characters run together, cut; the pieces (each
+  // character of each way) in the order pieceIndex() numbers them.
+  std::vector<double> aspects;
+  for (const Blob& blob : blobs) {
+    if (blob.parts.empty())
+      aspects.push_back(static_cast<double>(blob.box.width) / blob.box.height);
+  }
+  // Without enough ordinary characters to compare with, a typical one's shape stands in.
+  const double usual_aspect = aspects.size() >= 3 ? median(aspects) : kTypicalCharAspect;
+  std::vector<BlobReads> ways;
+  std::vector<CharRead> piece_reads;
+  std::vector<const cv::Mat*> piece_masks;
   cv::Rect ink;
   for (const Blob& blob : blobs) {
-    reads.push_back(classifier.classify(blob.mask, options.top_k));
+    BlobReads reads;
+    reads.ways.push_back({classifier.classify(blob.mask, options.top_k)});
+    piece_reads.push_back(reads.ways[0][0]);
+    piece_masks.push_back(&blob.mask);
+    if (!blob.parts.empty()) {
+      std::vector<CharRead> cut;
+      for (const Blob& part : blob.parts) {
+        cut.push_back(classifier.classify(part.mask, options.top_k));
+        piece_reads.push_back(cut.back());
+        piece_masks.push_back(&part.mask);
+      }
+      reads.ways.push_back(std::move(cut));
+      reads.preferred = readAsOne(blob, reads, usual_aspect) ? 0 : 1;
+    }
+    ways.push_back(std::move(reads));
     ink = ink.area() == 0 ? blob.box : (ink | blob.box);
   }
-  FormatResult corrected = correctPlate(reads);
+  FormatResult corrected = correctPlate(ways);
   double log_p = 0;
   for (float p : corrected.p) log_p += std::log(std::max(p, 1e-4f));
   log_p /= static_cast<double>(corrected.p.size());
@@ -456,11 +497,11 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
   for (std::size_t i = 0; i < corrected.text.size(); ++i) {
     CharRead alt;
     alt.top.push_back({corrected.text[i], corrected.p[i]});
-    for (const CharAlternative& a : reads[corrected.used[i]].top) {
+    for (const CharAlternative& a : piece_reads[corrected.used[i]].top) {
       if (a.c != corrected.text[i]) alt.top.push_back(a);
     }
     r.alternatives.push_back(std::move(alt));
-    scored.glyphs.push_back(blobs[corrected.used[i]].mask);
+    scored.glyphs.push_back(*piece_masks[corrected.used[i]]);
   }
   const int pad_x = ink.height / 3;
   const int pad_y = ink.height / 4;
@@ -470,44 +511,6 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
                    crop_rect.y + static_cast<int>(padded.y / scale),
                    static_cast<int>(padded.width / scale), static_cast<int>(padded.height / scale));
   return scored;
-}
-
-// A wide blob is one character (an M, a W) when the classifier is surer of it whole than of its
-// parts, and it is not much wider than the plate's other characters; otherwise its parts
-// replace it.
-std::vector<Blob> PlateReader::Impl::splitRunTogether(std::vector<Blob> blobs) const {
-  std::vector<double> aspects;
-  for (const Blob& blob : blobs) {
-    if (blob.parts.empty())
-      aspects.push_back(static_cast<double>(blob.box.width) / blob.box.height);
-  }
-  // Without enough ordinary characters to compare with, a typical one's shape stands in.
-  const double usual_aspect = aspects.size() >= 3 ? median(aspects) : kTypicalCharAspect;
-  std::vector<Blob> out;
-  for (Blob& blob : blobs) {
-    if (!blob.parts.empty()) {
-      const double aspect = static_cast<double>(blob.box.width) / blob.box.height;
-      const CharRead whole = classifier.classify(blob.mask, 1);
-      const double whole_p = whole.top.empty() ? 0 : whole.top.front().p;
-      double parts_log_p = 0;
-      for (const Blob& part : blob.parts) {
-        const CharRead read = classifier.classify(part.mask, 1);
-        parts_log_p += std::log(std::max(read.top.empty() ? 0.0 : read.top.front().p, 1e-4));
-      }
-      const double parts_p = std::exp(parts_log_p / static_cast<double>(blob.parts.size()));
-      // Halves of a W read as two surely-read Vs: the parts must be clearly surer to win.
-      const bool one = aspect <= kMaxWideAspect * usual_aspect && whole_p >= kWideCharP &&
-                       whole_p + kPartsMargin >= parts_p;
-      if (!one) {
-        for (Blob& part : blob.parts) out.push_back(std::move(part));
-        continue;
-      }
-      blob.parts.clear();
-    }
-    out.push_back(std::move(blob));
-  }
-  if (out.size() > static_cast<std::size_t>(kMaxChars)) return {};
-  return out;
 }
 
 Scored PlateReader::Impl::readCandidate(const cv::Mat& frame, const cv::Mat& gray,
@@ -578,7 +581,7 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
   const cv::Mat dark_lines = lineMask(dark, char_height);
   dark.setTo(0, dark_lines);
   for (const cv::Mat* binary : {&otsu, &local, &dark}) {
-    const std::vector<Blob> blobs = splitRunTogether(segment(*binary, bgr_crop, extend_down));
+    const std::vector<Blob> blobs = segment(*binary, bgr_crop, extend_down);
     if (blobs.empty()) {
       if (!options.debug_dir.empty()) writeDebug(crop, *binary, blobs, {}, "none");
       continue;
