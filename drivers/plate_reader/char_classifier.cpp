@@ -6,6 +6,8 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -144,16 +146,21 @@ cv::Mat renderTrainingGlyph(char c, unsigned seed) {
   return largestBlob(binary);
 }
 
-Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_class,
-                                             const std::vector<LabelledGlyph>& extra, int epochs) {
-  if (trainingFonts().empty()) {
-    return Status::error(std::string("anpr: no training fonts in ") + kDejaVuDir +
-                         " (install fonts-dejavu-core)");
-  }
+namespace {
+
+cv::Mat oneHot(int k, int classes) {
+  cv::Mat target(1, classes, CV_32F, cv::Scalar(-1.0f));
+  target.at<float>(0, k) = 1.0f;
+  return target;
+}
+
+// One member: its own rendered glyphs (seeded) plus the shared extra samples.
+cv::Ptr<cv::ml::ANN_MLP> trainMember(unsigned seed, int samples_per_class,
+                                     const cv::Mat& extra_samples, const cv::Mat& extra_targets,
+                                     int epochs) {
   const int classes = static_cast<int>(kCharClasses.size());
-  cv::Mat samples;
-  cv::Mat targets;
-  std::vector<int> labels;
+  cv::Mat samples = extra_samples.clone();
+  cv::Mat targets = extra_targets.clone();
   for (int i = 0; i < samples_per_class; ++i) {
     for (int k = 0; k < classes; ++k) {
       const cv::Mat glyph =
@@ -161,21 +168,11 @@ Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_clas
                               seed * 7919u + static_cast<unsigned>(i * classes + k));
       if (glyph.empty()) continue;
       samples.push_back(glyphFeatures(glyph));
-      cv::Mat target(1, classes, CV_32F, cv::Scalar(-1.0f));
-      target.at<float>(0, k) = 1.0f;
-      targets.push_back(target);
+      targets.push_back(oneHot(k, classes));
     }
   }
-  for (const LabelledGlyph& glyph : extra) {
-    const std::size_t k = kCharClasses.find(glyph.c);
-    if (glyph.ink.empty() || k == std::string_view::npos) continue;
-    samples.push_back(glyphFeatures(glyph.ink));
-    cv::Mat target(1, classes, CV_32F, cv::Scalar(-1.0f));
-    target.at<float>(0, static_cast<int>(k)) = 1.0f;
-    targets.push_back(target);
-  }
-  if (samples.empty()) return Status::error("anpr: no training glyphs rendered");
-  cv::theRNG().state = seed;  // the MLP's initial weights
+  if (samples.empty()) return nullptr;
+  cv::theRNG().state = seed;  // the MLP's initial weights (cv::theRNG() is per thread)
   auto mlp = cv::ml::ANN_MLP::create();
   mlp->setLayerSizes(std::vector<int>{samples.cols, 64, classes});
   mlp->setActivationFunction(cv::ml::ANN_MLP::SIGMOID_SYM, 1, 1);
@@ -183,16 +180,64 @@ Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_clas
   // A fixed number of RPROP epochs: its error-change criterion stops far too early here.
   mlp->setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, epochs, 0));
   if (!mlp->train(cv::ml::TrainData::create(samples, cv::ml::ROW_SAMPLE, targets))) {
-    return Status::error("anpr: MLP training failed");
+    return nullptr;
   }
-  return CharClassifier(mlp);
+  return mlp;
+}
+
+constexpr unsigned kMemberSeedStride = 1000;
+
+}  // namespace
+
+Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_class,
+                                             const std::vector<LabelledGlyph>& extra, int epochs,
+                                             int members) {
+  if (trainingFonts().empty()) {
+    return Status::error(std::string("anpr: no training fonts in ") + kDejaVuDir +
+                         " (install fonts-dejavu-core)");
+  }
+  if (members < 1) return Status::error("anpr: an ensemble needs at least one member");
+  const int classes = static_cast<int>(kCharClasses.size());
+  cv::Mat extra_samples;
+  cv::Mat extra_targets;
+  for (const LabelledGlyph& glyph : extra) {
+    const std::size_t k = kCharClasses.find(glyph.c);
+    if (glyph.ink.empty() || k == std::string_view::npos) continue;
+    extra_samples.push_back(glyphFeatures(glyph.ink));
+    extra_targets.push_back(oneHot(static_cast<int>(k), classes));
+  }
+  std::vector<cv::Ptr<cv::ml::ANN_MLP>> trained(static_cast<std::size_t>(members));
+  std::vector<std::thread> workers;
+  for (int m = 0; m < members; ++m) {
+    workers.emplace_back([&, m] {
+      trained[static_cast<std::size_t>(m)] =
+          trainMember(seed + static_cast<unsigned>(m) * kMemberSeedStride, samples_per_class,
+                      extra_samples, extra_targets, epochs);
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  for (const auto& mlp : trained) {
+    if (!mlp) return Status::error("anpr: MLP training failed");
+  }
+  return CharClassifier(std::move(trained));
 }
 
 Result<CharClassifier> CharClassifier::load(const std::string& path) {
   try {
-    auto mlp = cv::Algorithm::load<cv::ml::ANN_MLP>(path);
-    if (!mlp || !mlp->isTrained()) return Status::error("anpr: no trained model in " + path);
-    return CharClassifier(mlp);
+    cv::FileStorage file(path, cv::FileStorage::READ);
+    if (!file.isOpened()) return Status::error("anpr: cannot open model " + path);
+    const int count = static_cast<int>(file["members"]);
+    std::vector<cv::Ptr<cv::ml::ANN_MLP>> members;
+    for (int m = 0; m < count; ++m) {
+      auto mlp = cv::ml::ANN_MLP::create();
+      mlp->read(file["member" + std::to_string(m)]);
+      if (!mlp->isTrained()) break;
+      members.push_back(std::move(mlp));
+    }
+    if (members.empty() || static_cast<int>(members.size()) != count) {
+      return Status::error("anpr: no trained model in " + path);
+    }
+    return CharClassifier(std::move(members));
   } catch (const cv::Exception& e) {
     return Status::error("anpr: cannot load model " + path + ": " + e.what());
   }
@@ -200,7 +245,14 @@ Result<CharClassifier> CharClassifier::load(const std::string& path) {
 
 Status CharClassifier::save(const std::string& path) const {
   try {
-    mlp_->save(path);
+    cv::FileStorage file(path, cv::FileStorage::WRITE);
+    if (!file.isOpened()) return Status::error("anpr: cannot write model " + path);
+    file << "members" << static_cast<int>(members_.size());
+    for (std::size_t m = 0; m < members_.size(); ++m) {
+      file << "member" + std::to_string(m) << "{";
+      members_[m]->write(file);
+      file << "}";
+    }
   } catch (const cv::Exception& e) {
     return Status::error("anpr: cannot save model " + path + ": " + e.what());
   }
@@ -213,7 +265,13 @@ CharRead CharClassifier::classify(const cv::Mat& ink_mask, int k) const {
 
 CharRead CharClassifier::classifyFeatures(const cv::Mat& features, int k) const {
   cv::Mat out;
-  mlp_->predict(features, out);
+  members_.front()->predict(features, out);
+  for (std::size_t m = 1; m < members_.size(); ++m) {
+    cv::Mat member_out;
+    members_[m]->predict(features, member_out);
+    out += member_out;
+  }
+  out /= static_cast<double>(members_.size());
   // Softmax over the symmetric-sigmoid outputs (-1.7..1.7) with a temperature that spreads
   // them; gives usable relative probabilities for the alternatives and the confidence.
   const int classes = out.cols;

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// Character classifier: a small multi-layer perceptron (cv::ml::ANN_MLP) on HOG + coarse pixel
-// features of a normalised glyph. An MLP rather than KNN or an RBF SVM because its cost per
-// character does not grow with the training set (the reader classifies ~50 blobs per frame
-// within a 50 ms budget) and its 36 outputs give the top-k alternatives directly.
+// Character classifier: a small multi-layer perceptron (cv::ml::ANN_MLP), or an ensemble of a
+// few, on HOG + coarse pixel features of a normalised glyph. An MLP rather than KNN or an RBF SVM
+// because its cost per character does not grow with the training set (the reader classifies ~50
+// blobs per frame within a 50 ms budget) and its 36 outputs give the top-k alternatives directly.
 //
 // Training data is generated, never downloaded: glyphs of the DejaVu fonts (Debian
 // fonts-dejavu-core) rendered with FreeType, condensed, sheared, rotated, blurred, noised and
@@ -41,9 +41,12 @@ class CharClassifier {
   static Result<CharClassifier> load(const std::string& path);
   // Renders the training set (seeded) and trains on it plus `extra` (e.g. characters segmented
   // from synthetic scenes). `samples_per_class` ~150 takes a few s; `epochs` RPROP epochs.
+  // With `members` > 1, trains that many MLPs, each on its own rendering of the glyphs and from
+  // its own initial weights (in parallel), and classifies by their mean output: an ensemble
+  // makes fewer mistakes than any one of its members, whose errors differ.
   static Result<CharClassifier> train(unsigned seed, int samples_per_class,
                                       const std::vector<LabelledGlyph>& extra = {},
-                                      int epochs = 150);
+                                      int epochs = 150, int members = 1);
   Status save(const std::string& path) const;
 
   // Top `k` classes for one ink mask, probabilities normalised over all classes.
@@ -52,8 +55,9 @@ class CharClassifier {
   CharRead classifyFeatures(const cv::Mat& features, int k) const;
 
  private:
-  explicit CharClassifier(cv::Ptr<cv::ml::ANN_MLP> mlp) : mlp_(std::move(mlp)) {}
-  cv::Ptr<cv::ml::ANN_MLP> mlp_;
+  explicit CharClassifier(std::vector<cv::Ptr<cv::ml::ANN_MLP>> members)
+      : members_(std::move(members)) {}
+  std::vector<cv::Ptr<cv::ml::ANN_MLP>> members_;
 };
 
 // Renders one augmented training glyph as the reader would see it (ink mask); empty on failure.
