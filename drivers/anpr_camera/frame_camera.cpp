@@ -53,10 +53,6 @@ void FrameCamera::stop() {
   }
   wake_.notify_all();
   if (grabber_.joinable()) grabber_.join();
-  for (std::thread& worker : workers_) {
-    if (worker.joinable()) worker.join();
-  }
-  workers_.clear();
 }
 
 void FrameCamera::grabLoop() {
@@ -70,12 +66,9 @@ void FrameCamera::grabLoop() {
     reader_failed_ = true;
     return;
   }
-  {
-    std::lock_guard lock(mutex_);
-    reader_ = *reader;
-    idle_ = config_.workers;
-    for (int i = 0; i < config_.workers; ++i) workers_.emplace_back([this] { workLoop(); });
-  }
+  reader_ = *reader;
+  pool_ =
+      std::make_unique<DroppingPool<Frame>>(config_.workers, [this](Frame& frame) { read(frame); });
   std::optional<cv::VideoCapture> capture;
   auto next = std::chrono::steady_clock::now();
   for (;;) {
@@ -91,8 +84,9 @@ void FrameCamera::grabLoop() {
     }
     ++frames_;
     last_frame_steady_ms_ = steadyMs(clock_.nowSteady());
-    dispatch(std::move(*frame));
+    if (!pool_->offer(std::move(*frame))) ++frames_dropped_;
   }
+  pool_->stop();  // lets a read in progress finish
 }
 
 std::optional<FrameCamera::Frame> FrameCamera::grab(std::optional<cv::VideoCapture>* capture) {
@@ -127,41 +121,15 @@ std::optional<FrameCamera::Frame> FrameCamera::grab(std::optional<cv::VideoCaptu
   return frame;
 }
 
-void FrameCamera::dispatch(Frame frame) {
-  {
-    std::lock_guard lock(mutex_);
-    if (idle_ == 0) {
-      ++frames_dropped_;
-      return;
-    }
-    --idle_;
-    queue_.push_back(std::move(frame));
+void FrameCamera::read(Frame& frame) {
+  const auto read = reader_->read(frame.image);
+  if (!read || read->confidence < config_.min_confidence) return;
+  if (frame.encoded.empty()) {
+    std::vector<std::uint8_t> jpeg;
+    if (cv::imencode(".jpg", frame.image, jpeg)) frame.encoded.assign(jpeg.begin(), jpeg.end());
   }
-  wake_.notify_all();
-}
-
-void FrameCamera::workLoop() {
-  for (;;) {
-    Frame frame;
-    std::shared_ptr<const anpr::PlateReader> reader;
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      frame = std::move(queue_.front());
-      queue_.pop_front();
-      reader = reader_;
-    }
-    const auto read = reader->read(frame.image);
-    std::lock_guard lock(mutex_);
-    ++idle_;
-    if (!read || read->confidence < config_.min_confidence) continue;
-    if (frame.encoded.empty()) {
-      std::vector<std::uint8_t> jpeg;
-      if (cv::imencode(".jpg", frame.image, jpeg)) frame.encoded.assign(jpeg.begin(), jpeg.end());
-    }
-    fusion_.add(*read, clock_.nowSteady(), frame.wall_ms, std::move(frame.encoded));
-  }
+  std::lock_guard lock(mutex_);
+  fusion_.add(*read, clock_.nowSteady(), frame.wall_ms, std::move(frame.encoded));
 }
 
 nlohmann::json FrameCamera::countersJson() const {

@@ -4,12 +4,12 @@
 // Frame-only ANPR camera (type "frames"): Kordon pulls pictures and reads the plates itself
 // (drivers/plate_reader). One grabber thread takes a frame every poll_interval_ms: HTTP
 // snapshots with a GET (http://...), anything else (rtsp://..., files) through OpenCV videoio.
-// Frames go to a bounded pool of `workers` reader threads; a frame that arrives while every
-// worker is busy is dropped and counted (frames_dropped), never queued, so the reads stay
-// current under load. Reads at or above min_confidence are fused per vehicle (plate_fusion.hpp:
-// successive frames, front and rear) and, once the vehicle has been silent for fuse_gap_ms,
-// delivered as one msg::PlateRead through the PlateCallback from tick(), on the control loop.
-// The frame of the best read is kept as "scene" evidence.
+// Frames go to a DroppingPool of `workers` reader threads (drivers/common/dropping_pool.hpp): a
+// frame that arrives while every worker is busy is dropped and counted (frames_dropped), never
+// queued, so the reads stay current under load. Reads at or above min_confidence are fused per
+// vehicle (plate_fusion.hpp: successive frames, front and rear) and, once the vehicle has been
+// silent for fuse_gap_ms, delivered as one msg::PlateRead through the PlateCallback from tick(), on
+// the control loop. The frame of the best read is kept as "scene" evidence.
 //
 // Health (tick()): not_connected until the first frame (or when the reader cannot start),
 // no_data when no frame arrived for stale_after_ms, good otherwise. Counters: readings (fused
@@ -22,7 +22,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,6 +33,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "drivers/anpr_camera/anpr_camera.hpp"
+#include "drivers/common/dropping_pool.hpp"
 #include "drivers/common/health_reporter.hpp"
 #include "drivers/plate_reader/plate_fusion.hpp"
 #include "drivers/plate_reader/plate_reader.hpp"
@@ -66,8 +66,7 @@ class FrameCamera final : public AnprCamera {
   };
   void grabLoop();
   std::optional<Frame> grab(std::optional<cv::VideoCapture>* capture);
-  void dispatch(Frame frame);
-  void workLoop();
+  void read(Frame& frame);
   nlohmann::json countersJson() const;
 
   const CameraConfig config_;
@@ -82,15 +81,13 @@ class FrameCamera final : public AnprCamera {
   std::atomic<bool> reader_failed_{false};
   std::chrono::steady_clock::time_point started_;
 
-  std::shared_ptr<const anpr::PlateReader> reader_;
-  std::mutex mutex_;  // guards queue_, idle_, stopping_, fusion_, reader_ (after start)
+  std::shared_ptr<const anpr::PlateReader> reader_;  // set by the grabber before the pool starts
+  std::mutex mutex_;                                 // guards stopping_, fusion_
   std::condition_variable wake_;
-  std::deque<Frame> queue_;
-  int idle_ = 0;
   bool stopping_ = false;
   anpr::PlateFusion fusion_;
   std::thread grabber_;
-  std::vector<std::thread> workers_;
+  std::unique_ptr<DroppingPool<Frame>> pool_;  // the grabber's: made, fed and stopped by it
 };
 
 }  // namespace kordon::drivers
