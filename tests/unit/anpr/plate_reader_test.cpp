@@ -238,8 +238,8 @@ TEST_F(ReaderTest, BadBytesAreAnErrorNotACrash) {
 
 // The accuracy floor on a fixed held-out synthetic set (seeds disjoint from anything the model
 // saw: it is trained on rendered glyphs and on scenes from seeds 100000..100599 only). Measured
-// figures are in docs/BENCHMARKS.md (89.3% exact, 96.6% chars on this set); this only guards
-// against regressions.
+// figures are in docs/BENCHMARKS.md (93.3% exact, 97.6% chars on this set); this only guards
+// against regressions, at the 90% the issue names.
 TEST_F(ReaderTest, HeldOutSyntheticScenesMeetTheFloor) {
   constexpr int kScenes = 150;
   EvalTally tally;
@@ -250,9 +250,9 @@ TEST_F(ReaderTest, HeldOutSyntheticScenesMeetTheFloor) {
   }
   const nlohmann::json summary = tally.summary();
   std::printf("held-out synthetic: %s\n", summary.dump().c_str());
-  EXPECT_GE(summary["detected"].get<double>(), 0.95);
-  EXPECT_GE(summary["exact"].get<double>(), 0.86);
-  EXPECT_GE(summary["char_accuracy"].get<double>(), 0.95);
+  EXPECT_GE(summary["detected"].get<double>(), 0.97);
+  EXPECT_GE(summary["exact"].get<double>(), 0.90);
+  EXPECT_GE(summary["char_accuracy"].get<double>(), 0.96);
 }
 
 // kordon-anpr eval: bad files are reported and counted, the summary is the last line.
@@ -308,8 +308,10 @@ TEST_F(ReaderTest, SharedEuPhotosAreDetected) {
   }
   const nlohmann::json summary = tally.summary();
   std::printf("eu-dev: %s\n", summary.dump().c_str());
+  // Measured 92.6% detected, 27.8% exact: floors against regressions, far below the aim.
   EXPECT_GE(summary["images"].get<int>(), 50);
-  EXPECT_GE(summary["detected"].get<double>(), 0.75);
+  EXPECT_GE(summary["detected"].get<double>(), 0.85);
+  EXPECT_GE(summary["exact"].get<double>(), 0.15);
 }
 
 }  // namespace
