@@ -2,7 +2,9 @@
 #include "drivers/anpr_camera/frame_camera.hpp"
 
 #include <chrono>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -18,6 +20,11 @@ long long steadyMs(std::chrono::steady_clock::time_point t) {
 }
 
 constexpr milliseconds kGrabTimeout{3000};
+// Opening a stream includes FFmpeg's stream probing, which reads about 20 frames to estimate
+// the frame rate: 4 s of a 5 frames/s camera.
+constexpr milliseconds kStreamOpenTimeout{10000};
+
+bool isLiveStream(const std::string& url) { return url.rfind("rtsp://", 0) == 0; }
 
 }  // namespace
 
@@ -69,6 +76,11 @@ void FrameCamera::grabLoop() {
   reader_ = *reader;
   pool_ =
       std::make_unique<DroppingPool<Frame>>(config_.workers, [this](Frame& frame) { read(frame); });
+  if (isLiveStream(config_.url)) {
+    streamLoop();
+    pool_->stop();  // lets a read in progress finish
+    return;
+  }
   std::optional<cv::VideoCapture> capture;
   auto next = std::chrono::steady_clock::now();
   for (;;) {
@@ -105,7 +117,7 @@ std::optional<FrameCamera::Frame> FrameCamera::grab(std::optional<cv::VideoCaptu
     if (frame.image.empty()) return std::nullopt;
     return frame;
   }
-  // RTSP and other streams: one long-lived capture, reopened after a failure.
+  // Other videoio sources (files): one long-lived capture, reopened after a failure.
   if (!*capture || !(*capture)->isOpened()) {
     capture->emplace(config_.url);
     if (!(*capture)->isOpened()) {
@@ -119,6 +131,69 @@ std::optional<FrameCamera::Frame> FrameCamera::grab(std::optional<cv::VideoCaptu
     return std::nullopt;
   }
   return frame;
+}
+
+// A live stream does not wait for its reader. Frames not read pile up, first in FFmpeg (the
+// ~20 it buffers while probing the stream at open) and then in the socket, so reading one frame
+// per poll interval would deliver pictures seconds old, and ever older when the poll interval
+// is longer than the camera's frame interval (measured against kordon-sim-anpr at 5 frames/s:
+// a new plate logged 4 s late at poll_ms 150, 22 s late at 600). So the stream is drained at
+// its own pace - grab() takes every frame, blocking until the camera sends the next - and only
+// the newest is converted to BGR (retrieve()) and dispatched, once per poll interval. The
+// timeouts keep a stalled camera from blocking the grabber, and stop(), for OpenCV's default
+// 30 s. The FFmpeg backend asks for RTP over TCP by itself (OpenCV sets rtsp_transport=tcp).
+void FrameCamera::streamLoop() {
+  const milliseconds poll_interval(config_.poll_interval_ms);
+  const auto stop_requested = [this](milliseconds wait) {
+    std::unique_lock lock(mutex_);
+    return wake_.wait_for(lock, wait, [this] { return stopping_; });
+  };
+  std::optional<cv::VideoCapture> capture;
+  std::chrono::steady_clock::time_point next;  // when the next frame is due
+  while (!stop_requested(milliseconds(0))) {
+    if (!capture) {
+      bool opened = false;
+      try {
+        capture.emplace(config_.url, cv::CAP_FFMPEG,
+                        std::vector<int>{cv::CAP_PROP_OPEN_TIMEOUT_MSEC,
+                                         static_cast<int>(kStreamOpenTimeout.count()),
+                                         cv::CAP_PROP_READ_TIMEOUT_MSEC,
+                                         static_cast<int>(kGrabTimeout.count())});
+        opened = capture->isOpened();
+      } catch (const cv::Exception&) {
+      }
+      if (!opened) {
+        capture.reset();
+        ++counters_.reconnects;
+        ++counters_.comms_errors;
+        if (stop_requested(poll_interval)) break;
+        continue;
+      }
+      // One poll interval of draining first: the frames buffered while opening are old.
+      next = std::chrono::steady_clock::now() + poll_interval;
+    }
+    Frame frame;
+    bool grabbed = false;
+    try {
+      grabbed = capture->grab();
+      if (grabbed && std::chrono::steady_clock::now() >= next) {
+        frame.wall_ms = clock_.nowWallMs();
+        grabbed = capture->retrieve(frame.image) && !frame.image.empty();
+      }
+    } catch (const cv::Exception&) {
+      grabbed = false;
+    }
+    if (!grabbed) {
+      capture.reset();
+      ++counters_.comms_errors;
+      continue;
+    }
+    if (frame.image.empty()) continue;  // drained, not due yet
+    next = std::chrono::steady_clock::now() + poll_interval;
+    ++frames_;
+    last_frame_steady_ms_ = steadyMs(clock_.nowSteady());
+    if (!pool_->offer(std::move(frame))) ++frames_dropped_;
+  }
 }
 
 void FrameCamera::read(Frame& frame) {

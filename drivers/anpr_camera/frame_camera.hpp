@@ -4,12 +4,14 @@
 // Frame-only ANPR camera (type "frames"): Kordon pulls pictures and reads the plates itself
 // (drivers/plate_reader). One grabber thread takes a frame every poll_interval_ms: HTTP
 // snapshots with a GET (http://...), anything else (rtsp://..., files) through OpenCV videoio.
+// An rtsp:// stream is read continuously at the camera's frame rate and the newest frame is
+// taken every poll_interval_ms, so pictures never queue up behind the reader.
 // Frames go to a DroppingPool of `workers` reader threads (drivers/common/dropping_pool.hpp): a
 // frame that arrives while every worker is busy is dropped and counted (frames_dropped), never
 // queued, so the reads stay current under load. Reads at or above min_confidence are fused per
 // vehicle (plate_fusion.hpp: successive frames, front and rear) and, once the vehicle has been
-// silent for fuse_gap_ms, delivered as one msg::PlateRead through the PlateCallback from tick(), on
-// the control loop. The frame of the best read is kept as "scene" evidence.
+// silent for fuse_gap_ms, delivered as one msg::PlateRead through the PlateCallback from tick(),
+// on the control loop. The frame of the best read is kept as "scene" evidence.
 //
 // Health (tick()): not_connected until the first frame (or when the reader cannot start),
 // no_data when no frame arrived for stale_after_ms, good otherwise. Counters: readings (fused
@@ -19,6 +21,7 @@
 //   curl -X POST 'http://127.0.0.1:8502/plate?text=123ABC02'   (also sets the snapshot)
 // paired with config  [lanes.camera] type = "frames"
 //                     url = "http://127.0.0.1:8502/snapshot.jpg"
+// or, with kordon-sim-anpr ... --rtsp 127.0.0.1:8554,  url = "rtsp://127.0.0.1:8554/stream"
 
 #include <atomic>
 #include <condition_variable>
@@ -65,6 +68,7 @@ class FrameCamera final : public AnprCamera {
     long long wall_ms = 0;
   };
   void grabLoop();
+  void streamLoop();
   std::optional<Frame> grab(std::optional<cv::VideoCapture>* capture);
   void read(Frame& frame);
   nlohmann::json countersJson() const;

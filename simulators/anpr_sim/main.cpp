@@ -11,7 +11,7 @@
 //        reply body is {"Result": true}.
 // On command it renders the plate crop and a 1280x720 scene with the synthetic scene generator
 // (simulators/plate_scene), and serves the last scene as GET /snapshot.jpg for frame-only
-// camera drivers (type "frames").
+// camera drivers (type "frames"), and with --rtsp HOST:PORT also as a live RTSP stream.
 //
 // The XML, JSON, base64 and multipart bodies are built here, independently of the driver's
 // parsers (STYLE.md §C.3), so a symmetric bug cannot hide.
@@ -22,6 +22,23 @@
 // paired with kordond config  [lanes.camera] type = "isapi-push"  path = "/anpr/L1"
 //   build/bin/kordon-sim-anpr --protocol dahua --target http://127.0.0.1:8080/anpr/L2 ...
 // paired with kordond config  [lanes.camera] type = "dahua-itsapi"  path = "/anpr/L2"
+//   build/bin/kordon-sim-anpr --control 127.0.0.1:8502 --heartbeat-s 0 --rtsp 127.0.0.1:8554
+//   curl -X POST 'http://127.0.0.1:8502/show?text=123ABC02'
+// paired with kordond config  [lanes.camera] type = "frames"
+//                                            url = "rtsp://127.0.0.1:8554/stream"
+//
+// RTSP stream (--rtsp HOST:PORT, off by default; rtsp_server.hpp, rtp_jpeg.hpp):
+//   rtsp://HOST:PORT/stream (any path) streams the picture GET /snapshot.jpg returns, i.e. the
+//   scene of the last /plate or /show, --rtsp-fps times a second (default 5), as Motion-JPEG:
+//   RTP/JPEG (RFC 2435, type 1 = 4:2:0, quantisation tables in-band, Q = 255) over RTP
+//   interleaved in the RTSP TCP connection (RTP/AVP/TCP;unicast;interleaved=0-1). RTSP 1.0
+//   (RFC 2326): OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER; one session per
+//   connection, several clients at once. A SETUP offering only UDP gets 461 Unsupported
+//   Transport, and clients (FFmpeg) retry with TCP. Before the first /plate or /show, and while
+//   kind=disconnect, DESCRIBE answers 503 and playing sessions receive no frames. Malformed
+//   requests get 400/405/454/501/505 (or the connection closed when the framing is lost) and
+//   are counted in /health as rtsp_bad_requests.
+//   Try it: ffplay -rtsp_transport tcp rtsp://127.0.0.1:8554/stream
 //
 // Control API (JSON replies):
 //   POST /plate?text=123ABC02[&confidence=0..100][&direction=forward|reverse|unknown][&line=N]
@@ -49,11 +66,13 @@
 //        503 while kind=disconnect.
 //   POST /heartbeat  -> a heartBeat alert (ISAPI) or KeepAlive (Dahua) now.
 //   GET  /health     -> {"ok":true,"pushes":N,"heartbeats":N,"target":...,"protocol":...,
-//                        "fault":...}
+//                        "fault":...}; with --rtsp also "rtsp":URL, "rtsp_sessions" (now),
+//                        "rtsp_sessions_total", "rtsp_bad_requests", "rtsp_udp_refused" (461s),
+//                        "rtsp_frames_sent", "rtsp_frames_skipped" (client still busy)
 //
 // Threads: one io_context thread. A push blocks it for up to the 5 s request timeout (or
-// --slow-ms), which only delays the next control command and heartbeat; acceptable for a
-// simulator.
+// --slow-ms), which only delays the next control command, heartbeat and RTSP frame;
+// acceptable for a simulator.
 
 #include <algorithm>
 #include <chrono>
@@ -63,6 +82,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <exception>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -87,6 +107,7 @@
 #include "edge/base/http.hpp"
 #include "edge/base/log.hpp"
 #include "edge/base/status.hpp"
+#include "simulators/anpr_sim/rtsp_server.hpp"
 #include "simulators/plate_scene/plate_scene.hpp"
 
 #include <sys/socket.h>
@@ -105,12 +126,16 @@ struct Options {
   std::string protocol = "isapi";  // "isapi" | "dahua"
   double heartbeat_s = 30;         // 0 = no periodic heartbeats
   int slow_ms = 3000;              // how long fault "slow" takes to upload one body
+  std::string rtsp_host;           // empty = no RTSP stream
+  std::uint16_t rtsp_port = 0;
+  int rtsp_fps = 5;
 };
 
 constexpr const char* kUsage =
     "usage: kordon-sim-anpr [--target URL] [--control HOST:PORT] [--camera-ip IP]\n"
     "                       [--channel N] [--utc-offset +HH:MM] [--protocol isapi|dahua]\n"
-    "                       [--heartbeat-s S (0 = off, default 30)] [--slow-ms MS]\n";
+    "                       [--heartbeat-s S (0 = off, default 30)] [--slow-ms MS]\n"
+    "                       [--rtsp HOST:PORT] [--rtsp-fps N (1..30, default 5)]\n";
 
 bool parseSeconds(const std::string& text, double* out) {
   if (text.empty()) return false;
@@ -183,6 +208,12 @@ Result<Options> parseArgs(int argc, char** argv) {
       }
     } else if (arg == "--slow-ms") {
       if (!parseInt(value, 0, 60000, &options.slow_ms)) return Status::error("--slow-ms: 0..60000");
+    } else if (arg == "--rtsp") {
+      if (!http::splitHostPort(value, &options.rtsp_host, &options.rtsp_port)) {
+        return Status::error("--rtsp must be HOST:PORT, got '" + value + "'");
+      }
+    } else if (arg == "--rtsp-fps") {
+      if (!parseInt(value, 1, 30, &options.rtsp_fps)) return Status::error("--rtsp-fps: 1..30");
     } else if (arg == "--utc-offset") {
       if (!parseUtcOffset(value, &options.utc_offset_min)) {
         return Status::error("--utc-offset must be +HH:MM, -HH:MM or Z");
@@ -637,14 +668,37 @@ class CameraSim {
   void start() { scheduleHeartbeat(); }
   void stop() { heartbeat_timer_.cancel(); }
 
+  // The RTSP stream, when there is one, for /health.
+  void attachRtsp(const RtspServer* rtsp, std::string url) {
+    rtsp_ = rtsp;
+    rtsp_url_ = std::move(url);
+  }
+
+  // What the RTSP stream shows now: the snapshot, nothing while the camera is offline.
+  const std::string& streamPicture() const {
+    static const std::string kNothing;
+    return fault_ == "disconnect" ? kNothing : snapshot_jpeg_;
+  }
+
   http::Response handle(const http::Request& request) {
     if (request.path == "/health" && request.method == "GET") {
-      return jsonReply(200, {{"ok", true},
-                             {"pushes", pushes_},
-                             {"heartbeats", heartbeats_},
-                             {"target", options_.target_url},
-                             {"protocol", options_.protocol},
-                             {"fault", fault_}});
+      nlohmann::json health = {{"ok", true},
+                               {"pushes", pushes_},
+                               {"heartbeats", heartbeats_},
+                               {"target", options_.target_url},
+                               {"protocol", options_.protocol},
+                               {"fault", fault_}};
+      if (rtsp_) {
+        const RtspStats stats = rtsp_->stats();
+        health["rtsp"] = rtsp_url_;
+        health["rtsp_sessions"] = stats.sessions;
+        health["rtsp_sessions_total"] = stats.sessions_total;
+        health["rtsp_bad_requests"] = stats.bad_requests;
+        health["rtsp_udp_refused"] = stats.udp_refused;
+        health["rtsp_frames_sent"] = stats.frames_sent;
+        health["rtsp_frames_skipped"] = stats.frames_skipped;
+      }
+      return jsonReply(200, health);
     }
     if (request.path == "/snapshot.jpg" && request.method == "GET") return snapshot();
     if (request.path == "/show" && request.method == "POST") return show(request);
@@ -883,7 +937,9 @@ class CameraSim {
   std::string tollgate_url_;
   std::string keep_alive_url_;
   std::string fault_ = "none";
-  std::string snapshot_jpeg_;  // GET /snapshot.jpg
+  std::string snapshot_jpeg_;  // GET /snapshot.jpg, and the RTSP stream
+  const RtspServer* rtsp_ = nullptr;
+  std::string rtsp_url_;
   int active_post_count_ = 0;  // the camera's running event counter (ISAPI activePostCount,
                                // Dahua UploadNum)
   std::uint64_t pushes_ = 0;
@@ -910,12 +966,29 @@ int run(int argc, char** argv) {
     log::error("cannot start control API", {{"error", port.status().message()}});
     return 1;
   }
+  std::optional<RtspServer> rtsp;
+  std::string rtsp_url;
+  if (!options->rtsp_host.empty()) {
+    rtsp.emplace(
+        io, [&camera]() -> const std::string& { return camera.streamPicture(); },
+        options->rtsp_fps);
+    auto rtsp_port = rtsp->listen(options->rtsp_host, options->rtsp_port);
+    if (!rtsp_port) {
+      log::error("cannot start RTSP server", {{"error", rtsp_port.status().message()}});
+      return 1;
+    }
+    const bool v6 = options->rtsp_host.find(':') != std::string::npos;
+    rtsp_url = "rtsp://" + (v6 ? "[" + options->rtsp_host + "]" : options->rtsp_host) + ":" +
+               std::to_string(*rtsp_port) + "/stream";
+    camera.attachRtsp(&*rtsp, rtsp_url);
+  }
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
     if (ec) return;
     log::info("stopping", {{"signal", signal_number}});
     camera.stop();
     server.stop();
+    if (rtsp) rtsp->stop();
     io.stop();
   });
   camera.start();
@@ -923,7 +996,8 @@ int run(int argc, char** argv) {
             {{"control", options->control_host + ":" + std::to_string(*port)},
              {"target", options->target_url},
              {"protocol", options->protocol},
-             {"heartbeat_s", options->heartbeat_s}});
+             {"heartbeat_s", options->heartbeat_s},
+             {"rtsp", rtsp_url.empty() ? "off" : rtsp_url}});
   io.run();
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -40,6 +41,7 @@ class KordondProcess : public ::testing::Test {
     if (!HasFailure()) std::filesystem::remove_all(dir_);
   }
   void writeConfig(const std::string& text) { std::ofstream(dir_ + "/kordond.toml") << text; }
+  void readsThePlatesTheSimulatorShows(bool over_rtsp);
 
   std::string dir_;
 };
@@ -99,28 +101,43 @@ TEST_F(KordondProcess, ReloadsOnSighupKeepsRunningOnABadReloadAndDrainsOnSigterm
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/state/kordon.db"));
 }
 
-// Issue 6: a frame-only camera (type "frames") pulling HTTP snapshots from the real
-// kordon-sim-anpr, whose pictures come from the synthetic scene generator. kordond must read,
-// fuse and deliver the plate the test told the simulator to show (ground truth on the control
-// channel), and then the next vehicle's.
-TEST_F(KordondProcess, FrameCameraReadsThePlatesTheSimulatorShows) {
+// Issue 6: a frame-only camera (type "frames") pulling pictures from the real kordon-sim-anpr,
+// whose pictures come from the synthetic scene generator. kordond must read, fuse and deliver
+// the plate the test told the simulator to show (ground truth on the control channel), and
+// then the next vehicle's. `over_rtsp`: the camera URL is the simulator's RTSP stream (--rtsp,
+// 5 frames/s, read through OpenCV videoio) instead of its HTTP snapshot, and the poll interval
+// is longer than the stream's frame interval: a grabber reading one frame per poll would fall
+// ever further behind the stream (the next plate 22 s late at poll_ms 600), so the next
+// vehicle must be read within 10 s.
+void KordondProcess::readsThePlatesTheSimulatorShows(bool over_rtsp) {
   const std::string& dir = dir_;
   auto sim_port = freeLoopbackPort();
+  auto rtsp_port = freeLoopbackPort();
   auto http_port = freeLoopbackPort();
   auto no_broker = freeLoopbackPort();
   auto no_scale = freeLoopbackPort();
-  ASSERT_TRUE(sim_port.isOk() && http_port.isOk() && no_broker.isOk() && no_scale.isOk());
+  ASSERT_TRUE(sim_port.isOk() && rtsp_port.isOk() && http_port.isOk() && no_broker.isOk() &&
+              no_scale.isOk());
   const std::string control = "http://127.0.0.1:" + std::to_string(*sim_port);
+  const std::string rtsp = "127.0.0.1:" + std::to_string(*rtsp_port);
 
-  auto sim = Process::spawn({KORDON_BIN_DIR "/kordon-sim-anpr", "--control",
-                             "127.0.0.1:" + std::to_string(*sim_port), "--heartbeat-s", "0"},
-                            dir + "/sim.log");
+  std::vector<std::string> sim_argv = {KORDON_BIN_DIR "/kordon-sim-anpr", "--control",
+                                       "127.0.0.1:" + std::to_string(*sim_port), "--heartbeat-s",
+                                       "0"};
+  if (over_rtsp) sim_argv.insert(sim_argv.end(), {"--rtsp", rtsp});
+  auto sim = Process::spawn(sim_argv, dir + "/sim.log");
   ASSERT_TRUE(sim.isOk());
   ASSERT_TRUE(waitForTcpPort("127.0.0.1", *sim_port, seconds(10)).isOk())
       << readTail(dir + "/sim.log");
+  if (over_rtsp) {
+    ASSERT_TRUE(waitForTcpPort("127.0.0.1", *rtsp_port, seconds(10)).isOk())
+        << readTail(dir + "/sim.log");
+  }
   auto shown = http::request("POST", control + "/show?text=" + http::percentEncode("123 ABC 02"));
   ASSERT_TRUE(shown.isOk() && shown->status == 200) << (shown ? shown->body : "");
 
+  const std::string camera_url =
+      over_rtsp ? "rtsp://" + rtsp + "/stream" : control + "/snapshot.jpg";
   std::ostringstream config;
   config << "[post]\nid = \"KZ-FRAMES\"\nstate_dir = \"" << dir << "/state\"\n"
          << "[mqtt]\nuri = \"tcp://127.0.0.1:" << *no_broker << "\"\n"
@@ -128,8 +145,8 @@ TEST_F(KordondProcess, FrameCameraReadsThePlatesTheSimulatorShows) {
          << "[shutdown]\ndrain_timeout_ms = 300\n[log]\nformat = \"text\"\n"
          << "[[lanes]]\n[lanes.weighbridge]\nport = " << *no_scale << "\n"
          << "[lanes.radiation]\ntype = \"none\"\n[lanes.xray]\ntype = \"none\"\n"
-         << "[lanes.camera]\ntype = \"frames\"\nurl = \"" << control << "/snapshot.jpg\"\n"
-         << "poll_ms = 150\nfuse_gap_ms = 500\n";
+         << "[lanes.camera]\ntype = \"frames\"\nurl = \"" << camera_url << "\"\n"
+         << "poll_ms = " << (over_rtsp ? 500 : 150) << "\nfuse_gap_ms = 500\n";
   writeConfig(config.str());
   const std::string log = dir + "/kordond.log";
   auto daemon = Process::spawn({KORDON_BIN_DIR "/kordond", "--config", dir + "/kordond.toml"}, log);
@@ -140,12 +157,20 @@ TEST_F(KordondProcess, FrameCameraReadsThePlatesTheSimulatorShows) {
   // The next vehicle, a Russian plate shown in Cyrillic, is a new track.
   shown = http::request("POST", control + "/show?text=" + http::percentEncode("А 777 ВС 77"));
   ASSERT_TRUE(shown.isOk() && shown->status == 200);
-  EXPECT_TRUE(waitForLog(log, "plate=A777BC77", seconds(30))) << readTail(log);
+  EXPECT_TRUE(waitForLog(log, "plate=A777BC77", seconds(over_rtsp ? 10 : 30))) << readTail(log);
 
   auto exit = daemon->terminate(seconds(10));
   ASSERT_TRUE(exit.isOk());
   EXPECT_TRUE(exit->cleanExit()) << exit->toString() << "\n" << readTail(log);
   (void)sim->terminate(seconds(5));
+}
+
+TEST_F(KordondProcess, FrameCameraReadsThePlatesTheSimulatorShows) {
+  readsThePlatesTheSimulatorShows(/*over_rtsp=*/false);
+}
+
+TEST_F(KordondProcess, FrameCameraReadsThePlatesTheSimulatorStreamsOverRtsp) {
+  readsThePlatesTheSimulatorShows(/*over_rtsp=*/true);
 }
 
 }  // namespace
