@@ -20,9 +20,11 @@ if ((${#targets[@]} == 0)); then
   mapfile -t targets < <(sed -n 's/^ *\([a-z0-9_]*_fuzz\):.*/\1/p' tests/fuzz/CMakeLists.txt)
 fi
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g"
-if [[ ! -f build-fuzz/CMakeCache.txt ]]; then
+# Simulators on: their parsers of what clients send them have targets too (only the fuzz
+# targets are built).
+if [[ ! -f build-fuzz/CMakeCache.txt ]] || grep -q "KORDON_BUILD_SIMULATORS:BOOL=OFF" build-fuzz/CMakeCache.txt; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DKORDON_FUZZ=ON -DKORDON_BUILD_SIMULATORS=OFF -DCMAKE_C_FLAGS="$flags" \
+    -DKORDON_FUZZ=ON -DKORDON_BUILD_SIMULATORS=ON -DCMAKE_C_FLAGS="$flags" \
     -DCMAKE_CXX_FLAGS="$flags" >/dev/null
 fi
 cmake --build build-fuzz --parallel "${KORDON_JOBS:-2}" --target "${targets[@]}"
