@@ -192,9 +192,19 @@ TEST_F(WalkingSkeleton, GreenAndOverweightTrucksCrossAndCentralHasEveryEvent) {
   EXPECT_NE(truth_log.find("\"schema\":\"kordon.truth/1\""), std::string::npos) << truth_log;
   EXPECT_NE(truth_log.find("\"expect\":\"yellow\""), std::string::npos) << truth_log;
 
-  // Let the last events (barrier closed) reach central.
-  std::this_thread::sleep_for(milliseconds(1500));
-  auto res = http::request("GET", central() + "/v1/events?post=" + kPost + "&after=0&limit=1000");
+  // The last event (the barrier closing behind the green truck) reaches central in its own
+  // time: under load (sanitizers, a build beside the tests) a fixed wait was too short.
+  const std::string events_url = central() + "/v1/events?post=" + kPost + "&after=0&limit=1000";
+  auto res = http::request("GET", events_url);
+  for (const auto deadline = std::chrono::steady_clock::now() + seconds(30);
+       std::chrono::steady_clock::now() < deadline;) {
+    if (res.isOk() && res->status == 200 &&
+        res->body.find("\"type\":\"barrier.closed\"") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(200));
+    res = http::request("GET", events_url);
+  }
   ASSERT_TRUE(res.isOk()) << res.status().message();
   ASSERT_EQ(res->status, 200) << res->body;
   const json body = json::parse(res->body);
