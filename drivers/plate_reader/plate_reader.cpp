@@ -566,7 +566,7 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
   cv::GaussianBlur(crop, blurred, cv::Size(3, 3), 0);
 
   Scored best;
-  // Two binarisations: global Otsu (clean plates) and local mean (shadows, dirt, uneven light).
+  // Global Otsu (clean plates) and local mean (shadows, dirt, uneven light).
   cv::Mat otsu;
   const double otsu_level =
       cv::threshold(blurred, otsu, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);

@@ -5,14 +5,19 @@
 //   1. locate: plate candidates from a black-hat + horizontal-gradient + closing pass on a
 //      downscaled grey frame (text rows of dark characters on a light plate), plus Debian's
 //      Haar plate cascade (opencv-data) as a second opinion when it is installed;
-//   2. rectify: crop each candidate at full resolution, deskew it by the slope of the
-//      character row, rescale to a fixed height;
-//   3. segment: Otsu-binarise, keep connected components shaped like characters (height,
-//      aspect, fill; coloured flag/strip blobs dropped), order them by row then x (two-row
-//      plates read top row first);
-//   4. recognise: CharClassifier (MLP on HOG) gives top-k per character;
-//   5. correct: plate_format.hpp applies KZ/RU formats and region codes when they fit, and
-//      keeps the generic read otherwise (EU and unknown plates).
+//   2. rectify: crop each candidate at full resolution, scaled so its characters have one
+//      height; deskew it by the slope of the character row, deslant it by the shear with the
+//      sharpest column profile;
+//   3. segment: three binarisations (global Otsu, local mean, the darkest ink only, which keeps
+//      blurred characters apart), long lines cut out; keep connected components shaped like
+//      characters (height band, aspect, fill, pen width; coloured flag/strip blobs dropped),
+//      order them by row then x (two-row plates read top row first); a wide blob is also cut
+//      where its ink is thinnest, as it may be characters run together;
+//   4. recognise: CharClassifier (an ensemble of MLPs on HOG) gives top-k per character, for
+//      each blob whole and cut;
+//   5. correct: plate_format.hpp aligns the blobs to the KZ/RU formats (skipping strays,
+//      choosing whole or cut per blob) and validates region codes when they fit, and keeps the
+//      generic read otherwise (EU and unknown plates).
 // The best candidate (most confident plausible read) wins.
 //
 // Thread-safety: read() is const and may be called from several threads at once.
