@@ -12,8 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)kordon::sim::chooseInterleavedTransport(request->header("transport"));
   }
   const auto channels = kordon::sim::chooseInterleavedTransport(text);
-  if (channels && (channels->rtp < 0 || channels->rtp > 255 || channels->rtcp < 0 ||
-                   channels->rtcp > 255)) {
+  if (channels &&
+      (channels->rtp < 0 || channels->rtp > 255 || channels->rtcp < 0 || channels->rtcp > 255)) {
     __builtin_trap();
   }
   return 0;
