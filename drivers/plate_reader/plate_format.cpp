@@ -17,6 +17,10 @@ struct Format {
   const char* pattern;  // D digit, L letter, R region digit
   const char* letters;  // allowed letters ("" = any Latin)
   Region region;
+  // The formats of the posts' own countries may correct a sure read (a sure B in a digit
+  // position is an 8); a neighbour's format only an unsure one, or it would force foreign
+  // plates of the same length into its shape.
+  bool may_change_sure_reads = true;
 };
 
 constexpr const char* kRuLetters = "ABEKMHOPCTYX";
@@ -32,6 +36,10 @@ constexpr Format kFormats[] = {
     {"ru-trailer", "RU", "LLDDDDRRR", kRuLetters, Region::kRu},
     {"ru-diplomatic", "RU", "DDDLLDRR", "CDT", Region::kRu},
     {"ru-diplomatic", "RU", "DDDLLDRRR", "CDT", Region::kRu},
+    // Seen at EAEU posts too: Slovakia (1997-2022, district code first) and Czechia (region
+    // letter second). District and region codes are not validated.
+    {"sk", "SK", "LLDDDLL", "", Region::kNone, false},
+    {"cz", "CZ", "DLADDDD", "", Region::kNone, false},
 };
 
 // Look-alikes between the two kinds, both ways.
@@ -81,6 +89,7 @@ char lookAlike(char c) {
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
 bool fits(char c, char kind, const char* letters) {
+  if (kind == 'A') return isDigit(c) || (c >= 'A' && c <= 'Z');
   if (kind == 'L') {
     if (c < 'A' || c > 'Z') return false;
     return *letters == 0 || std::string_view(letters).find(c) != std::string_view::npos;
@@ -88,10 +97,16 @@ bool fits(char c, char kind, const char* letters) {
   return isDigit(c);
 }
 
+// 'L' letter, 'A' letter or digit, anything else ('D', 'R') a digit.
+char kindAt(char pattern_char) {
+  return pattern_char == 'L' || pattern_char == 'A' ? pattern_char : 'D';
+}
+
 constexpr float kLookAlikeP = 0.05f;  // probability given to a look-alike outside the top-k
 constexpr float kMinP = 1e-4f;
 constexpr double kMaxExtraCost = 6.5;  // nats over the raw read a format may cost
 constexpr int kMaxChanges = 3;
+constexpr float kSureP = 0.9f;  // a read at least this probable is the classifier's sure one
 
 }  // namespace
 
@@ -147,7 +162,7 @@ CharAlternative choose(const CharRead& read, char kind, const char* letters) {
 
 double skipCost(const CharRead& read) {
   const float p = read.top.empty() ? 0.0f : read.top.front().p;
-  return kSkipCost + (p > 0.9f ? kSkipSureCost : 0.0);
+  return kSkipCost + (p >= kSureP ? kSkipSureCost : 0.0);
 }
 
 // Skipping a blob costs what skipping the characters of its preferred reading would.
@@ -188,7 +203,7 @@ bool matchFormat(const Format& format, const std::vector<BlobReads>& blobs, Form
         if (best[i - 1][from] == kInf) continue;
         double c = best[i - 1][from] + other_way;
         for (std::size_t t = 0; t < chars.size() && c < kInf; ++t) {
-          const char kind = pattern[from + t] == 'L' ? 'L' : 'D';
+          const char kind = kindAt(pattern[from + t]);
           const CharAlternative chosen = choose(chars[t], kind, kind == 'L' ? format.letters : "");
           c = chosen.c == 0 ? kInf : c - std::log(std::max(chosen.p, kMinP));
         }
@@ -207,22 +222,27 @@ bool matchFormat(const Format& format, const std::vector<BlobReads>& blobs, Form
   candidate.text.resize(n);
   candidate.p.resize(n);
   candidate.used.resize(n);
+  int sure_changed = 0;
   for (std::size_t i = m, j = n; i > 0; --i) {
     const std::size_t w = way[i][j];
     if (w == kSkip) continue;
     const std::vector<CharRead>& chars = blobs[i - 1].ways[w];
     const std::size_t from = j - chars.size();
     for (std::size_t t = 0; t < chars.size(); ++t) {
-      const char kind = pattern[from + t] == 'L' ? 'L' : 'D';
+      const char kind = kindAt(pattern[from + t]);
       const CharAlternative chosen = choose(chars[t], kind, kind == 'L' ? format.letters : "");
       candidate.text[from + t] = chosen.c;
       candidate.p[from + t] = chosen.p;
       candidate.used[from + t] = pieceIndex(blobs, i - 1, w, t);
-      if (chars[t].top.empty() || chosen.c != chars[t].top.front().c) ++candidate.changed;
+      if (chars[t].top.empty() || chosen.c != chars[t].top.front().c) {
+        ++candidate.changed;
+        if (!chars[t].top.empty() && chars[t].top.front().p >= kSureP) ++sure_changed;
+      }
     }
     j = from;
   }
   if (candidate.changed > kMaxChanges) return false;
+  if (!format.may_change_sure_reads && sure_changed > 0) return false;
   const std::size_t region_at = pattern.find('R');
   if (region_at != std::string_view::npos) {
     const std::string_view region = std::string_view(candidate.text).substr(region_at);

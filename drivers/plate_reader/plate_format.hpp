@@ -8,13 +8,15 @@
 // it costs little more than the raw read and changes at most three characters with a valid
 // region. Blobs are aligned to the format's positions by dynamic programming, so a stray blob
 // (a flag, a bolt, a border remnant, the region separator) may be skipped anywhere, at a cost.
-// Anything else (EU plates, unknown layouts) keeps the raw read: the generic path never forces a
-// plate into a KZ/RU shape.
+// Two neighbours' formats (Slovakia, Czechia) are known too, but may only correct characters
+// the classifier was unsure of. Anything else (other EU plates, unknown layouts) keeps the raw
+// read: the generic path never forces a plate into a known shape.
 //
 //   kz2012        NNN LLL RR   (RR region 01..20)       kz2012-short  NNN LL RR
 //   kz1993        L NNN LLL                              kz-diplomatic NNN D NNN (D/CMD series)
 //   ru            L NNN LL RR(R) (letters ABEKMHOPCTYX, region from the RU list)
 //   ru-trailer    LL NNNN RR(R)  ru-diplomatic NNN LL N RR(R) (CD/D/T)
+//   sk            LL NNN LL      cz            N L X NNNN (X letter or digit)
 // Two-row plates read top row first, so they match the same patterns.
 
 #include <string>

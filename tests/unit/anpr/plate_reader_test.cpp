@@ -65,11 +65,28 @@ TEST(PlateFormat, RegionCodesAreValidated) {
 }
 
 TEST(PlateFormat, EuropeanPlatesKeepTheirRead) {
-  for (const char* eu : {"BS47040", "RK755AJ", "M5XSX", "BZM2227"}) {
+  for (const char* eu : {"BS47040", "M5XSX", "BZM2227"}) {
     const FormatResult r = correctPlate(sure(eu));
     EXPECT_EQ(r.text, eu);
     EXPECT_EQ(r.format, "generic") << eu;
   }
+  // A Slovak plate is recognised as one, and keeps its read.
+  const FormatResult sk = correctPlate(sure("RK755AJ"));
+  EXPECT_EQ(sk.text, "RK755AJ");
+  EXPECT_EQ(sk.format, "sk");
+}
+
+TEST(PlateFormat, ANeighboursFormatCorrectsOnlyUnsureReads) {
+  // The foot-less European '1' read unsurely as I: the Slovak format makes it the digit.
+  auto reads = sure("RK755AJ");
+  reads[2] = CharRead{{{'I', 0.6f}, {'1', 0.3f}}};
+  FormatResult r = correctPlate(reads);
+  EXPECT_EQ(r.text, "RK155AJ");
+  EXPECT_EQ(r.format, "sk");
+  // A sure B where a Czech plate has its digit is not made an 8: the plate stays what it reads.
+  r = correctPlate(sure("BS47040"));
+  EXPECT_EQ(r.text, "BS47040");
+  EXPECT_EQ(r.format, "generic");
 }
 
 TEST(PlateFormat, StrayBlobAtTheStartIsDropped) {
