@@ -255,7 +255,7 @@ TEST_F(ReaderTest, BadBytesAreAnErrorNotACrash) {
 
 // The accuracy floor on a fixed held-out synthetic set (seeds disjoint from anything the model
 // saw: it is trained on rendered glyphs and on scenes from seeds 100000..100599 only). Measured
-// figures are in docs/BENCHMARKS.md (93.3% exact, 97.6% chars on this set); this only guards
+// figures are in docs/BENCHMARKS.md (92.7% exact, 97.6% chars on this set); this only guards
 // against regressions, at the 90% the issue names.
 TEST_F(ReaderTest, HeldOutSyntheticScenesMeetTheFloor) {
   constexpr int kScenes = 150;
@@ -325,10 +325,10 @@ TEST_F(ReaderTest, SharedEuPhotosAreDetected) {
   }
   const nlohmann::json summary = tally.summary();
   std::printf("eu-dev: %s\n", summary.dump().c_str());
-  // Measured 92.6% detected, 27.8% exact: floors against regressions, far below the aim.
+  // Measured 90.7% detected, 46.3% exact: floors against regressions, far below the aim.
   EXPECT_GE(summary["images"].get<int>(), 50);
   EXPECT_GE(summary["detected"].get<double>(), 0.85);
-  EXPECT_GE(summary["exact"].get<double>(), 0.15);
+  EXPECT_GE(summary["exact"].get<double>(), 0.30);
 }
 
 }  // namespace
