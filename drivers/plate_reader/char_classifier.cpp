@@ -41,15 +41,26 @@ cv::Mat normaliseGlyph(const cv::Mat& ink) {
   return canvas;
 }
 
-const std::array<const char*, 4> kTrainingFonts = {"DejaVuSans-Bold.ttf", "DejaVuSansMono-Bold.ttf",
-                                                   "DejaVuSans.ttf", "DejaVuSansMono.ttf"};
+struct TrainingFont {
+  const char* dir;
+  const char* file;
+};
+const std::array<TrainingFont, 6> kTrainingFonts = {{
+    {kDejaVuDir, "DejaVuSans-Bold.ttf"},
+    {kDejaVuDir, "DejaVuSansMono-Bold.ttf"},
+    {kDejaVuDir, "DejaVuSans.ttf"},
+    {kDejaVuDir, "DejaVuSansMono.ttf"},
+    {kLiberationDir, "LiberationSans-Bold.ttf"},
+    {kLiberationDir, "LiberationSans-Regular.ttf"},
+}};
 
+// The fonts that are installed (scripts/setup.sh installs them all).
 const std::vector<GlyphFont>& trainingFonts() {
   static const std::vector<GlyphFont> fonts = [] {
     std::vector<GlyphFont> loaded;
-    for (const char* name : kTrainingFonts) {
-      auto font = GlyphFont::load(std::string(kDejaVuDir) + "/" + name);
-      if (font) loaded.push_back(std::move(*font));
+    for (const TrainingFont& font : kTrainingFonts) {
+      auto glyphs = GlyphFont::load(std::string(font.dir) + "/" + font.file);
+      if (glyphs) loaded.push_back(std::move(*glyphs));
     }
     return loaded;
   }();

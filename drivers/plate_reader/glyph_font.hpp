@@ -18,6 +18,9 @@ namespace kordon::drivers::anpr {
 
 // Directory of the DejaVu fonts on Debian.
 inline constexpr const char* kDejaVuDir = "/usr/share/fonts/truetype/dejavu";
+// Liberation (Debian fonts-liberation2): Arial-like shapes with a '1' without a foot, as on
+// European plates, which DejaVu does not have; the classifier trains on both.
+inline constexpr const char* kLiberationDir = "/usr/share/fonts/truetype/liberation2";
 
 class GlyphFont {
  public:
