@@ -7,11 +7,12 @@
 // blobs per frame within a 50 ms budget) and its 36 outputs give the top-k alternatives directly.
 //
 // Training data is generated, never downloaded: glyphs of the DejaVu and Liberation Sans fonts
-// (Debian fonts-dejavu-core, fonts-liberation2) rendered with FreeType, condensed, sheared, rotated, blurred, noised and
-// binarised the way the reader binarises a plate (trainCharClassifier(), seeded). The build
-// runs `kordon-anpr train` once to write the model, which adds the reader's own segmented
-// crops of synthetic training scenes (kordon_anpr_main.cpp, trainCommand); a reader without a
-// model file trains a glyph-only model in-process (a few seconds).
+// (Debian fonts-dejavu-core, fonts-liberation2) rendered with FreeType, condensed, sheared,
+// rotated, blurred, noised and binarised the way the reader binarises a plate
+// (trainCharClassifier(), seeded). The build runs `kordon-anpr train` once to write the model,
+// which adds the reader's own segmented crops of synthetic training scenes (kordon_anpr_main.cpp,
+// trainCommand); a reader without a model file trains a glyph-only model in-process (a few
+// seconds).
 
 #include <string>
 #include <string_view>
