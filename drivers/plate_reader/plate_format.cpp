@@ -138,6 +138,33 @@ constexpr float kStrayP = 0.5f;
 constexpr double kSkipCost = 1.6;      // -log(0.2): a blob skipped costs a read of p = 0.2,
 constexpr double kSkipSureCost = 1.0;  // and more when the classifier was sure of it
 constexpr double kOtherWayCost = 1.0;  // reading a blob otherwise than the segmenter guessed
+// A format's fields (a run of digits, of letters, the region) are each printed at one height;
+// a character much shorter than its field's others belongs to another field (RU region digits
+// read as the last letters of a KZ 1993 plate).
+constexpr double kSameFieldHeight = 0.85;
+constexpr double kFieldHeightCost = 1.5;
+
+// The cost of the characters shorter than their field's median height.
+double fieldHeightCost(std::string_view pattern, const std::vector<int>& heights) {
+  double cost = 0;
+  for (std::size_t start = 0; start < pattern.size();) {
+    std::size_t end = start + 1;
+    while (end < pattern.size() && pattern[end] == pattern[start]) ++end;
+    std::vector<double> field;
+    for (std::size_t j = start; j < end; ++j) {
+      if (heights[j] > 0) field.push_back(heights[j]);
+    }
+    if (field.size() >= 2) {
+      std::sort(field.begin(), field.end());
+      const double typical = field[field.size() / 2];
+      for (double h : field) {
+        if (h < kSameFieldHeight * typical) cost += kFieldHeightCost;
+      }
+    }
+    start = end;
+  }
+  return cost;
+}
 
 // The best character of `kind` for one blob (top-k, then the top read's look-alike); c == 0
 // when none fits.
@@ -222,10 +249,14 @@ bool matchFormat(const Format& format, const std::vector<BlobReads>& blobs, Form
   candidate.text.resize(n);
   candidate.p.resize(n);
   candidate.used.resize(n);
+  std::vector<int> heights(n, 0);
   int sure_changed = 0;
   for (std::size_t i = m, j = n; i > 0; --i) {
     const std::size_t w = way[i][j];
-    if (w == kSkip) continue;
+    if (w == kSkip) {
+      if (j != n && j != 0) candidate.skipped_inside += skipCost(blobs[i - 1]);
+      continue;
+    }
     const std::vector<CharRead>& chars = blobs[i - 1].ways[w];
     const std::size_t from = j - chars.size();
     for (std::size_t t = 0; t < chars.size(); ++t) {
@@ -234,6 +265,7 @@ bool matchFormat(const Format& format, const std::vector<BlobReads>& blobs, Form
       candidate.text[from + t] = chosen.c;
       candidate.p[from + t] = chosen.p;
       candidate.used[from + t] = pieceIndex(blobs, i - 1, w, t);
+      heights[from + t] = chars[t].height;
       if (chars[t].top.empty() || chosen.c != chars[t].top.front().c) {
         ++candidate.changed;
         if (!chars[t].top.empty() && chars[t].top.front().p >= kSureP) ++sure_changed;
@@ -249,7 +281,7 @@ bool matchFormat(const Format& format, const std::vector<BlobReads>& blobs, Form
     if (format.region == Region::kKz && !validKzRegion(region)) return false;
     if (format.region == Region::kRu && !validRuRegion(region)) return false;
   }
-  *cost = best[m][n];
+  *cost = best[m][n] + fieldHeightCost(pattern, heights);
   *out = std::move(candidate);
   return true;
 }

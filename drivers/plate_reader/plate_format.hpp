@@ -33,6 +33,7 @@ struct CharAlternative {
 // One segmented character: alternatives sorted by p, best first.
 struct CharRead {
   std::vector<CharAlternative> top;
+  int height = 0;  // of its ink, in crop pixels; 0 when unknown
 };
 
 // One segmented blob and the ways it may be read: as one character, or cut into several when it
@@ -50,6 +51,9 @@ struct FormatResult {
   std::string country;   // "KZ", "RU" or "" (unknown)
   std::vector<float> p;  // per-character probability of the chosen character
   int changed = 0;       // characters changed from the raw top-1
+  // What the blobs the alignment skipped between characters it read would have cost (a stray
+  // inside a plate is rarer than one at its ends, a flag or a bolt).
+  double skipped_inside = 0;
   // Piece used[i] became text[i]. Pieces are the characters of every way of every blob,
   // numbered blob by blob, way by way (pieceIndex()); for plain CharReads, the blob's index. A
   // format may skip stray blobs anywhere (a flag, a bolt, a border remnant, the separator before

@@ -467,12 +467,14 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
   for (const Blob& blob : blobs) {
     BlobReads reads;
     reads.ways.push_back({classifier.classify(blob.mask, options.top_k)});
+    reads.ways[0][0].height = blob.box.height;
     piece_reads.push_back(reads.ways[0][0]);
     piece_masks.push_back(&blob.mask);
     if (!blob.parts.empty()) {
       std::vector<CharRead> cut;
       for (const Blob& part : blob.parts) {
         cut.push_back(classifier.classify(part.mask, options.top_k));
+        cut.back().height = part.box.height;
         piece_reads.push_back(cut.back());
         piece_masks.push_back(&part.mask);
       }
@@ -485,6 +487,9 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
   FormatResult corrected = correctPlate(ways);
   double log_p = 0;
   for (float p : corrected.p) log_p += std::log(std::max(p, 1e-4f));
+  // A stray skipped inside the plate counts against the read: else a read that drops a
+  // character it was sure of outscores the full one.
+  log_p -= corrected.skipped_inside;
   log_p /= static_cast<double>(corrected.p.size());
   scored.score = log_p + (corrected.format == "generic" ? 0.0 : 0.7) +
                  0.05 * static_cast<double>(corrected.p.size());
@@ -616,7 +621,24 @@ void PlateReader::Impl::writeDebug(const cv::Mat& crop, const cv::Mat& binary,
   char name[32];
   std::snprintf(name, sizeof name, "/crop_%04d.png", debug_count.fetch_add(1));
   cv::imwrite(options.debug_dir + name, sheet);
-  std::ofstream(options.debug_dir + "/reads.txt", std::ios::app) << name + 1 << ' ' << text << '\n';
+  std::ofstream log(options.debug_dir + "/reads.txt", std::ios::app);
+  log << name + 1 << ' ' << text << '\n';
+  // Each blob: box, pen, and the classifier's top reads whole and, when cut, of each part.
+  auto tops = [this](const cv::Mat& mask) {
+    std::string out;
+    for (const CharAlternative& a : classifier.classify(mask, 3).top) {
+      char one[16];
+      std::snprintf(one, sizeof one, " %c%.2f", a.c, a.p);
+      out += one;
+    }
+    return out;
+  };
+  for (const Blob& blob : blobs) {
+    log << "  " << blob.box.x << ',' << blob.box.y << ' ' << blob.box.width << 'x'
+        << blob.box.height << " pen " << blob.stroke << ':' << tops(blob.mask);
+    for (const Blob& part : blob.parts) log << " |" << tops(part.mask);
+    log << '\n';
+  }
 }
 
 Scored PlateReader::Impl::best(const cv::Mat& frame) const {

@@ -122,6 +122,32 @@ TEST(PlateFormat, StrayBlobsInsideAreSkipped) {
   EXPECT_EQ(correctPlate(many).format, "generic");
 }
 
+TEST(PlateFormat, ACharacterShorterThanItsFieldBelongsToAnotherField) {
+  // A RU plate K727AH 55 whose region's first 5 reads as an unsure S: without heights, the KZ
+  // 1993 shape (L NNN LLL, the last 5 skipped) costs least. Its letters are 27 px tall and the
+  // region digits 22 px: the S is no letter of that field, and the RU read wins.
+  auto reads = sure("K727AHS5");
+  const int heights[] = {31, 38, 38, 37, 27, 27, 22, 22};
+  for (std::size_t i = 0; i < reads.size(); ++i) reads[i].height = heights[i];
+  reads[6] = CharRead{{{'S', 0.64f}, {'5', 0.16f}}, 22};
+  reads[7] = CharRead{{{'5', 0.74f}, {'S', 0.17f}}, 22};
+  const FormatResult r = correctPlate(reads);
+  EXPECT_EQ(r.text, "K727AH55");
+  EXPECT_EQ(r.format, "ru");
+  // Without the heights the shorter shape would have won: the test tests the heights.
+  for (CharRead& read : reads) read.height = 0;
+  EXPECT_EQ(correctPlate(reads).format, "kz1993");
+}
+
+TEST(PlateFormat, ASkippedStrayInsideIsReported) {
+  auto kz = sure("052ED17");
+  kz.insert(kz.begin() + 5, CharRead{{{'1', 0.5f}, {'7', 0.3f}}});
+  EXPECT_GT(correctPlate(kz).skipped_inside, 0);
+  auto edge = sure("123ABC02");
+  edge.insert(edge.begin(), CharRead{{{'I', 0.3f}, {'1', 0.2f}}});
+  EXPECT_EQ(correctPlate(edge).skipped_inside, 0);
+}
+
 TEST(GroundTruth, ParsesOpenalprLines) {
   auto truth = parseGroundTruth("eu1.jpg\t396\t340\t203\t46\tM5XSX\r\n");
   ASSERT_TRUE(truth) << truth.status().message();
