@@ -68,8 +68,8 @@ const std::vector<GlyphFont>& trainingFonts() {
 }
 
 // Largest 8-connected ink blob of a binary image, cropped to its box (the reader's segmentation
-// hands the classifier one blob, so training does the same).
-cv::Mat largestBlob(const cv::Mat& binary) {
+// hands the classifier one blob, so training does the same); *box is where it was.
+cv::Mat largestBlob(const cv::Mat& binary, cv::Rect* box_out) {
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(binary, labels, stats, centroids, 8);
   int best = 0;
@@ -81,29 +81,53 @@ cv::Mat largestBlob(const cv::Mat& binary) {
   const cv::Rect box(stats.at<int>(best, cv::CC_STAT_LEFT), stats.at<int>(best, cv::CC_STAT_TOP),
                      stats.at<int>(best, cv::CC_STAT_WIDTH),
                      stats.at<int>(best, cv::CC_STAT_HEIGHT));
+  *box_out = box;
   cv::Mat mask = (labels(box) == best);
   return mask;
 }
 
-}  // namespace
-
-cv::Mat glyphFeatures(const cv::Mat& ink_mask) {
-  const cv::Mat glyph = normaliseGlyph(ink_mask);
-  std::vector<float> hog_values;
-  hog().compute(glyph, hog_values);
-  cv::Mat coarse;
-  cv::resize(glyph, coarse, cv::Size(kGlyphW / 2, kGlyphH / 2), 0, 0, cv::INTER_AREA);
-  cv::Mat row(1, static_cast<int>(hog_values.size()) + coarse.rows * coarse.cols, CV_32F);
-  auto* out = row.ptr<float>(0);
-  std::copy(hog_values.begin(), hog_values.end(), out);
-  out += hog_values.size();
-  for (int y = 0; y < coarse.rows; ++y) {
-    for (int x = 0; x < coarse.cols; ++x) *out++ = coarse.at<std::uint8_t>(y, x) / 255.0f;
+// The grey patch as ink strength: 255 at the glyph's mean ink level or darker, 0 at its mean
+// paper level or lighter, whatever the exposure. The mask stands in without a usable patch.
+cv::Mat inkStrength(const Glyph& glyph) {
+  if (glyph.gray.empty() || glyph.gray.size() != glyph.ink.size()) return glyph.ink;
+  const cv::Mat paper_mask = glyph.ink == 0;
+  const double ink = cv::mean(glyph.gray, glyph.ink)[0];
+  double paper = 0;
+  if (cv::countNonZero(paper_mask) > 0) {
+    paper = cv::mean(glyph.gray, paper_mask)[0];
+  } else {
+    cv::minMaxLoc(glyph.gray, nullptr, &paper);
   }
-  return row;
+  constexpr double kMinContrast = 8;
+  if (paper - ink < kMinContrast) return glyph.ink;
+  cv::Mat strength;
+  glyph.gray.convertTo(strength, CV_8U, -255.0 / (paper - ink), 255.0 * paper / (paper - ink));
+  return strength;
 }
 
-cv::Mat renderTrainingGlyph(char c, unsigned seed) {
+// HOG and coarse pixels of one normalised single-channel glyph image, appended to `out`.
+void appendFeatures(const cv::Mat& image, std::vector<float>* out) {
+  const cv::Mat glyph = normaliseGlyph(image);
+  std::vector<float> hog_values;
+  hog().compute(glyph, hog_values);
+  out->insert(out->end(), hog_values.begin(), hog_values.end());
+  cv::Mat coarse;
+  cv::resize(glyph, coarse, cv::Size(kGlyphW / 2, kGlyphH / 2), 0, 0, cv::INTER_AREA);
+  for (int y = 0; y < coarse.rows; ++y) {
+    for (int x = 0; x < coarse.cols; ++x) out->push_back(coarse.at<std::uint8_t>(y, x) / 255.0f);
+  }
+}
+
+}  // namespace
+
+cv::Mat glyphFeatures(const Glyph& glyph) {
+  std::vector<float> values;
+  appendFeatures(glyph.ink, &values);
+  appendFeatures(inkStrength(glyph), &values);
+  return cv::Mat(values, true).reshape(1, 1);
+}
+
+Glyph renderTrainingGlyph(char c, unsigned seed) {
   const auto& fonts = trainingFonts();
   if (fonts.empty()) return {};
   std::mt19937 rng(seed);
@@ -154,7 +178,10 @@ cv::Mat renderTrainingGlyph(char c, unsigned seed) {
   noisy.convertTo(small, CV_8UC1);
   cv::Mat binary;
   cv::threshold(small, binary, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
-  return largestBlob(binary);
+  cv::Rect box;
+  cv::Mat ink = largestBlob(binary, &box);
+  if (ink.empty()) return {};
+  return {std::move(ink), small(box).clone()};
 }
 
 namespace {
@@ -174,10 +201,10 @@ cv::Ptr<cv::ml::ANN_MLP> trainMember(unsigned seed, int samples_per_class,
   cv::Mat targets = extra_targets.clone();
   for (int i = 0; i < samples_per_class; ++i) {
     for (int k = 0; k < classes; ++k) {
-      const cv::Mat glyph =
+      const Glyph glyph =
           renderTrainingGlyph(kCharClasses[static_cast<std::size_t>(k)],
                               seed * 7919u + static_cast<unsigned>(i * classes + k));
-      if (glyph.empty()) continue;
+      if (glyph.ink.empty()) continue;
       samples.push_back(glyphFeatures(glyph));
       targets.push_back(oneHot(k, classes));
     }
@@ -213,8 +240,8 @@ Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_clas
   cv::Mat extra_targets;
   for (const LabelledGlyph& glyph : extra) {
     const std::size_t k = kCharClasses.find(glyph.c);
-    if (glyph.ink.empty() || k == std::string_view::npos) continue;
-    extra_samples.push_back(glyphFeatures(glyph.ink));
+    if (glyph.glyph.ink.empty() || k == std::string_view::npos) continue;
+    extra_samples.push_back(glyphFeatures(glyph.glyph));
     extra_targets.push_back(oneHot(static_cast<int>(k), classes));
   }
   std::vector<cv::Ptr<cv::ml::ANN_MLP>> trained(static_cast<std::size_t>(members));
@@ -270,8 +297,8 @@ Status CharClassifier::save(const std::string& path) const {
   return Status::ok();
 }
 
-CharRead CharClassifier::classify(const cv::Mat& ink_mask, int k) const {
-  return classifyFeatures(glyphFeatures(ink_mask), k);
+CharRead CharClassifier::classify(const Glyph& glyph, int k) const {
+  return classifyFeatures(glyphFeatures(glyph), k);
 }
 
 CharRead CharClassifier::classifyFeatures(const cv::Mat& features, int k) const {

@@ -28,12 +28,22 @@ namespace kordon::drivers::anpr {
 
 inline constexpr std::string_view kCharClasses = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
-// Ink mask (255 = ink) of one character, any size -> fixed-size float feature row.
-cv::Mat glyphFeatures(const cv::Mat& ink_mask);
-
-// One training example: an ink mask and the character it shows.
-struct LabelledGlyph {
+// One segmented character as the classifier sees it: its ink mask (255 = ink) and the grey
+// pixels under the same box (dark ink on a light plate). The mask says which ink is this
+// character's; the grey pixels keep the strokes that binarising a blurred plate breaks or
+// merges. `gray` may be empty (the mask alone then stands in for it).
+struct Glyph {
   cv::Mat ink;
+  cv::Mat gray;
+};
+
+// One character, any size -> fixed-size float feature row (HOG and coarse pixels of the mask
+// and of the contrast-normalised grey patch).
+cv::Mat glyphFeatures(const Glyph& glyph);
+
+// One training example: a glyph and the character it shows.
+struct LabelledGlyph {
+  Glyph glyph;
   char c = 0;
 };
 
@@ -50,8 +60,8 @@ class CharClassifier {
                                       int epochs = 150, int members = 1);
   Status save(const std::string& path) const;
 
-  // Top `k` classes for one ink mask, probabilities normalised over all classes.
-  CharRead classify(const cv::Mat& ink_mask, int k) const;
+  // Top `k` classes for one glyph, probabilities normalised over all classes.
+  CharRead classify(const Glyph& glyph, int k) const;
   // Same for a feature row from glyphFeatures().
   CharRead classifyFeatures(const cv::Mat& features, int k) const;
 
@@ -61,8 +71,8 @@ class CharClassifier {
   std::vector<cv::Ptr<cv::ml::ANN_MLP>> members_;
 };
 
-// Renders one augmented training glyph as the reader would see it (ink mask); empty on failure.
+// Renders one augmented training glyph as the reader would see it; empty ink on failure.
 // Exposed for tests.
-cv::Mat renderTrainingGlyph(char c, unsigned seed);
+Glyph renderTrainingGlyph(char c, unsigned seed);
 
 }  // namespace kordon::drivers::anpr

@@ -200,7 +200,7 @@ std::vector<LabelledGlyph> sceneCrops(const PlateReader& reader, const CharClass
   for (std::uint64_t seed = first; seed < first + count; ++seed) {
     auto scene = sim::renderScene(seed);
     if (!scene) continue;
-    std::vector<cv::Mat> glyphs = reader.readGlyphs(scene->image);
+    std::vector<Glyph> glyphs = reader.readGlyphs(scene->image);
     if (glyphs.size() != scene->plate.size()) continue;
     std::size_t disagreements = 0;
     for (std::size_t i = 0; i < glyphs.size(); ++i) {
@@ -246,7 +246,7 @@ int trainCommand(const std::string& out) {
       sceneCrops(reader, *first, kCheckSceneSeedBase, kCheckScenes, &checked);
   std::size_t right = 0;
   for (const LabelledGlyph& glyph : check) {
-    const CharRead read = classifier->classify(glyph.ink, 1);
+    const CharRead read = classifier->classify(glyph.glyph, 1);
     if (!read.top.empty() && read.top.front().c == glyph.c) ++right;
   }
   if (!check.empty()) {

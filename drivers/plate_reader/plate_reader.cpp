@@ -321,7 +321,7 @@ bool readAsOne(const Blob& blob, const BlobReads& reads, double usual_aspect) {
 
 struct Scored {
   PlateResult result;
-  std::vector<cv::Mat> glyphs;  // ink masks behind result.plate, in order
+  std::vector<Glyph> glyphs;  // the characters behind result.plate, in order
   double score = -1e9;
 };
 
@@ -349,7 +349,8 @@ struct PlateReader::Impl {
   Scored readCandidate(const cv::Mat& frame, const cv::Mat& gray, const Candidate& candidate) const;
   Scored readCrop(const cv::Mat& frame, const cv::Mat& gray, const Candidate& candidate,
                   bool extend_down) const;
-  Scored readBlobs(const std::vector<Blob>& blobs, const cv::Rect& crop_rect, double scale) const;
+  Scored readBlobs(const std::vector<Blob>& blobs, const cv::Mat& crop, const cv::Rect& crop_rect,
+                   double scale) const;
   Scored best(const cv::Mat& frame) const;
   void writeDebug(const cv::Mat& crop, const cv::Mat& binary, const std::vector<Blob>& blobs,
                   const Scored& scored, const char* how) const;
@@ -448,8 +449,8 @@ std::vector<Candidate> PlateReader::Impl::locateWithCascade(const cv::Mat& gray)
   return candidates;
 }
 
-Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Rect& crop_rect,
-                                    double scale) const {
+Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Mat& crop,
+                                    const cv::Rect& crop_rect, double scale) const {
   Scored scored;
   // Every blob read whole and, when it may be characters run together, cut; the pieces (each
   // character of each way) in the order pieceIndex() numbers them.
@@ -462,21 +463,21 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
   const double usual_aspect = aspects.size() >= 3 ? median(aspects) : kTypicalCharAspect;
   std::vector<BlobReads> ways;
   std::vector<CharRead> piece_reads;
-  std::vector<const cv::Mat*> piece_masks;
+  std::vector<Glyph> piece_glyphs;
   cv::Rect ink;
   for (const Blob& blob : blobs) {
     BlobReads reads;
-    reads.ways.push_back({classifier.classify(blob.mask, options.top_k)});
+    piece_glyphs.push_back({blob.mask, crop(blob.box)});
+    reads.ways.push_back({classifier.classify(piece_glyphs.back(), options.top_k)});
     reads.ways[0][0].height = blob.box.height;
     piece_reads.push_back(reads.ways[0][0]);
-    piece_masks.push_back(&blob.mask);
     if (!blob.parts.empty()) {
       std::vector<CharRead> cut;
       for (const Blob& part : blob.parts) {
-        cut.push_back(classifier.classify(part.mask, options.top_k));
+        piece_glyphs.push_back({part.mask, crop(part.box)});
+        cut.push_back(classifier.classify(piece_glyphs.back(), options.top_k));
         cut.back().height = part.box.height;
         piece_reads.push_back(cut.back());
-        piece_masks.push_back(&part.mask);
       }
       reads.ways.push_back(std::move(cut));
       reads.preferred = readAsOne(blob, reads, usual_aspect) ? 0 : 1;
@@ -506,7 +507,7 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Re
       if (a.c != corrected.text[i]) alt.top.push_back(a);
     }
     r.alternatives.push_back(std::move(alt));
-    scored.glyphs.push_back(*piece_masks[corrected.used[i]]);
+    scored.glyphs.push_back(piece_glyphs[corrected.used[i]]);
   }
   const int pad_x = ink.height / 3;
   const int pad_y = ink.height / 4;
@@ -591,7 +592,7 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
       if (!options.debug_dir.empty()) writeDebug(crop, *binary, blobs, {}, "none");
       continue;
     }
-    Scored scored = readBlobs(blobs, crop_rect, scale);
+    Scored scored = readBlobs(blobs, crop, crop_rect, scale);
     if (!options.debug_dir.empty()) {
       writeDebug(crop, *binary, blobs, scored,
                  binary == &otsu    ? "otsu"
@@ -624,9 +625,9 @@ void PlateReader::Impl::writeDebug(const cv::Mat& crop, const cv::Mat& binary,
   std::ofstream log(options.debug_dir + "/reads.txt", std::ios::app);
   log << name + 1 << ' ' << text << '\n';
   // Each blob: box, pen, and the classifier's top reads whole and, when cut, of each part.
-  auto tops = [this](const cv::Mat& mask) {
+  auto tops = [this, &crop](const Blob& blob) {
     std::string out;
-    for (const CharAlternative& a : classifier.classify(mask, 3).top) {
+    for (const CharAlternative& a : classifier.classify({blob.mask, crop(blob.box)}, 3).top) {
       char one[16];
       std::snprintf(one, sizeof one, " %c%.2f", a.c, a.p);
       out += one;
@@ -635,8 +636,8 @@ void PlateReader::Impl::writeDebug(const cv::Mat& crop, const cv::Mat& binary,
   };
   for (const Blob& blob : blobs) {
     log << "  " << blob.box.x << ',' << blob.box.y << ' ' << blob.box.width << 'x'
-        << blob.box.height << " pen " << blob.stroke << ':' << tops(blob.mask);
-    for (const Blob& part : blob.parts) log << " |" << tops(part.mask);
+        << blob.box.height << " pen " << blob.stroke << ':' << tops(blob);
+    for (const Blob& part : blob.parts) log << " |" << tops(part);
     log << '\n';
   }
 }
@@ -673,7 +674,7 @@ std::optional<PlateResult> PlateReader::read(const cv::Mat& frame) const {
   return std::move(best.result);
 }
 
-std::vector<cv::Mat> PlateReader::readGlyphs(const cv::Mat& frame) const {
+std::vector<Glyph> PlateReader::readGlyphs(const cv::Mat& frame) const {
   Scored best = impl_->best(frame);
   if (best.result.plate.empty()) return {};
   return std::move(best.glyphs);

@@ -73,10 +73,10 @@ class PlateReader {
   std::optional<PlateResult> read(const cv::Mat& frame) const;
   // Decodes an encoded image (JPEG, PNG, ...) first. Error for bytes that are not an image.
   Result<std::optional<PlateResult>> readEncoded(const std::string& bytes) const;
-  // The ink masks of the characters behind read()'s plate, in plate order; empty when nothing
-  // was read. `kordon-anpr train` labels them from synthetic scenes to train on what the
-  // segmenter really produces.
-  std::vector<cv::Mat> readGlyphs(const cv::Mat& frame) const;
+  // The characters behind read()'s plate, in plate order; empty when nothing was read.
+  // `kordon-anpr train` labels them from synthetic scenes to train on what the segmenter really
+  // produces.
+  std::vector<Glyph> readGlyphs(const cv::Mat& frame) const;
 
  private:
   struct Impl;
