@@ -70,6 +70,7 @@ constexpr double kWideCharP = 0.5;        // a wide blob read this surely is one
 constexpr double kPartsMargin = 0.3;      // unless its parts are read this much more surely
 constexpr double kTypicalCharAspect = 0.6;
 constexpr double kThinPen = 0.45;  // of the plate's median stroke width
+constexpr float kSureRead = 0.9f;  // a formatted read this confident needs no second look
 
 // Shrinks a blob to the bounding box of its ink; false when no ink is left.
 bool tighten(Blob* blob) {
@@ -129,7 +130,9 @@ std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop, bool t
     const double area = stats.at<int>(i, cv::CC_STAT_AREA);
     const double aspect = static_cast<double>(box.width) / box.height;
     const double fill = area / box.area();
-    if (box.height < 0.16 * crop_h || box.height > 0.9 * crop_h) continue;
+    // The smallest character is a share of one text line's crop, also when the crop was
+    // extended below to look for a second row.
+    if (box.height < 0.16 * std::min(crop_h, kCropHeight) || box.height > 0.9 * crop_h) continue;
     if (aspect < kMinCharAspect || aspect > 2.6 || fill < 0.12 || fill > 0.95) continue;
     if (box.y <= 0 || box.y + box.height >= crop_h) continue;
     Blob blob{box, labels(box) == i, {}, 0};
@@ -281,6 +284,40 @@ double uprightShear(const cv::Mat& gray_crop) {
   return std::abs(best_shear) < kStep / 2 ? 0 : best_shear;
 }
 
+// The rotation (degrees, as the candidate's angle) that levels the text lines and the plate's
+// frame: the one whose row profile of the ink is sharpest. The locator's angle comes from the
+// outline of a blob of text; a two-row plate's blob is nearly square, and its angle is noise.
+double levelAngle(const cv::Mat& gray_crop) {
+  constexpr double kMaxSlope = 0.18;  // about 10 degrees
+  constexpr double kStep = 0.01;
+  cv::Mat ink;
+  cv::threshold(gray_crop, ink, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  std::vector<cv::Point> points;
+  cv::findNonZero(ink, points);
+  if (points.empty()) return 0;
+  const double centre = gray_crop.cols / 2.0;
+  const int margin = static_cast<int>(std::ceil(kMaxSlope * centre)) + 1;
+  std::vector<int> rows(static_cast<std::size_t>(gray_crop.rows + 2 * margin));
+  double best_slope = 0;
+  double best_sharpness = -1;
+  for (double slope = -kMaxSlope; slope <= kMaxSlope + 1e-9; slope += kStep) {
+    std::fill(rows.begin(), rows.end(), 0);
+    for (const cv::Point& p : points) {
+      const auto y = static_cast<long>(std::lround(p.y + slope * (p.x - centre))) + margin;
+      ++rows[static_cast<std::size_t>(y)];
+    }
+    double sharpness = 0;
+    for (int count : rows) sharpness += static_cast<double>(count) * count;
+    if (sharpness > best_sharpness * (1 + 1e-3) ||
+        (sharpness >= best_sharpness && std::abs(slope) < std::abs(best_slope))) {
+      best_sharpness = sharpness;
+      best_slope = slope;
+    }
+  }
+  // y' = y + slope * x levels the lines: a turn by -atan(slope) in OpenCV's convention.
+  return -std::atan(best_slope) * 180 / CV_PI;
+}
+
 // The frame the locators work on: at most kDetectWidth wide; *scale = its size / the frame's.
 cv::Mat detectionFrame(const cv::Mat& gray, double* scale) {
   *scale = gray.cols > kDetectWidth ? static_cast<double>(kDetectWidth) / gray.cols : 1;
@@ -349,6 +386,8 @@ struct PlateReader::Impl {
   Scored readCandidate(const cv::Mat& frame, const cv::Mat& gray, const Candidate& candidate) const;
   Scored readCrop(const cv::Mat& frame, const cv::Mat& gray, const Candidate& candidate,
                   bool extend_down) const;
+  Scored readUpright(const cv::Mat& crop, const cv::Mat& bgr_crop, const cv::Rect& crop_rect,
+                     double scale, int char_height, bool extend_down) const;
   Scored readBlobs(const std::vector<Blob>& blobs, const cv::Mat& crop, const cv::Rect& crop_rect,
                    double scale) const;
   Scored best(const cv::Mat& frame) const;
@@ -550,24 +589,44 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
              scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
   cv::Mat bgr_crop;
   if (frame.channels() == 3) cv::resize(frame(crop_rect), bgr_crop, crop.size());
-  if (std::abs(candidate.angle_deg) >= 1.5) {  // deskew: characters upright, lines level
-    const cv::Mat turn = cv::getRotationMatrix2D(
-        cv::Point2f(static_cast<float>(crop.cols) / 2, static_cast<float>(crop.rows) / 2),
-        candidate.angle_deg, 1.0);
-    cv::warpAffine(crop, crop, turn, crop.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    if (!bgr_crop.empty()) {
-      cv::warpAffine(bgr_crop, bgr_crop, turn, bgr_crop.size(), cv::INTER_LINEAR,
-                     cv::BORDER_REPLICATE);
-    }
+  // Upright at the locator's angle and, unless that reads a plate surely, at the angle that
+  // levels the crop's own lines (the plate frame, the rows of characters).
+  std::vector<double> angles = {candidate.angle_deg};
+  if (const double level = levelAngle(crop); std::abs(level - candidate.angle_deg) >= 1.5) {
+    angles.push_back(level);
   }
-  if (const double shear = uprightShear(crop); shear != 0) {
-    const cv::Mat lean = (cv::Mat_<double>(2, 3) << 1, shear, -shear * crop.rows / 2.0, 0, 1, 0);
-    cv::warpAffine(crop, crop, lean, crop.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    if (!bgr_crop.empty()) {
-      cv::warpAffine(bgr_crop, bgr_crop, lean, bgr_crop.size(), cv::INTER_LINEAR,
-                     cv::BORDER_REPLICATE);
+  Scored best;
+  for (double angle : angles) {
+    if (best.result.format != "generic" && best.result.confidence >= kSureRead) break;
+    cv::Mat upright = crop.clone();
+    cv::Mat bgr_upright = bgr_crop.clone();
+    if (std::abs(angle) >= 1.5) {  // deskew: characters upright, lines level
+      const cv::Mat turn = cv::getRotationMatrix2D(
+          cv::Point2f(static_cast<float>(crop.cols) / 2, static_cast<float>(crop.rows) / 2), angle,
+          1.0);
+      cv::warpAffine(upright, upright, turn, crop.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+      if (!bgr_upright.empty()) {
+        cv::warpAffine(bgr_upright, bgr_upright, turn, bgr_crop.size(), cv::INTER_LINEAR,
+                       cv::BORDER_REPLICATE);
+      }
     }
+    if (const double shear = uprightShear(upright); shear != 0) {
+      const cv::Mat lean = (cv::Mat_<double>(2, 3) << 1, shear, -shear * crop.rows / 2.0, 0, 1, 0);
+      cv::warpAffine(upright, upright, lean, crop.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+      if (!bgr_upright.empty()) {
+        cv::warpAffine(bgr_upright, bgr_upright, lean, bgr_crop.size(), cv::INTER_LINEAR,
+                       cv::BORDER_REPLICATE);
+      }
+    }
+    Scored scored = readUpright(upright, bgr_upright, crop_rect, scale, char_height, extend_down);
+    if (scored.score > best.score) best = std::move(scored);
   }
+  return best;
+}
+
+Scored PlateReader::Impl::readUpright(const cv::Mat& crop, const cv::Mat& bgr_crop,
+                                      const cv::Rect& crop_rect, double scale, int char_height,
+                                      bool extend_down) const {
   cv::Mat blurred;
   cv::GaussianBlur(crop, blurred, cv::Size(3, 3), 0);
 
@@ -586,6 +645,11 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
   removeLines(otsu, local, char_height);
   const cv::Mat dark_lines = lineMask(dark, char_height);
   dark.setTo(0, dark_lines);
+  if (!options.debug_dir.empty()) {
+    std::ofstream(options.debug_dir + "/reads.txt", std::ios::app)
+        << "candidate " << crop_rect.x << ',' << crop_rect.y << ' ' << crop_rect.width << 'x'
+        << crop_rect.height << (extend_down ? " and the space below" : "") << '\n';
+  }
   for (const cv::Mat* binary : {&otsu, &local, &dark}) {
     const std::vector<Blob> blobs = segment(*binary, bgr_crop, extend_down);
     if (blobs.empty()) {
