@@ -16,10 +16,10 @@ PACKAGES=(
   libtomlplusplus-dev nlohmann-json3-dev libpugixml-dev libssl-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libdcmtk-dev
   # ANPR (issue 6): OpenCV ml (character MLP), objdetect (HOG, plate cascade), videoio (RTSP
-  # and HTTP frames); FreeType + DejaVu and Liberation to render the training glyphs and
-  # synthetic plates; opencv-data for the Haar plate cascade
+  # and HTTP frames); FreeType + DejaVu, Liberation and Roboto to render the training glyphs
+  # and synthetic plates; opencv-data for the Haar plate cascade
   libopencv-ml-dev libopencv-objdetect-dev libopencv-videoio-dev opencv-data libfreetype-dev
-  fonts-dejavu-core fonts-liberation2
+  fonts-dejavu-core fonts-liberation2 fonts-roboto-unhinted
   libgtest-dev libgmock-dev
   # kordon-central's PostgreSQL store (libpqxx), and the server its tests start themselves
   libpqxx-dev postgresql

@@ -45,13 +45,15 @@ struct TrainingFont {
   const char* dir;
   const char* file;
 };
-const std::array<TrainingFont, 6> kTrainingFonts = {{
+const std::array<TrainingFont, 8> kTrainingFonts = {{
     {kDejaVuDir, "DejaVuSans-Bold.ttf"},
     {kDejaVuDir, "DejaVuSansMono-Bold.ttf"},
     {kDejaVuDir, "DejaVuSans.ttf"},
     {kDejaVuDir, "DejaVuSansMono.ttf"},
     {kLiberationDir, "LiberationSans-Bold.ttf"},
     {kLiberationDir, "LiberationSans-Regular.ttf"},
+    {kRobotoDir, "RobotoCondensed-Bold.ttf"},
+    {kRobotoDir, "RobotoTTF/Roboto-Bold.ttf"},
 }};
 
 // The fonts that are installed (scripts/setup.sh installs them all).

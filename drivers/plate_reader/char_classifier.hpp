@@ -2,17 +2,18 @@
 #pragma once
 
 // Character classifier: a small multi-layer perceptron (cv::ml::ANN_MLP), or an ensemble of a
-// few, on HOG + coarse pixel features of a normalised glyph. An MLP rather than KNN or an RBF SVM
-// because its cost per character does not grow with the training set (the reader classifies ~50
-// blobs per frame within a 50 ms budget) and its 36 outputs give the top-k alternatives directly.
+// few, on HOG + coarse pixel features of a normalised glyph: of its ink mask and of the grey
+// pixels under it. An MLP rather than KNN or an RBF SVM because its cost per character does not
+// grow with the training set (the reader classifies ~50 blobs per frame within a 50 ms budget)
+// and its 36 outputs give the top-k alternatives directly.
 //
-// Training data is generated, never downloaded: glyphs of the DejaVu and Liberation Sans fonts
-// (Debian fonts-dejavu-core, fonts-liberation2) rendered with FreeType, condensed, sheared,
-// rotated, blurred, noised and binarised the way the reader binarises a plate
-// (trainCharClassifier(), seeded). The build runs `kordon-anpr train` once to write the model,
-// which adds the reader's own segmented crops of synthetic training scenes (kordon_anpr_main.cpp,
-// trainCommand); a reader without a model file trains a glyph-only model in-process (a few
-// seconds).
+// Training data is generated, never downloaded: glyphs of the DejaVu, Liberation Sans and Roboto
+// fonts (Debian fonts-dejavu-core, fonts-liberation2, fonts-roboto-unhinted) rendered with
+// FreeType, condensed, sheared, rotated, blurred, noised and binarised the way the reader
+// binarises a plate (renderTrainingGlyph(), seeded). The build runs `kordon-anpr train` once to
+// write the model, which adds the reader's own segmented crops of synthetic training scenes
+// (kordon_anpr_main.cpp, trainCommand); a reader without a model file trains a glyph-only model
+// in-process (a few seconds).
 
 #include <string>
 #include <string_view>

@@ -21,6 +21,9 @@ inline constexpr const char* kDejaVuDir = "/usr/share/fonts/truetype/dejavu";
 // Liberation (Debian fonts-liberation2): Arial-like shapes with a '1' without a foot, as on
 // European plates, which DejaVu does not have; the classifier trains on both.
 inline constexpr const char* kLiberationDir = "/usr/share/fonts/truetype/liberation2";
+// Directory of the Roboto fonts on Debian (fonts-roboto-unhinted): a condensed grotesque with a
+// flagged, foot-less 1, close to the DIN-style fonts of European plates.
+inline constexpr const char* kRobotoDir = "/usr/share/fonts/truetype/roboto/unhinted";
 
 class GlyphFont {
  public:
