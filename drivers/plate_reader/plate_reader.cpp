@@ -65,7 +65,7 @@ bool colourful(const cv::Mat& bgr_crop, const Blob& blob) {
 constexpr double kMinCharAspect = 0.13;
 constexpr double kMaybeTwoAspect = 0.85;  // wider blobs may be two characters run together,
 constexpr double kMaxCharAspect = 1.05;   // wider ones probably are,
-constexpr double kMaxWideAspect = 1.9;    // times the plate's usual aspect: no M or W is wider
+constexpr double kMaxWideAspect = 2.0;    // times the plate's usual aspect: no M or W is wider
 constexpr double kWideCharP = 0.5;        // a wide blob read this surely is one character
 constexpr double kPartsMargin = 0.3;      // unless its parts are read this much more surely
 constexpr double kTypicalCharAspect = 0.6;
