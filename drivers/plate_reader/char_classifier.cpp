@@ -229,37 +229,76 @@ constexpr unsigned kMemberSeedStride = 1000;
 
 }  // namespace
 
-Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_class,
-                                             const std::vector<LabelledGlyph>& extra, int epochs,
-                                             int members) {
-  if (trainingFonts().empty()) {
-    return Status::error(std::string("anpr: no training fonts in ") + kDejaVuDir +
-                         " (install fonts-dejavu-core)");
-  }
-  if (members < 1) return Status::error("anpr: an ensemble needs at least one member");
+namespace {
+
+// Feature rows and one-hot targets of labelled glyphs (those of unknown classes are skipped).
+void toSamples(const std::vector<LabelledGlyph>& glyphs, cv::Mat* samples, cv::Mat* targets) {
   const int classes = static_cast<int>(kCharClasses.size());
-  cv::Mat extra_samples;
-  cv::Mat extra_targets;
-  for (const LabelledGlyph& glyph : extra) {
+  for (const LabelledGlyph& glyph : glyphs) {
     const std::size_t k = kCharClasses.find(glyph.c);
     if (glyph.glyph.ink.empty() || k == std::string_view::npos) continue;
-    extra_samples.push_back(glyphFeatures(glyph.glyph));
-    extra_targets.push_back(oneHot(static_cast<int>(k), classes));
+    samples->push_back(glyphFeatures(glyph.glyph));
+    targets->push_back(oneHot(static_cast<int>(k), classes));
   }
-  std::vector<cv::Ptr<cv::ml::ANN_MLP>> trained(static_cast<std::size_t>(members));
+}
+
+// Trains member m on glyphs of its own seed plus extra_samples[m] / extra_targets[m], in
+// parallel.
+Result<std::vector<cv::Ptr<cv::ml::ANN_MLP>>> trainMembers(
+    unsigned seed, int samples_per_class, const std::vector<cv::Mat>& extra_samples,
+    const std::vector<cv::Mat>& extra_targets, int epochs) {
+  const std::size_t members = extra_samples.size();
+  std::vector<cv::Ptr<cv::ml::ANN_MLP>> trained(members);
   std::vector<std::thread> workers;
-  for (int m = 0; m < members; ++m) {
+  for (std::size_t m = 0; m < members; ++m) {
     workers.emplace_back([&, m] {
-      trained[static_cast<std::size_t>(m)] =
-          trainMember(seed + static_cast<unsigned>(m) * kMemberSeedStride, samples_per_class,
-                      extra_samples, extra_targets, epochs);
+      trained[m] = trainMember(seed + static_cast<unsigned>(m) * kMemberSeedStride,
+                               samples_per_class, extra_samples[m], extra_targets[m], epochs);
     });
   }
   for (std::thread& worker : workers) worker.join();
   for (const auto& mlp : trained) {
     if (!mlp) return Status::error("anpr: MLP training failed");
   }
-  return CharClassifier(std::move(trained));
+  return trained;
+}
+
+Status checkFonts() {
+  if (trainingFonts().empty()) {
+    return Status::error(std::string("anpr: no training fonts in ") + kDejaVuDir +
+                         " (install fonts-dejavu-core)");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<CharClassifier> CharClassifier::train(unsigned seed, int samples_per_class,
+                                             const std::vector<LabelledGlyph>& extra, int epochs,
+                                             int members) {
+  if (Status fonts = checkFonts(); !fonts) return fonts;
+  if (members < 1) return Status::error("anpr: an ensemble needs at least one member");
+  cv::Mat samples, targets;
+  toSamples(extra, &samples, &targets);
+  auto trained = trainMembers(
+      seed, samples_per_class, std::vector<cv::Mat>(static_cast<std::size_t>(members), samples),
+      std::vector<cv::Mat>(static_cast<std::size_t>(members), targets), epochs);
+  if (!trained) return trained.status();
+  return CharClassifier(std::move(*trained));
+}
+
+Result<CharClassifier> CharClassifier::trainBagged(
+    unsigned seed, int samples_per_class,
+    const std::vector<std::vector<LabelledGlyph>>& extra_by_member, int epochs) {
+  if (Status fonts = checkFonts(); !fonts) return fonts;
+  if (extra_by_member.empty()) return Status::error("anpr: an ensemble needs at least one member");
+  std::vector<cv::Mat> samples(extra_by_member.size()), targets(extra_by_member.size());
+  for (std::size_t m = 0; m < extra_by_member.size(); ++m) {
+    toSamples(extra_by_member[m], &samples[m], &targets[m]);
+  }
+  auto trained = trainMembers(seed, samples_per_class, samples, targets, epochs);
+  if (!trained) return trained.status();
+  return CharClassifier(std::move(*trained));
 }
 
 Result<CharClassifier> CharClassifier::load(const std::string& path) {

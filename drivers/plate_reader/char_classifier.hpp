@@ -59,6 +59,11 @@ class CharClassifier {
   static Result<CharClassifier> train(unsigned seed, int samples_per_class,
                                       const std::vector<LabelledGlyph>& extra = {},
                                       int epochs = 150, int members = 1);
+  // An ensemble whose member m also learns from extra_by_member[m] (bagging: members that see
+  // different scenes make more different errors, which their mean then cancels).
+  static Result<CharClassifier> trainBagged(
+      unsigned seed, int samples_per_class,
+      const std::vector<std::vector<LabelledGlyph>>& extra_by_member, int epochs);
   Status save(const std::string& path) const;
 
   // Top `k` classes for one glyph, probabilities normalised over all classes.
