@@ -166,6 +166,27 @@ double fieldHeightCost(std::string_view pattern, const std::vector<int>& heights
   return cost;
 }
 
+// GOST R 50577 prints a RU plate's letters smaller than its digits (58 mm against 76); KZ plates
+// print both alike. A read whose letters are as tall as its digits is no RU plate, and one whose
+// letters are much shorter no KZ plate.
+constexpr double kRuLetterShare = 0.88;  // RU letters are under this share of the digits' height
+double letterHeightCost(const Format& format, std::string_view pattern,
+                        const std::vector<int>& heights) {
+  if (format.region == Region::kNone && std::string_view(format.country) != "KZ") return 0;
+  std::vector<double> letters, digits;
+  for (std::size_t j = 0; j < pattern.size(); ++j) {
+    if (heights[j] <= 0) continue;
+    if (pattern[j] == 'L') letters.push_back(heights[j]);
+    if (pattern[j] == 'D') digits.push_back(heights[j]);
+  }
+  if (letters.empty() || digits.empty()) return 0;
+  std::sort(letters.begin(), letters.end());
+  std::sort(digits.begin(), digits.end());
+  const double share = letters[letters.size() / 2] / digits[digits.size() / 2];
+  const bool ru = std::string_view(format.country) == "RU";
+  return (ru ? share >= kRuLetterShare : share < kRuLetterShare) ? kFieldHeightCost : 0;
+}
+
 // The best character of `kind` for one blob (top-k, then the top read's look-alike); c == 0
 // when none fits.
 CharAlternative choose(const CharRead& read, char kind, const char* letters) {
@@ -281,7 +302,8 @@ bool matchFormat(const Format& format, const std::vector<BlobReads>& blobs, Form
     if (format.region == Region::kKz && !validKzRegion(region)) return false;
     if (format.region == Region::kRu && !validRuRegion(region)) return false;
   }
-  *cost = best[m][n] + fieldHeightCost(pattern, heights);
+  *cost =
+      best[m][n] + fieldHeightCost(pattern, heights) + letterHeightCost(format, pattern, heights);
   *out = std::move(candidate);
   return true;
 }

@@ -8,6 +8,9 @@
 // it costs little more than the raw read and changes at most three characters with a valid
 // region. Blobs are aligned to the format's positions by dynamic programming, so a stray blob
 // (a flag, a bolt, a border remnant, the region separator) may be skipped anywhere, at a cost.
+// Where the reads carry their heights, a format also costs more when a character is much shorter
+// than the rest of its field, or when its letters are not to its digits as its standard prints
+// them (RU letters smaller, KZ alike).
 // Two neighbours' formats (Slovakia, Czechia) are known too, but may only correct characters
 // the classifier was unsure of. Anything else (other EU plates, unknown layouts) keeps the raw
 // read: the generic path never forces a plate into a known shape.

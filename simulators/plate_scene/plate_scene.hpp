@@ -10,7 +10,7 @@
 //
 // Seeds: evaluation sets use seeds from kHeldOutSeedBase up; the reader's model is trained on
 // glyphs rendered from its own seed stream (char_classifier.cpp) and on characters segmented
-// from scenes with seeds 100000..100599 (`kordon-anpr train`, static_assert there), so
+// from scenes with seeds 100000..102999 (`kordon-anpr train`, static_assert there), so
 // evaluation scenes are held out by construction. kordon-plate-scenes dumps a set with
 // openalpr-style ground truth for `kordon-anpr eval`.
 //

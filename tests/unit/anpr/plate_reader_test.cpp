@@ -139,6 +139,20 @@ TEST(PlateFormat, ACharacterShorterThanItsFieldBelongsToAnotherField) {
   EXPECT_EQ(correctPlate(reads).format, "kz1993");
 }
 
+TEST(PlateFormat, LettersShorterThanTheDigitsMakeARussianPlate) {
+  // The same reads as above, the region as tall as the letters (no field is uneven): letters at
+  // 0.7 of the digits' height are GOST's, and the RU read wins; at the digits' height they are
+  // KZ 1993's, and the shorter KZ shape wins.
+  auto reads = sure("K727AHS5");
+  reads[6] = CharRead{{{'S', 0.64f}, {'5', 0.16f}}};
+  reads[7] = CharRead{{{'5', 0.74f}, {'S', 0.17f}}};
+  const int gost[] = {27, 38, 38, 38, 27, 27, 27, 27};
+  for (std::size_t i = 0; i < reads.size(); ++i) reads[i].height = gost[i];
+  EXPECT_EQ(correctPlate(reads).format, "ru");
+  for (CharRead& read : reads) read.height = 38;
+  EXPECT_EQ(correctPlate(reads).format, "kz1993");
+}
+
 TEST(PlateFormat, ASkippedStrayInsideIsReported) {
   auto kz = sure("052ED17");
   kz.insert(kz.begin() + 5, CharRead{{{'1', 0.5f}, {'7', 0.3f}}});
@@ -280,8 +294,8 @@ TEST_F(ReaderTest, BadBytesAreAnErrorNotACrash) {
 }
 
 // The accuracy floor on a fixed held-out synthetic set (seeds disjoint from anything the model
-// saw: it is trained on rendered glyphs and on scenes from seeds 100000..100599 only). Measured
-// figures are in docs/BENCHMARKS.md (92.7% exact, 97.6% chars on this set); this only guards
+// saw: it is trained on rendered glyphs and on scenes from seeds 100000..102999 only). Measured
+// figures are in docs/BENCHMARKS.md (94.0% exact, 97.7% chars on this set); this only guards
 // against regressions, at the 90% the issue names.
 TEST_F(ReaderTest, HeldOutSyntheticScenesMeetTheFloor) {
   constexpr int kScenes = 150;
@@ -351,10 +365,11 @@ TEST_F(ReaderTest, SharedEuPhotosAreDetected) {
   }
   const nlohmann::json summary = tally.summary();
   std::printf("eu-dev: %s\n", summary.dump().c_str());
-  // Measured 92.6% detected, 53.7% exact: floors against regressions, far below the aim.
+  // Measured 90.7% detected, 66.7% exact (63-67% over retrainings): floors against
+  // regressions, below the aim.
   EXPECT_GE(summary["images"].get<int>(), 50);
   EXPECT_GE(summary["detected"].get<double>(), 0.85);
-  EXPECT_GE(summary["exact"].get<double>(), 0.30);
+  EXPECT_GE(summary["exact"].get<double>(), 0.50);
 }
 
 }  // namespace
