@@ -250,38 +250,44 @@ void removeLines(cv::Mat& global, cv::Mat& local, int char_height) {
   local.setTo(0, lines);
 }
 
-// The horizontal shear that stands the characters' vertical strokes up again (a plate seen from
-// the side, a lens's shear, an italic-looking perspective): the one whose column profile of the
-// ink is sharpest. x' = x + shear * (y - rows / 2).
-double uprightShear(const cv::Mat& gray_crop) {
-  constexpr double kMaxShear = 0.4;
-  constexpr double kStep = 0.04;
+// The slope s in [-max_slope, max_slope] (in steps of `step`) for which the profile of the
+// crop's ink is sharpest once each ink point moves by s times its distance from the centre:
+// `columns` profiles columns, x' = x + s * (y - rows / 2); else rows, y' = y + s * (x - cols / 2).
+double sharpestSlope(const cv::Mat& gray_crop, bool columns, double max_slope, double step) {
   cv::Mat ink;
   cv::threshold(gray_crop, ink, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
   std::vector<cv::Point> points;
   cv::findNonZero(ink, points);
   if (points.empty()) return 0;
-  const double centre = gray_crop.rows / 2.0;
-  const int margin = static_cast<int>(std::ceil(kMaxShear * centre)) + 1;
-  std::vector<int> columns(static_cast<std::size_t>(gray_crop.cols + 2 * margin));
-  double best_shear = 0;
+  const double centre = (columns ? gray_crop.rows : gray_crop.cols) / 2.0;
+  const int margin = static_cast<int>(std::ceil(max_slope * centre)) + 1;
+  std::vector<int> profile(
+      static_cast<std::size_t>((columns ? gray_crop.cols : gray_crop.rows) + 2 * margin));
+  double best_slope = 0;
   double best_sharpness = -1;
-  for (double shear = -kMaxShear; shear <= kMaxShear + 1e-9; shear += kStep) {
-    std::fill(columns.begin(), columns.end(), 0);
+  for (double slope = -max_slope; slope <= max_slope + 1e-9; slope += step) {
+    std::fill(profile.begin(), profile.end(), 0);
     for (const cv::Point& p : points) {
-      const auto x = static_cast<long>(std::lround(p.x + shear * (p.y - centre))) + margin;
-      ++columns[static_cast<std::size_t>(x)];
+      const double moved = columns ? p.x + slope * (p.y - centre) : p.y + slope * (p.x - centre);
+      ++profile[static_cast<std::size_t>(std::lround(moved) + margin)];
     }
     double sharpness = 0;
-    for (int count : columns) sharpness += static_cast<double>(count) * count;
-    // Ties and near-ties go to the smaller shear: no correction without evidence.
+    for (int count : profile) sharpness += static_cast<double>(count) * count;
+    // Ties and near-ties go to the smaller slope: no correction without evidence.
     if (sharpness > best_sharpness * (1 + 1e-3) ||
-        (sharpness >= best_sharpness && std::abs(shear) < std::abs(best_shear))) {
+        (sharpness >= best_sharpness && std::abs(slope) < std::abs(best_slope))) {
       best_sharpness = sharpness;
-      best_shear = shear;
+      best_slope = slope;
     }
   }
-  return std::abs(best_shear) < kStep / 2 ? 0 : best_shear;
+  return std::abs(best_slope) < step / 2 ? 0 : best_slope;
+}
+
+// The horizontal shear that stands the characters' vertical strokes up again (a plate seen from
+// the side, a lens's shear, an italic-looking perspective): the one whose column profile of the
+// ink is sharpest. x' = x + shear * (y - rows / 2).
+double uprightShear(const cv::Mat& gray_crop) {
+  return sharpestSlope(gray_crop, /*columns=*/true, 0.4, 0.04);
 }
 
 // The rotation (degrees, as the candidate's angle) that levels the text lines and the plate's
@@ -289,33 +295,9 @@ double uprightShear(const cv::Mat& gray_crop) {
 // outline of a blob of text; a two-row plate's blob is nearly square, and its angle is noise.
 double levelAngle(const cv::Mat& gray_crop) {
   constexpr double kMaxSlope = 0.18;  // about 10 degrees
-  constexpr double kStep = 0.01;
-  cv::Mat ink;
-  cv::threshold(gray_crop, ink, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
-  std::vector<cv::Point> points;
-  cv::findNonZero(ink, points);
-  if (points.empty()) return 0;
-  const double centre = gray_crop.cols / 2.0;
-  const int margin = static_cast<int>(std::ceil(kMaxSlope * centre)) + 1;
-  std::vector<int> rows(static_cast<std::size_t>(gray_crop.rows + 2 * margin));
-  double best_slope = 0;
-  double best_sharpness = -1;
-  for (double slope = -kMaxSlope; slope <= kMaxSlope + 1e-9; slope += kStep) {
-    std::fill(rows.begin(), rows.end(), 0);
-    for (const cv::Point& p : points) {
-      const auto y = static_cast<long>(std::lround(p.y + slope * (p.x - centre))) + margin;
-      ++rows[static_cast<std::size_t>(y)];
-    }
-    double sharpness = 0;
-    for (int count : rows) sharpness += static_cast<double>(count) * count;
-    if (sharpness > best_sharpness * (1 + 1e-3) ||
-        (sharpness >= best_sharpness && std::abs(slope) < std::abs(best_slope))) {
-      best_sharpness = sharpness;
-      best_slope = slope;
-    }
-  }
+  const double slope = sharpestSlope(gray_crop, /*columns=*/false, kMaxSlope, 0.01);
   // y' = y + slope * x levels the lines: a turn by -atan(slope) in OpenCV's convention.
-  return -std::atan(best_slope) * 180 / CV_PI;
+  return -std::atan(slope) * 180 / CV_PI;
 }
 
 // The frame the locators work on: at most kDetectWidth wide; *scale = its size / the frame's.
