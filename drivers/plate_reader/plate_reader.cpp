@@ -571,37 +571,39 @@ Scored PlateReader::Impl::readCrop(const cv::Mat& frame, const cv::Mat& gray,
              scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
   cv::Mat bgr_crop;
   if (frame.channels() == 3) cv::resize(frame(crop_rect), bgr_crop, crop.size());
-  // Upright at the locator's angle and, unless that reads a plate surely, at the angle that
-  // levels the crop's own lines (the plate frame, the rows of characters).
-  std::vector<double> angles = {candidate.angle_deg};
-  if (const double level = levelAngle(crop); std::abs(level - candidate.angle_deg) >= 1.5) {
-    angles.push_back(level);
-  }
-  Scored best;
-  for (double angle : angles) {
-    if (best.result.format != "generic" && best.result.confidence >= kSureRead) break;
-    cv::Mat upright = crop.clone();
-    cv::Mat bgr_upright = bgr_crop.clone();
-    if (std::abs(angle) >= 1.5) {  // deskew: characters upright, lines level
-      const cv::Mat turn = cv::getRotationMatrix2D(
-          cv::Point2f(static_cast<float>(crop.cols) / 2, static_cast<float>(crop.rows) / 2), angle,
-          1.0);
-      cv::warpAffine(upright, upright, turn, crop.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  // Turned by `angle` (deskew: characters upright, lines level), then deslanted, and read.
+  auto readAt = [&](double angle) {
+    cv::Mat upright = crop;
+    cv::Mat bgr_upright = bgr_crop;
+    auto warp = [&](const cv::Mat& transform) {
+      cv::Mat warped, bgr_warped;
+      cv::warpAffine(upright, warped, transform, crop.size(), cv::INTER_LINEAR,
+                     cv::BORDER_REPLICATE);
       if (!bgr_upright.empty()) {
-        cv::warpAffine(bgr_upright, bgr_upright, turn, bgr_crop.size(), cv::INTER_LINEAR,
+        cv::warpAffine(bgr_upright, bgr_warped, transform, bgr_crop.size(), cv::INTER_LINEAR,
                        cv::BORDER_REPLICATE);
       }
+      upright = warped;
+      bgr_upright = bgr_warped;
+    };
+    if (std::abs(angle) >= 1.5) {
+      warp(cv::getRotationMatrix2D(
+          cv::Point2f(static_cast<float>(crop.cols) / 2, static_cast<float>(crop.rows) / 2), angle,
+          1.0));
     }
     if (const double shear = uprightShear(upright); shear != 0) {
-      const cv::Mat lean = (cv::Mat_<double>(2, 3) << 1, shear, -shear * crop.rows / 2.0, 0, 1, 0);
-      cv::warpAffine(upright, upright, lean, crop.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-      if (!bgr_upright.empty()) {
-        cv::warpAffine(bgr_upright, bgr_upright, lean, bgr_crop.size(), cv::INTER_LINEAR,
-                       cv::BORDER_REPLICATE);
-      }
+      warp((cv::Mat_<double>(2, 3) << 1, shear, -shear * crop.rows / 2.0, 0, 1, 0));
     }
-    Scored scored = readUpright(upright, bgr_upright, crop_rect, scale, char_height, extend_down);
-    if (scored.score > best.score) best = std::move(scored);
+    return readUpright(upright, bgr_upright, crop_rect, scale, char_height, extend_down);
+  };
+  // At the locator's angle and, unless that reads a plate surely, at the angle that levels the
+  // crop's own lines (the plate frame, the rows of characters).
+  Scored best = readAt(candidate.angle_deg);
+  if (best.result.format == "generic" || best.result.confidence < kSureRead) {
+    if (const double level = levelAngle(crop); std::abs(level - candidate.angle_deg) >= 1.5) {
+      Scored levelled = readAt(level);
+      if (levelled.score > best.score) best = std::move(levelled);
+    }
   }
   return best;
 }
