@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <numeric>
 #include <optional>
@@ -33,6 +34,7 @@ struct Blob {
   cv::Mat mask;             // ink of this blob only, box-sized
   std::vector<Blob> parts;  // a wide blob's cut into characters, when it may be several
   double stroke = 0;        // width of its thickest stroke, px
+  bool digit = false;       // where the plate prints only a digit (a region's cell)
 };
 
 // Twice the largest distance from ink to background: the width of the blob's thickest stroke.
@@ -283,6 +285,135 @@ double sharpestSlope(const cv::Mat& gray_crop, bool columns, double max_slope, d
   return std::abs(best_slope) < step / 2 ? 0 : best_slope;
 }
 
+// A RU plate prints its region smaller than its main digits (GOST R 50577: 50 mm against 76),
+// in a framed box at the right. On a small, blurred plate the region's strokes break up or run
+// into the frame in every binarisation of the whole plate, while the grey image still shows
+// them. So when six blobs have a RU plate's shape (L NNN LL), the region is read again from
+// where it must be: right of the last letter, level with the digits' tops.
+constexpr double kRuRegionHeight = 50.0 / 76.0;  // of the main digits' height
+constexpr double kMaxLetterShare = 0.97;         // RU letters (58 mm) are shorter than digits
+// Region digits are about 0.65 as wide as tall, three a little narrower (GOST's 0.7
+// condensing): the region's width tells two digits from three.
+constexpr double kMinRegionDigitAspect = 0.47;
+constexpr double kMaxRegionDigitAspect = 0.8;
+
+// Where the main part L NNN LL of a RU plate starts among the blobs (after at most one stray:
+// a bolt, a frame corner), or nullopt. *digit_h and *top: the digits' height and top.
+std::optional<std::size_t> ruMainPart(const std::vector<Blob>& blobs, double* digit_h, int* top) {
+  for (std::size_t start = 0; start <= 1 && start + 6 <= blobs.size(); ++start) {
+    const Blob* main = &blobs[start];
+    double tallest = 0;
+    double shortest = std::numeric_limits<double>::max();
+    int digits_top = std::numeric_limits<int>::max();
+    bool shaped = true;
+    for (std::size_t i = 1; i <= 3; ++i) {
+      shaped = shaped && main[i].parts.empty();
+      tallest = std::max(tallest, static_cast<double>(main[i].box.height));
+      shortest = std::min(shortest, static_cast<double>(main[i].box.height));
+      digits_top = std::min(digits_top, main[i].box.y);
+    }
+    shaped = shaped && shortest >= 0.85 * tallest;
+    // Letters on the digits' line and not taller than them (a wide blob's height may be a
+    // letter's run into its neighbour's).
+    for (std::size_t i : {0U, 4U, 5U}) {
+      const double centre = main[i].box.y + main[i].box.height / 2.0;
+      shaped = shaped &&
+               (!main[i].parts.empty() || main[i].box.height < kMaxLetterShare * tallest) &&
+               std::abs(centre - (digits_top + tallest / 2)) < 0.35 * tallest;
+    }
+    if (shaped) {
+      *digit_h = tallest;
+      *top = digits_top;
+      return start;
+    }
+  }
+  return std::nullopt;
+}
+
+// The region's ink in `area` of the crop, binarised on its own with the frame cut out: a mask
+// and its bounding box (empty when there is no ink of a region digit's height).
+cv::Rect regionInk(const cv::Mat& area_gray, int region_h, double digit_h, cv::Mat* kept) {
+  cv::Mat binary;
+  cv::threshold(area_gray, binary, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  // The frame's top and the box's sides run across the whole area. Blurred digits that run
+  // into each other and into the frame make runs as long as lineMask()'s lines, so only runs
+  // nearly the area's size are lines here.
+  cv::Mat lines, sides;
+  cv::morphologyEx(binary, lines, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(binary.cols * 7 / 10, 1)));
+  cv::morphologyEx(binary, sides, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, binary.rows * 9 / 10)));
+  binary.setTo(0, lines | sides);
+  // Pieces of digit strokes, not specks or the remnants of frame lines.
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(binary, labels, stats, centroids, 8);
+  cv::Rect ink;
+  *kept = cv::Mat::zeros(binary.size(), CV_8UC1);
+  for (int i = 1; i < n; ++i) {
+    const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                       stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+    if (box.height < 0.45 * region_h || box.height > 1.3 * region_h) continue;
+    if (box.width < 0.08 * digit_h) continue;
+    kept->setTo(255, labels == i);
+    ink = ink.area() == 0 ? box : (ink | box);
+  }
+  return ink.height < 0.6 * region_h ? cv::Rect() : ink;
+}
+
+// The blobs' readings with a RU plate's region read again: the main part's six blobs, then the
+// region's ink cut into two or three cells, one per digit (each cut where the grey is lightest
+// near the even split), each binarised on its own and read as a digit. Empty when the blobs
+// have no RU plate's shape or no region is found.
+std::vector<std::vector<Blob>> withRuRegionCells(const cv::Mat& blurred,
+                                                 const std::vector<Blob>& blobs) {
+  double digit_h = 0;
+  int top = 0;
+  const std::optional<std::size_t> start = ruMainPart(blobs, &digit_h, &top);
+  if (!start) return {};
+  const Blob* main = &blobs[*start];
+  const int region_h = static_cast<int>(kRuRegionHeight * digit_h);
+  const cv::Rect& last = main[5].box;
+  const cv::Rect area =
+      cv::Rect(last.x + last.width + static_cast<int>(0.15 * digit_h),
+               top - static_cast<int>(0.2 * digit_h), static_cast<int>(2.1 * digit_h),
+               region_h + static_cast<int>(0.35 * digit_h)) &
+      cv::Rect(0, 0, blurred.cols, blurred.rows);
+  if (area.width < digit_h || area.height < region_h) return {};
+  cv::Mat kept;
+  const cv::Rect ink = regionInk(blurred(area), region_h, digit_h, &kept);
+  if (ink.area() == 0) return {};
+  cv::Mat darkness;
+  cv::reduce(255 - blurred(ink + area.tl()), darkness, 0, cv::REDUCE_SUM, CV_32S);
+  std::vector<std::vector<Blob>> readings;
+  for (int digits = 2; digits <= 3; ++digits) {
+    const double aspect = static_cast<double>(ink.width) / ink.height / digits;
+    if (aspect < kMinRegionDigitAspect || aspect > kMaxRegionDigitAspect) continue;
+    std::vector<int> cuts{0};
+    for (int d = 1; d < digits; ++d) {
+      const int even = ink.width * d / digits;
+      const int reach = ink.width / (4 * digits);
+      int cut = even;
+      for (int x = even - reach; x <= even + reach; ++x) {
+        if (darkness.at<int>(0, x) < darkness.at<int>(0, cut)) cut = x;
+      }
+      cuts.push_back(cut);
+    }
+    cuts.push_back(ink.width);
+    std::vector<Blob> reading(main, main + 6);
+    for (int d = 0; d < digits; ++d) {
+      // The whole cell: the area's binarisation lost strokes the grey pixels still show.
+      const cv::Rect cell(area.x + ink.x + cuts[d], area.y + ink.y, cuts[d + 1] - cuts[d],
+                          ink.height);
+      Blob digit{cell, {}, {}, 0, true};
+      cv::threshold(blurred(cell), digit.mask, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+      digit.stroke = strokeWidth(digit.mask);
+      reading.push_back(std::move(digit));
+    }
+    readings.push_back(std::move(reading));
+  }
+  return readings;
+}
+
 // The horizontal shear that stands the characters' vertical strokes up again (a plate seen from
 // the side, a lens's shear, an italic-looking perspective): the one whose column profile of the
 // ink is sharpest. x' = x + shear * (y - rows / 2).
@@ -373,6 +504,7 @@ struct PlateReader::Impl {
   Scored readBlobs(const std::vector<Blob>& blobs, const cv::Mat& crop, const cv::Rect& crop_rect,
                    double scale) const;
   Scored best(const cv::Mat& frame) const;
+  CharRead readDigit(const Glyph& glyph) const;
   void writeDebug(const cv::Mat& crop, const cv::Mat& binary, const std::vector<Blob>& blobs,
                   const Scored& scored, const char* how) const;
 };
@@ -470,6 +602,23 @@ std::vector<Candidate> PlateReader::Impl::locateWithCascade(const cv::Mat& gray)
   return candidates;
 }
 
+// The classifier's reading of a glyph known to be a digit: its digits, their probabilities
+// renormalised among the digits.
+CharRead PlateReader::Impl::readDigit(const Glyph& glyph) const {
+  CharRead all = classifier.classify(glyph, static_cast<int>(kCharClasses.size()));
+  CharRead digits;
+  float total = 0;
+  for (const CharAlternative& a : all.top) {
+    if (a.c >= '0' && a.c <= '9') total += a.p;
+  }
+  for (const CharAlternative& a : all.top) {
+    if (a.c < '0' || a.c > '9' || total <= 0) continue;
+    digits.top.push_back({a.c, a.p / total});
+    if (static_cast<int>(digits.top.size()) == options.top_k) break;
+  }
+  return digits;
+}
+
 Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Mat& crop,
                                     const cv::Rect& crop_rect, double scale) const {
   Scored scored;
@@ -489,7 +638,8 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Ma
   for (const Blob& blob : blobs) {
     BlobReads reads;
     piece_glyphs.push_back({blob.mask, crop(blob.box)});
-    reads.ways.push_back({classifier.classify(piece_glyphs.back(), options.top_k)});
+    reads.ways.push_back({blob.digit ? readDigit(piece_glyphs.back())
+                                     : classifier.classify(piece_glyphs.back(), options.top_k)});
     reads.ways[0][0].height = blob.box.height;
     piece_reads.push_back(reads.ways[0][0]);
     if (!blob.parts.empty()) {
@@ -647,7 +797,18 @@ Scored PlateReader::Impl::readUpright(const cv::Mat& crop, const cv::Mat& bgr_cr
                  : binary == &local ? "local"
                                     : "dark");
     }
+    const std::string scored_main = scored.result.plate;
     if (scored.score > best.score) best = std::move(scored);
+    for (const std::vector<Blob>& reading : withRuRegionCells(blurred, blobs)) {
+      Scored region_read = readBlobs(reading, crop, crop_rect, scale);
+      if (!options.debug_dir.empty()) {
+        writeDebug(crop, *binary, reading, region_read, "ru-region");
+      }
+      // The region read again may change the region only: a main part read otherwise means
+      // the cells were cut beside a different plate.
+      const bool same_main = region_read.result.plate.compare(0, 6, scored_main, 0, 6) == 0;
+      if (same_main && region_read.score > best.score) best = std::move(region_read);
+    }
   }
   return best;
 }

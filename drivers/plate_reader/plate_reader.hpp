@@ -17,7 +17,10 @@
 //      each blob whole and cut;
 //   5. correct: plate_format.hpp aligns the blobs to the KZ/RU formats (skipping strays,
 //      choosing whole or cut per blob) and validates region codes when they fit, and keeps the
-//      generic read otherwise (EU and unknown plates).
+//      generic read otherwise (EU and unknown plates);
+//   6. region: when the blobs have a RU plate's shape, its smaller region (which blur runs into
+//      the frame) is read again from where it must be, cut into one cell per digit and read as
+//      digits; that reading may change the region only.
 // The best candidate (most confident plausible read) wins.
 //
 // Thread-safety: read() is const and may be called from several threads at once.
