@@ -399,6 +399,10 @@ std::vector<std::vector<Blob>> withRuRegionCells(const cv::Mat& blurred,
       cuts.push_back(cut);
     }
     cuts.push_back(ink.width);
+    if (std::adjacent_find(cuts.begin(), cuts.end(), [](int a, int b) { return b - a < 2; }) !=
+        cuts.end()) {
+      continue;  // too narrow to cut
+    }
     std::vector<Blob> reading(main, main + 6);
     for (int d = 0; d < digits; ++d) {
       // The whole cell: the area's binarisation lost strokes the grey pixels still show.
