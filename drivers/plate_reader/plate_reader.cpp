@@ -292,8 +292,8 @@ double sharpestSlope(const cv::Mat& gray_crop, bool columns, double max_slope, d
 // where it must be: right of the last letter, level with the digits' tops.
 constexpr double kRuRegionHeight = 50.0 / 76.0;  // of the main digits' height
 constexpr double kMaxLetterShare = 0.97;         // RU letters (58 mm) are shorter than digits
-// Region digits are about 0.65 as wide as tall, three a little narrower (GOST's 0.7
-// condensing): the region's width tells two digits from three.
+// Region digits are about 0.65 as wide as tall, three a little narrower to fit the same box:
+// the region's width tells two digits from three.
 constexpr double kMinRegionDigitAspect = 0.47;
 constexpr double kMaxRegionDigitAspect = 0.8;
 
