@@ -2,8 +2,10 @@
 #include "drivers/plate_reader/plate_reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +13,7 @@
 #include <mutex>
 #include <numeric>
 #include <optional>
+#include <utility>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -250,6 +253,71 @@ void removeLines(cv::Mat& global, cv::Mat& local, int char_height) {
   const cv::Mat lines = lineMask(global, char_height) | lineMask(local, char_height);
   global.setTo(0, lines);
   local.setTo(0, lines);
+}
+
+// A plate is lighter than what surrounds it, but the surround is often lighter than the ink:
+// a grey car, a bumper in the sun. Otsu over the whole crop then splits plate from surround,
+// takes the surround for ink, and the characters run into it through the frame; cutting out
+// that "ink" as lines cuts the characters' strokes with it. So the plate's paper is found in the
+// crop-wide binarisation (the light components that stay clear of the crop's edges, reach into
+// its middle rows and are not specks), and the plate is their convex hull. Empty when there is
+// no such paper (a plate as light as its surround runs into it: the crop-wide Otsu then works).
+constexpr double kMinPaperShare = 0.01;  // of the crop: smaller light components are specks
+cv::Mat plateArea(const cv::Mat& crop_ink) {
+  const cv::Mat paper = crop_ink == 0;
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(paper, labels, stats, centroids, 4);
+  std::vector<cv::Point> points;
+  for (int i = 1; i < n; ++i) {
+    const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                       stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+    const bool at_edge = box.x <= 0 || box.y <= 0 || box.x + box.width >= crop_ink.cols ||
+                         box.y + box.height >= crop_ink.rows;
+    const bool middle = box.y <= crop_ink.rows * 2 / 3 && box.y + box.height >= crop_ink.rows / 3;
+    const bool speck = stats.at<int>(i, cv::CC_STAT_AREA) < kMinPaperShare * crop_ink.total();
+    if (at_edge || !middle || speck) continue;
+    std::vector<cv::Point> component;
+    cv::findNonZero(labels(box) == i, component);
+    for (const cv::Point& p : component) points.push_back(p + box.tl());
+  }
+  if (points.empty()) return {};
+  std::vector<cv::Point> hull;
+  cv::convexHull(points, hull);
+  cv::Mat area = cv::Mat::zeros(crop_ink.size(), CV_8UC1);
+  cv::fillConvexPoly(area, hull, cv::Scalar(255));
+  return area;
+}
+
+// Otsu's threshold over the pixels of `gray` under `mask` (THRESH_BINARY_INV keeps those at or
+// below it).
+double otsuLevel(const cv::Mat& gray, const cv::Mat& mask) {
+  std::array<double, 256> histogram{};
+  for (int y = 0; y < gray.rows; ++y) {
+    const std::uint8_t* g = gray.ptr<std::uint8_t>(y);
+    const std::uint8_t* m = mask.ptr<std::uint8_t>(y);
+    for (int x = 0; x < gray.cols; ++x) {
+      if (m[x] != 0) ++histogram[g[x]];
+    }
+  }
+  double total = 0, sum = 0;
+  for (int v = 0; v < 256; ++v) {
+    total += histogram[static_cast<std::size_t>(v)];
+    sum += v * histogram[static_cast<std::size_t>(v)];
+  }
+  double below = 0, below_sum = 0, best_variance = -1;
+  int level = 0;
+  for (int v = 0; v < 255; ++v) {
+    below += histogram[static_cast<std::size_t>(v)];
+    below_sum += v * histogram[static_cast<std::size_t>(v)];
+    if (below == 0 || below == total) continue;
+    const double mean_gap = below_sum / below - (sum - below_sum) / (total - below);
+    const double variance = below * (total - below) * mean_gap * mean_gap;
+    if (variance > best_variance) {
+      best_variance = variance;
+      level = v;
+    }
+  }
+  return level;
 }
 
 // The slope s in [-max_slope, max_slope] (in steps of `step`) for which the profile of the
@@ -769,38 +837,56 @@ Scored PlateReader::Impl::readUpright(const cv::Mat& crop, const cv::Mat& bgr_cr
   cv::GaussianBlur(crop, blurred, cv::Size(3, 3), 0);
 
   Scored best;
-  // Global Otsu (clean plates) and local mean (shadows, dirt, uneven light).
-  cv::Mat otsu;
-  const double otsu_level =
-      cv::threshold(blurred, otsu, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  // Otsu over the plate (clean plates), local mean (shadows, dirt, uneven light), and the
+  // darkest ink only (blur greys the gaps between characters; only the darkest ink keeps them
+  // apart); and Otsu over the whole crop when it differs from the plate's (a plate not told from
+  // its surround, a plate whose paper is broken up).
+  cv::Mat whole;
+  const double whole_level =
+      cv::threshold(blurred, whole, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+  cv::Mat otsu = whole;
+  double otsu_level = whole_level;
+  const cv::Mat plate = plateArea(whole);
+  if (!plate.empty()) {
+    const double plate_level = otsuLevel(blurred, plate);
+    cv::Mat on_plate;
+    cv::threshold(blurred, on_plate, plate_level, 255, cv::THRESH_BINARY_INV);
+    on_plate &= plate;
+    if (cv::countNonZero(on_plate != whole) > 0) {
+      otsu = on_plate;
+      otsu_level = plate_level;
+    }
+  }
   cv::Mat local;
   cv::adaptiveThreshold(blurred, local, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV,
                         (kCropHeight / 2) | 1, 10);
-  // Blur greys the gaps between characters; only the darkest ink keeps them apart.
   cv::Mat dark;
   const double mean_ink = cv::mean(blurred, otsu)[0];
   cv::threshold(blurred, dark, (otsu_level + mean_ink) / 2, 255, cv::THRESH_BINARY_INV);
+  if (!plate.empty()) dark &= plate;
   removeLines(otsu, local, char_height);
-  const cv::Mat dark_lines = lineMask(dark, char_height);
-  dark.setTo(0, dark_lines);
+  dark.setTo(0, lineMask(dark, char_height));
+  if (otsu.data == whole.data) {
+    whole = cv::Mat();  // the plate's binarisation is the crop's: read it once
+  } else {
+    whole.setTo(0, lineMask(whole, char_height));
+  }
   if (!options.debug_dir.empty()) {
     std::ofstream(options.debug_dir + "/reads.txt", std::ios::app)
         << "candidate " << crop_rect.x << ',' << crop_rect.y << ' ' << crop_rect.width << 'x'
         << crop_rect.height << (extend_down ? " and the space below" : "") << '\n';
   }
-  for (const cv::Mat* binary : {&otsu, &local, &dark}) {
+  const std::array<std::pair<const char*, const cv::Mat*>, 4> binarisations = {
+      {{"otsu", &otsu}, {"local", &local}, {"dark", &dark}, {"whole", &whole}}};
+  for (const auto& [name, binary] : binarisations) {
+    if (binary->empty()) continue;
     const std::vector<Blob> blobs = segment(*binary, bgr_crop, extend_down);
     if (blobs.empty()) {
       if (!options.debug_dir.empty()) writeDebug(crop, *binary, blobs, {}, "none");
       continue;
     }
     Scored scored = readBlobs(blobs, crop, crop_rect, scale);
-    if (!options.debug_dir.empty()) {
-      writeDebug(crop, *binary, blobs, scored,
-                 binary == &otsu    ? "otsu"
-                 : binary == &local ? "local"
-                                    : "dark");
-    }
+    if (!options.debug_dir.empty()) writeDebug(crop, *binary, blobs, scored, name);
     const std::string scored_main = scored.result.plate;
     if (scored.score > best.score) best = std::move(scored);
     for (const std::vector<Blob>& reading : withRuRegionCells(blurred, blobs)) {
