@@ -171,6 +171,17 @@ Glyph renderTrainingGlyph(char c, unsigned seed) {
   cv::resize(warped, small, cv::Size(), scale, scale, cv::INTER_AREA);
   const double sigma = uniform(0, 1.1);
   if (sigma > 0.3) cv::GaussianBlur(small, small, cv::Size(0, 0), sigma);
+  // Motion blur: a vehicle still rolling smears its plate by up to a quarter of a character.
+  if (uniform(0, 1) < 0.35) {
+    const int length = static_cast<int>(std::lround(uniform(2, std::max(2.0, glyph_px / 4))));
+    const double direction = uniform(0, CV_PI);
+    cv::Mat kernel = cv::Mat::zeros(2 * length + 1, 2 * length + 1, CV_32F);
+    const cv::Point2d half(std::cos(direction) * length / 2, std::sin(direction) * length / 2);
+    const cv::Point2d middle(length, length);
+    cv::line(kernel, middle - half, middle + half, cv::Scalar(1));
+    kernel /= cv::sum(kernel)[0];
+    cv::filter2D(small, small, -1, kernel, cv::Point(-1, -1), 0, cv::BORDER_REPLICATE);
+  }
   cv::Mat noise(small.size(), CV_16SC1);
   cv::RNG noise_rng(rng());  // seeded: the training set is reproducible
   noise_rng.fill(noise, cv::RNG::NORMAL, 0, uniform(0, 14));
