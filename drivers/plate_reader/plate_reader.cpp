@@ -353,47 +353,90 @@ double sharpestSlope(const cv::Mat& gray_crop, bool columns, double max_slope, d
   return std::abs(best_slope) < step / 2 ? 0 : best_slope;
 }
 
-// A RU plate prints its region smaller than its main digits (GOST R 50577: 50 mm against 76),
-// in a framed box at the right. On a small, blurred plate the region's strokes break up or run
-// into the frame in every binarisation of the whole plate, while the grey image still shows
-// them. So when six blobs have a RU plate's shape (L NNN LL), the region is read again from
-// where it must be: right of the last letter, level with the digits' tops.
-constexpr double kRuRegionHeight = 50.0 / 76.0;  // of the main digits' height
-constexpr double kMaxLetterShare = 0.97;         // RU letters (58 mm) are shorter than digits
+// A plate's region is printed smaller than its main digits, in a box of its own at the right:
+// GOST R 50577 (RU) 50 mm against 76, framed; KZ 2012 about 66 against 76, behind a separator.
+// On a small, blurred plate the region's strokes break up or run into the frame in every
+// binarisation of the whole plate, while the grey image still shows them. So when the blobs
+// have a main part's shape (RU L NNN LL, KZ NNN LLL or NNN LL), the region is read again from
+// where it must be: right of the last letter, level with the digits.
+struct RegionLayout {
+  double height;   // region digits' height, of the main digits'
+  double top;      // where the region area starts from the digits' top (up: < 0), of their height
+  double gap;      // from the last letter to the region area, of the digits' height
+  double width;    // of the region area, of the digits' height
+  int max_digits;  // 2 or 3 (RU regions above 99)
+};
+constexpr RegionLayout kRuRegion{50.0 / 76.0, -0.2, 0.15, 2.1, 3};
+constexpr RegionLayout kKzRegion{66.0 / 76.0, -0.1, 0.1, 1.6, 2};
+constexpr double kMaxLetterShare = 0.97;  // RU letters (58 mm) are shorter than digits
 // Region digits are about 0.65 as wide as tall, three a little narrower to fit the same box:
 // the region's width tells two digits from three.
 constexpr double kMinRegionDigitAspect = 0.47;
 constexpr double kMaxRegionDigitAspect = 0.8;
 
-// Where the main part L NNN LL of a RU plate starts among the blobs (after at most one stray:
-// a bolt, a frame corner), or nullopt. *digit_h and *top: the digits' height and top.
-std::optional<std::size_t> ruMainPart(const std::vector<Blob>& blobs, double* digit_h, int* top) {
+// The main part's blobs among a plate's (after at most one stray: a bolt, a frame corner, the
+// KZ flag strip's remnants) and the digits' height and top.
+struct MainPart {
+  std::size_t start = 0;
+  std::size_t count = 0;  // blobs
+  std::size_t chars = 0;  // characters (a wide blob may be cut into several)
+  double digit_h = 0;
+  int top = 0;
+  const RegionLayout* region = nullptr;
+};
+
+// Whether the three blobs from `digits` are digits of one height; their height and top.
+bool digitRun(const Blob* digits, double* tallest, int* top) {
+  double shortest = std::numeric_limits<double>::max();
+  *tallest = 0;
+  *top = std::numeric_limits<int>::max();
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (!digits[i].parts.empty()) return false;
+    *tallest = std::max(*tallest, static_cast<double>(digits[i].box.height));
+    shortest = std::min(shortest, static_cast<double>(digits[i].box.height));
+    *top = std::min(*top, digits[i].box.y);
+  }
+  return shortest >= 0.85 * *tallest;
+}
+
+// A letter blob on the digits' line, between `min_share` and `max_share` of their height (a
+// wide blob's height may be a letter's run into its neighbour's: any height then).
+bool letterOnLine(const Blob& blob, double digit_h, int top, double min_share, double max_share) {
+  const double centre = blob.box.y + blob.box.height / 2.0;
+  const bool height = !blob.parts.empty() || (blob.box.height >= min_share * digit_h &&
+                                              blob.box.height < max_share * digit_h);
+  return height && std::abs(centre - (top + digit_h / 2)) < 0.35 * digit_h;
+}
+
+// RU: L NNN LL, the letters shorter than the digits.
+std::optional<MainPart> ruMainPart(const std::vector<Blob>& blobs) {
   for (std::size_t start = 0; start <= 1 && start + 6 <= blobs.size(); ++start) {
     const Blob* main = &blobs[start];
-    double tallest = 0;
-    double shortest = std::numeric_limits<double>::max();
-    int digits_top = std::numeric_limits<int>::max();
-    bool shaped = true;
-    for (std::size_t i = 1; i <= 3; ++i) {
-      shaped = shaped && main[i].parts.empty();
-      tallest = std::max(tallest, static_cast<double>(main[i].box.height));
-      shortest = std::min(shortest, static_cast<double>(main[i].box.height));
-      digits_top = std::min(digits_top, main[i].box.y);
-    }
-    shaped = shaped && shortest >= 0.85 * tallest;
-    // Letters on the digits' line and not taller than them (a wide blob's height may be a
-    // letter's run into its neighbour's).
+    MainPart part{start, 6, 6, 0, 0, &kRuRegion};
+    if (!digitRun(main + 1, &part.digit_h, &part.top)) continue;
+    bool letters = true;
     for (std::size_t i : {0U, 4U, 5U}) {
-      const double centre = main[i].box.y + main[i].box.height / 2.0;
-      shaped = shaped &&
-               (!main[i].parts.empty() || main[i].box.height < kMaxLetterShare * tallest) &&
-               std::abs(centre - (digits_top + tallest / 2)) < 0.35 * tallest;
+      letters = letters && letterOnLine(main[i], part.digit_h, part.top, 0, kMaxLetterShare);
     }
-    if (shaped) {
-      *digit_h = tallest;
-      *top = digits_top;
-      return start;
+    if (letters) return part;
+  }
+  return std::nullopt;
+}
+
+// KZ 2012: NNN LLL or NNN LL, the letters as tall as the digits (blurred letters run together
+// come as one wide blob, cut).
+std::optional<MainPart> kzMainPart(const std::vector<Blob>& blobs) {
+  for (std::size_t start = 0; start <= 1 && start + 4 <= blobs.size(); ++start) {
+    const Blob* main = &blobs[start];
+    MainPart part{start, 3, 3, 0, 0, &kKzRegion};
+    if (!digitRun(main, &part.digit_h, &part.top)) continue;
+    while (part.chars < 6 && start + part.count < blobs.size()) {
+      const Blob& letter = main[part.count];
+      if (!letterOnLine(letter, part.digit_h, part.top, 0.85, 1.15)) break;
+      part.chars += letter.parts.empty() ? 1 : letter.parts.size();
+      ++part.count;
     }
+    if (part.chars == 5 || part.chars == 6) return part;
   }
   return std::nullopt;
 }
@@ -428,24 +471,23 @@ cv::Rect regionInk(const cv::Mat& area_gray, int region_h, double digit_h, cv::M
   return ink.height < 0.6 * region_h ? cv::Rect() : ink;
 }
 
-// The blobs' readings with a RU plate's region read again: the main part's six blobs, then the
-// region's ink cut into two or three cells, one per digit (each cut where the grey is lightest
-// near the even split), each binarised on its own and read as a digit. Empty when the blobs
-// have no RU plate's shape or no region is found.
-std::vector<std::vector<Blob>> withRuRegionCells(const cv::Mat& blurred,
-                                                 const std::vector<Blob>& blobs) {
-  double digit_h = 0;
-  int top = 0;
-  const std::optional<std::size_t> start = ruMainPart(blobs, &digit_h, &top);
-  if (!start) return {};
-  const Blob* main = &blobs[*start];
-  const int region_h = static_cast<int>(kRuRegionHeight * digit_h);
-  const cv::Rect& last = main[5].box;
-  const cv::Rect area =
-      cv::Rect(last.x + last.width + static_cast<int>(0.15 * digit_h),
-               top - static_cast<int>(0.2 * digit_h), static_cast<int>(2.1 * digit_h),
-               region_h + static_cast<int>(0.35 * digit_h)) &
-      cv::Rect(0, 0, blurred.cols, blurred.rows);
+// The main part's blobs, then the region's ink cut into two (or three) cells, one per digit
+// (each cut where the grey is lightest near the even split), each binarised on its own and
+// read as a digit: one reading per digit count the region's width allows. Empty when no region
+// ink is found.
+std::vector<std::vector<Blob>> withRegionCells(const cv::Mat& blurred,
+                                               const std::vector<Blob>& blobs,
+                                               const MainPart& part) {
+  const Blob* main = &blobs[part.start];
+  const RegionLayout& layout = *part.region;
+  const double digit_h = part.digit_h;
+  const int region_h = static_cast<int>(layout.height * digit_h);
+  const cv::Rect& last = main[part.count - 1].box;
+  const cv::Rect area = cv::Rect(last.x + last.width + static_cast<int>(layout.gap * digit_h),
+                                 part.top + static_cast<int>(layout.top * digit_h),
+                                 static_cast<int>(layout.width * digit_h),
+                                 region_h + static_cast<int>(0.35 * digit_h)) &
+                        cv::Rect(0, 0, blurred.cols, blurred.rows);
   if (area.width < digit_h || area.height < region_h) return {};
   cv::Mat kept;
   const cv::Rect ink = regionInk(blurred(area), region_h, digit_h, &kept);
@@ -453,7 +495,7 @@ std::vector<std::vector<Blob>> withRuRegionCells(const cv::Mat& blurred,
   cv::Mat darkness;
   cv::reduce(255 - blurred(ink + area.tl()), darkness, 0, cv::REDUCE_SUM, CV_32S);
   std::vector<std::vector<Blob>> readings;
-  for (int digits = 2; digits <= 3; ++digits) {
+  for (int digits = 2; digits <= layout.max_digits; ++digits) {
     const double aspect = static_cast<double>(ink.width) / ink.height / digits;
     if (aspect < kMinRegionDigitAspect || aspect > kMaxRegionDigitAspect) continue;
     std::vector<int> cuts{0};
@@ -471,7 +513,7 @@ std::vector<std::vector<Blob>> withRuRegionCells(const cv::Mat& blurred,
         cuts.end()) {
       continue;  // too narrow to cut
     }
-    std::vector<Blob> reading(main, main + 6);
+    std::vector<Blob> reading(main, main + part.count);
     for (int d = 0; d < digits; ++d) {
       // The whole cell: the area's binarisation lost strokes the grey pixels still show.
       const cv::Rect cell(area.x + ink.x + cuts[d], area.y + ink.y, cuts[d + 1] - cuts[d],
@@ -907,15 +949,20 @@ Scored PlateReader::Impl::readUpright(const cv::Mat& crop, const cv::Mat& bgr_cr
     if (!options.debug_dir.empty()) writeDebug(crop, *binary, blobs, scored, name);
     const std::string scored_main = scored.result.plate;
     if (scored.score > best.score) best = std::move(scored);
-    for (const std::vector<Blob>& reading : withRuRegionCells(blurred, blobs)) {
-      Scored region_read = readBlobs(reading, crop, crop_rect, scale);
-      if (!options.debug_dir.empty()) {
-        writeDebug(crop, *binary, reading, region_read, "ru-region");
+    for (const auto& main_part : {ruMainPart(blobs), kzMainPart(blobs)}) {
+      if (!main_part) continue;
+      for (const std::vector<Blob>& reading : withRegionCells(blurred, blobs, *main_part)) {
+        Scored region_read = readBlobs(reading, crop, crop_rect, scale);
+        if (!options.debug_dir.empty()) {
+          writeDebug(crop, *binary, reading, region_read, "region");
+        }
+        // The region read again may change the region only: a main part read otherwise means
+        // the cells were cut beside a different plate.
+        const std::size_t main_chars = main_part->chars;
+        const bool same_main =
+            region_read.result.plate.compare(0, main_chars, scored_main, 0, main_chars) == 0;
+        if (same_main && region_read.score > best.score) best = std::move(region_read);
       }
-      // The region read again may change the region only: a main part read otherwise means
-      // the cells were cut beside a different plate.
-      const bool same_main = region_read.result.plate.compare(0, 6, scored_main, 0, 6) == 0;
-      if (same_main && region_read.score > best.score) best = std::move(region_read);
     }
   }
   return best;
