@@ -289,35 +289,20 @@ cv::Mat plateArea(const cv::Mat& crop_ink) {
 }
 
 // Otsu's threshold over the pixels of `gray` under `mask` (THRESH_BINARY_INV keeps those at or
-// below it).
+// below it): OpenCV's Otsu on those pixels gathered into one row.
 double otsuLevel(const cv::Mat& gray, const cv::Mat& mask) {
-  std::array<double, 256> histogram{};
+  std::vector<std::uint8_t> pixels;
   for (int y = 0; y < gray.rows; ++y) {
     const std::uint8_t* g = gray.ptr<std::uint8_t>(y);
     const std::uint8_t* m = mask.ptr<std::uint8_t>(y);
     for (int x = 0; x < gray.cols; ++x) {
-      if (m[x] != 0) ++histogram[g[x]];
+      if (m[x] != 0) pixels.push_back(g[x]);
     }
   }
-  double total = 0, sum = 0;
-  for (int v = 0; v < 256; ++v) {
-    total += histogram[static_cast<std::size_t>(v)];
-    sum += v * histogram[static_cast<std::size_t>(v)];
-  }
-  double below = 0, below_sum = 0, best_variance = -1;
-  int level = 0;
-  for (int v = 0; v < 255; ++v) {
-    below += histogram[static_cast<std::size_t>(v)];
-    below_sum += v * histogram[static_cast<std::size_t>(v)];
-    if (below == 0 || below == total) continue;
-    const double mean_gap = below_sum / below - (sum - below_sum) / (total - below);
-    const double variance = below * (total - below) * mean_gap * mean_gap;
-    if (variance > best_variance) {
-      best_variance = variance;
-      level = v;
-    }
-  }
-  return level;
+  if (pixels.empty()) return 0;
+  const cv::Mat row(1, static_cast<int>(pixels.size()), CV_8UC1, pixels.data());
+  cv::Mat unused;
+  return cv::threshold(row, unused, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
 }
 
 // The slope s in [-max_slope, max_slope] (in steps of `step`) for which the profile of the
