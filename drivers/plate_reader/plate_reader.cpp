@@ -38,6 +38,7 @@ struct Blob {
   std::vector<Blob> parts;  // a wide blob's cut into characters, when it may be several
   double stroke = 0;        // width of its thickest stroke, px
   bool digit = false;       // where the plate prints only a digit (a region's cell)
+  std::vector<std::vector<Blob>> other_cuts = {};  // the same blob cut into other numbers of parts
 };
 
 // Twice the largest distance from ink to background: the width of the blob's thickest stroke.
@@ -88,12 +89,9 @@ bool tighten(Blob* blob) {
   return true;
 }
 
-// Characters that touch (blur, dirt, tight spacing) come as one wide blob: cut it into the
-// number of characters its width suggests, each cut at the column with the least ink near the
-// even split.
-void splitMerged(const Blob& blob, std::vector<Blob>* out) {
-  const int parts = std::max(
-      2, static_cast<int>(std::lround(blob.box.width / (kTypicalCharAspect * blob.box.height))));
+// Cuts a blob into `parts` characters, each cut at the column with the least ink near the even
+// split.
+void cutInto(const Blob& blob, int parts, std::vector<Blob>* out) {
   cv::Mat column_ink;
   cv::reduce(blob.mask, column_ink, 0, cv::REDUCE_SUM, CV_32S);
   int start = 0;
@@ -121,6 +119,22 @@ void splitMerged(const Blob& blob, std::vector<Blob>* out) {
   }
 }
 
+// Characters that touch (blur, dirt, tight spacing) come as one wide blob: cut it into the
+// number of characters its width suggests and, as other ways for the formats to choose from, one
+// fewer and one more. A blob's width only suggests: RU letters are narrower than the digits, and
+// blur widens what it joins (`BM` of a blurred RU plate measures three characters wide).
+void splitMerged(Blob* blob) {
+  const int parts = std::max(
+      2, static_cast<int>(std::lround(blob->box.width / (kTypicalCharAspect * blob->box.height))));
+  cutInto(*blob, parts, &blob->parts);
+  for (int other : {parts - 1, parts + 1}) {
+    if (other < 2) continue;
+    std::vector<Blob> cut;
+    cutInto(*blob, other, &cut);
+    if (cut.size() == static_cast<std::size_t>(other)) blob->other_cuts.push_back(std::move(cut));
+  }
+}
+
 // Character-shaped blobs of one binarisation, grouped into rows, in reading order. With
 // `two_rows`, only a read of two rows counts (the crop was extended below a text line to look
 // for a second row; without one, it only adds clutter to the one-row read).
@@ -143,7 +157,7 @@ std::vector<Blob> segment(const cv::Mat& binary, const cv::Mat& bgr_crop, bool t
     Blob blob{box, labels(box) == i, {}, 0};
     if (colourful(bgr_crop, blob)) continue;
     blob.stroke = strokeWidth(blob.mask);
-    if (aspect > kMaybeTwoAspect) splitMerged(blob, &blob.parts);
+    if (aspect > kMaybeTwoAspect) splitMerged(&blob);
     blobs.push_back(std::move(blob));
   }
   if (blobs.size() < static_cast<std::size_t>(kMinChars)) return {};
@@ -746,6 +760,16 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Ma
   std::vector<CharRead> piece_reads;
   std::vector<Glyph> piece_glyphs;
   cv::Rect ink;
+  auto readParts = [&](const std::vector<Blob>& parts) {
+    std::vector<CharRead> cut;
+    for (const Blob& part : parts) {
+      piece_glyphs.push_back({part.mask, crop(part.box)});
+      cut.push_back(classifier.classify(piece_glyphs.back(), options.top_k));
+      cut.back().height = part.box.height;
+      piece_reads.push_back(cut.back());
+    }
+    return cut;
+  };
   for (const Blob& blob : blobs) {
     BlobReads reads;
     piece_glyphs.push_back({blob.mask, crop(blob.box)});
@@ -754,15 +778,9 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Ma
     reads.ways[0][0].height = blob.box.height;
     piece_reads.push_back(reads.ways[0][0]);
     if (!blob.parts.empty()) {
-      std::vector<CharRead> cut;
-      for (const Blob& part : blob.parts) {
-        piece_glyphs.push_back({part.mask, crop(part.box)});
-        cut.push_back(classifier.classify(piece_glyphs.back(), options.top_k));
-        cut.back().height = part.box.height;
-        piece_reads.push_back(cut.back());
-      }
-      reads.ways.push_back(std::move(cut));
+      reads.ways.push_back(readParts(blob.parts));
       reads.preferred = readAsOne(blob, reads, usual_aspect) ? 0 : 1;
+      for (const std::vector<Blob>& other : blob.other_cuts) reads.ways.push_back(readParts(other));
     }
     ways.push_back(std::move(reads));
     ink = ink.area() == 0 ? blob.box : (ink | blob.box);
@@ -987,6 +1005,10 @@ void PlateReader::Impl::writeDebug(const cv::Mat& crop, const cv::Mat& binary,
     log << "  " << blob.box.x << ',' << blob.box.y << ' ' << blob.box.width << 'x'
         << blob.box.height << " pen " << blob.stroke << ':' << tops(blob);
     for (const Blob& part : blob.parts) log << " |" << tops(part);
+    for (const std::vector<Blob>& other : blob.other_cuts) {
+      log << " ||";
+      for (const Blob& part : other) log << " |" << tops(part);
+    }
     log << '\n';
   }
 }

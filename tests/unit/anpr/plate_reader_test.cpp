@@ -309,6 +309,25 @@ TEST_F(ReaderTest, BlurredRussianRegionKeepsThePlateRussian) {
   }
 }
 
+// Motion blur runs a RU plate's two letters into one blob. The letters are shorter than the
+// digits, so by its own height the blob measures three characters wide; cut in three, no format
+// fits it (read with that cut alone: E274G5E24, H471CXJ, P562CFC74, P731XC22). The segmenter
+// offers the cuts into one fewer and one more as other ways, and the RU format takes the two.
+TEST_F(ReaderTest, BlurredRussianLettersRunTogetherReadAsTwo) {
+  for (const char* text : {"Е 274 ОЕ 24", "Н 471 ОО 55", "Р 562 ОС 74", "Р 731 ХР 24"}) {
+    auto scene = sim::renderScene(7, text, sim::SceneOptions{.degrade = false});
+    ASSERT_TRUE(scene);
+    cv::Mat image;
+    const cv::Mat motion(1, 7, CV_32F, cv::Scalar(1.0 / 7));
+    cv::filter2D(scene->image, image, -1, motion);
+    cv::Mat small;
+    cv::resize(image, small, cv::Size(), 0.4, 0.4, cv::INTER_AREA);
+    const auto read = reader_->read(small);
+    ASSERT_TRUE(read) << text;
+    EXPECT_EQ(read->plate, scene->plate) << text;
+  }
+}
+
 // A grey car around the plate: lighter than the ink, darker than the plate's paper. Otsu over
 // the whole crop takes the car for ink, and the characters, run into the frame by motion blur,
 // into the car; the reader thresholds the plate on its own paper's pixels instead (with the
