@@ -75,6 +75,9 @@ constexpr double kMaxWideAspect = 2.0;    // times the plate's usual aspect: no 
 constexpr double kWideCharP = 0.5;        // a wide blob read this surely is one character
 constexpr double kPartsMargin = 0.3;      // unless its parts are read this much more surely
 constexpr double kTypicalCharAspect = 0.6;
+// What a read pays for leaving out a blob that looks like its next character: what the formats
+// charge for a skipped blob (-log 0.2).
+constexpr double kSkippedCharCost = 1.6;
 constexpr double kThinPen = 0.45;  // of the plate's median stroke width
 constexpr float kSureRead = 0.9f;  // a formatted read this confident needs no second look
 
@@ -577,6 +580,18 @@ struct Candidate {
   double angle_deg = 0;
 };
 
+// Whether `blob`, beside `end` (the last or first character of a read), may be the next
+// character: on its line, not much shorter (a RU region digit after a letter is 0.86 as tall),
+// and no further from it than a character's gap.
+bool nextCharacter(const Blob& blob, const Blob& end) {
+  const double h = end.box.height;
+  const int gap =
+      blob.box.x > end.box.x ? blob.box.x - end.box.br().x : end.box.x - blob.box.br().x;
+  const double centres = (blob.box.y + blob.box.height / 2.0) - (end.box.y + end.box.height / 2.0);
+  return blob.box.height >= 0.65 * h && blob.box.height <= 1.25 * h && gap < h &&
+         std::abs(centres) < 0.3 * h;
+}
+
 // The segmenter's guess for a blob that may be characters run together: one character (an M, a
 // W) when the classifier is surer of it whole than of its parts and it is not much wider than
 // the plate's other characters; a blob of an ordinary width is one unless a format says not.
@@ -760,27 +775,32 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Ma
   std::vector<CharRead> piece_reads;
   std::vector<Glyph> piece_glyphs;
   cv::Rect ink;
-  auto readParts = [&](const std::vector<Blob>& parts) {
+  std::vector<std::size_t> piece_blob;  // the blob each piece comes from
+  auto readParts = [&](const std::vector<Blob>& parts, std::size_t b) {
     std::vector<CharRead> cut;
     for (const Blob& part : parts) {
       piece_glyphs.push_back({part.mask, crop(part.box)});
+      piece_blob.push_back(b);
       cut.push_back(classifier.classify(piece_glyphs.back(), options.top_k));
       cut.back().height = part.box.height;
       piece_reads.push_back(cut.back());
     }
     return cut;
   };
-  for (const Blob& blob : blobs) {
+  for (std::size_t b = 0; b < blobs.size(); ++b) {
+    const Blob& blob = blobs[b];
     BlobReads reads;
     piece_glyphs.push_back({blob.mask, crop(blob.box)});
+    piece_blob.push_back(b);
     reads.ways.push_back({blob.digit ? readDigit(piece_glyphs.back())
                                      : classifier.classify(piece_glyphs.back(), options.top_k)});
     reads.ways[0][0].height = blob.box.height;
     piece_reads.push_back(reads.ways[0][0]);
     if (!blob.parts.empty()) {
-      reads.ways.push_back(readParts(blob.parts));
+      reads.ways.push_back(readParts(blob.parts, b));
       reads.preferred = readAsOne(blob, reads, usual_aspect) ? 0 : 1;
-      for (const std::vector<Blob>& other : blob.other_cuts) reads.ways.push_back(readParts(other));
+      for (const std::vector<Blob>& other : blob.other_cuts)
+        reads.ways.push_back(readParts(other, b));
     }
     ways.push_back(std::move(reads));
     ink = ink.area() == 0 ? blob.box : (ink | blob.box);
@@ -791,6 +811,17 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Ma
   // A stray skipped inside the plate counts against the read: else a read that drops a
   // character it was sure of outscores the full one.
   log_p -= corrected.skipped_inside;
+  // So does one left out next to either end of the read, when it stands on the line of the
+  // character it follows, as tall and as close as a character: a RU region's third digit read
+  // unsurely (B766KE19 for B766KE197), a KZ region behind a stray read as a letter.
+  if (!corrected.used.empty()) {
+    const std::size_t first = piece_blob[corrected.used.front()];
+    const std::size_t last = piece_blob[corrected.used.back()];
+    if (last + 1 < blobs.size() && nextCharacter(blobs[last + 1], blobs[last])) {
+      log_p -= kSkippedCharCost;
+    }
+    if (first > 0 && nextCharacter(blobs[first - 1], blobs[first])) log_p -= kSkippedCharCost;
+  }
   log_p /= static_cast<double>(corrected.p.size());
   scored.score = log_p + (corrected.format == "generic" ? 0.0 : 0.7) +
                  0.05 * static_cast<double>(corrected.p.size());
