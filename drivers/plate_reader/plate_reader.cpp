@@ -582,7 +582,7 @@ struct Candidate {
 
 // Whether `blob`, beside `end` (the last or first character of a read), may be the next
 // character: on its line, not much shorter (a RU region digit after a letter is 0.86 as tall),
-// and no further from it than a character's gap.
+// and no further from it than a character is tall.
 bool nextCharacter(const Blob& blob, const Blob& end) {
   const double h = end.box.height;
   const int gap =
