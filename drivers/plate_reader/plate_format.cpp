@@ -135,8 +135,7 @@ namespace {
 
 constexpr std::size_t kMinGenericLength = 5;
 constexpr float kStrayP = 0.5f;
-constexpr double kSkipCost = 1.6;      // -log(0.2): a blob skipped costs a read of p = 0.2,
-constexpr double kSkipSureCost = 1.0;  // and more when the classifier was sure of it
+constexpr double kSkipSureCost = 1.0;  // added to kSkipCost when the classifier was sure
 constexpr double kOtherWayCost = 1.0;  // reading a blob otherwise than the segmenter guessed
 // A format's fields (a run of digits, of letters, the region) are each printed at one height;
 // a character much shorter than its field's others belongs to another field (RU region digits

@@ -64,6 +64,11 @@ struct FormatResult {
   std::vector<std::size_t> used;
 };
 
+// What the alignment charges for skipping a blob: a read of p = 0.2 (-log 0.2), more when the
+// classifier was sure of it. The reader charges it too for a character-like blob a read leaves
+// out beside its ends.
+inline constexpr double kSkipCost = 1.6;
+
 // The number of piece `part` of way `way` of blob `blob` (see FormatResult::used).
 std::size_t pieceIndex(const std::vector<BlobReads>& blobs, std::size_t blob, std::size_t way,
                        std::size_t part);

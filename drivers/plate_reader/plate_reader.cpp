@@ -75,9 +75,6 @@ constexpr double kMaxWideAspect = 2.0;    // times the plate's usual aspect: no 
 constexpr double kWideCharP = 0.5;        // a wide blob read this surely is one character
 constexpr double kPartsMargin = 0.3;      // unless its parts are read this much more surely
 constexpr double kTypicalCharAspect = 0.6;
-// What a read pays for leaving out a blob that looks like its next character: what the formats
-// charge for a skipped blob (-log 0.2).
-constexpr double kSkippedCharCost = 1.6;
 constexpr double kThinPen = 0.45;  // of the plate's median stroke width
 constexpr float kSureRead = 0.9f;  // a formatted read this confident needs no second look
 
@@ -818,9 +815,9 @@ Scored PlateReader::Impl::readBlobs(const std::vector<Blob>& blobs, const cv::Ma
     const std::size_t first = piece_blob[corrected.used.front()];
     const std::size_t last = piece_blob[corrected.used.back()];
     if (last + 1 < blobs.size() && nextCharacter(blobs[last + 1], blobs[last])) {
-      log_p -= kSkippedCharCost;
+      log_p -= kSkipCost;
     }
-    if (first > 0 && nextCharacter(blobs[first - 1], blobs[first])) log_p -= kSkippedCharCost;
+    if (first > 0 && nextCharacter(blobs[first - 1], blobs[first])) log_p -= kSkipCost;
   }
   log_p /= static_cast<double>(corrected.p.size());
   scored.score = log_p + (corrected.format == "generic" ? 0.0 : 0.7) +
