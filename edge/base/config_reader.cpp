@@ -135,6 +135,28 @@ bool ConfigReader::getBool(const std::string& path, bool fallback) {
   return *node.value<bool>();
 }
 
+std::vector<std::string> ConfigReader::getStringArray(const std::string& path,
+                                                      const std::vector<std::string>& fallback) {
+  auto node = impl_->at(path);
+  if (!node) return fallback;
+  const auto* array = node.as_array();
+  std::vector<std::string> out;
+  if (array != nullptr) {
+    for (const auto& item : *array) {
+      if (!item.is_string()) {
+        array = nullptr;
+        break;
+      }
+      out.push_back(*item.value<std::string>());
+    }
+  }
+  if (array == nullptr) {
+    impl_->error(path, "expected an array of strings");
+    return fallback;
+  }
+  return out;
+}
+
 std::string ConfigReader::getEnum(const std::string& path, const std::string& fallback,
                                   const std::set<std::string>& allowed) {
   const std::string v = getString(path, fallback);

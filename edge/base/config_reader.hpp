@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "edge/base/status.hpp"
 
@@ -40,6 +41,9 @@ class ConfigReader {
                       std::int64_t max);
   double getDouble(const std::string& path, double fallback, double min, double max);
   bool getBool(const std::string& path, bool fallback);
+  // An array of strings, e.g. allow_from = ["10.10.1.40", "10.10.2.0/24"].
+  std::vector<std::string> getStringArray(const std::string& path,
+                                          const std::vector<std::string>& fallback);
   // One of `allowed`; the error lists them.
   std::string getEnum(const std::string& path, const std::string& fallback,
                       const std::set<std::string>& allowed);

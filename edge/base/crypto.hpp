@@ -19,7 +19,16 @@
 namespace kordon {
 
 std::string sha256Hex(std::string_view data);  // 64 lower-case hex digits
-std::string newUuid();                         // RFC 4122 version 4, lower-case
+std::string md5Hex(std::string_view data);     // 32 lower-case hex digits (HTTP Digest only)
+std::string hmacSha256Hex(std::string_view key, std::string_view data);
+std::string newUuid();  // RFC 4122 version 4, lower-case
+// `count` bytes from the kernel's CSPRNG as 2*count lower-case hex digits: secrets, tokens.
+std::string randomHex(std::size_t count);
+// Compares without an early exit, so the time taken says nothing about where they differ.
+bool constantTimeEquals(std::string_view a, std::string_view b);
+// RFC 4648 section 4 (standard alphabet, '=' padding). Decoding refuses anything else.
+std::string base64Encode(std::string_view bytes);
+Result<std::string> base64Decode(std::string_view text);
 
 // An Ed25519 private key. Cheap to copy (shared, immutable); safe to use from any thread.
 class SigningKey {
