@@ -29,10 +29,14 @@
 #include "drivers/radiation_portal/radiation_portal.hpp"
 #include "drivers/weighbridge/weighbridge.hpp"
 #include "drivers/xray_scanner/xray_scanner.hpp"
+#include "edge/base/address_filter.hpp"
 #include "edge/base/clock.hpp"
 #include "edge/base/crypto.hpp"
 #include "edge/base/http.hpp"
+#include "edge/base/http_auth.hpp"
 #include "edge/base/log.hpp"
+#include "edge/base/loop_call.hpp"
+#include "edge/base/work_queue.hpp"
 #include "edge/config/config.hpp"
 #include "edge/lane/lane.hpp"
 #include "edge/msg/topics.hpp"
@@ -48,12 +52,18 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr const char* kVersion = "0.1.0";
+// What one event adds to the journal and its outbox, about, between retention's measurements.
+constexpr std::int64_t kJournalBytesPerEvent = 2048;
 
 struct LaneRuntime {
   std::unique_ptr<drivers::Barrier> barrier;
   std::unique_ptr<lane::Lane> lane;
   std::unique_ptr<drivers::Weighbridge> weighbridge;
   std::unique_ptr<drivers::AnprCamera> camera;
+  // Push cameras: who may push to the camera's path (allow-list, credentials).
+  std::unique_ptr<http::DeviceAccess> camera_access;
+  std::optional<std::chrono::steady_clock::time_point> refusal_logged;
+  std::uint64_t refusals_since_log = 0;
   std::unique_ptr<drivers::RadiationPortal> radiation;  // optional
   std::unique_ptr<drivers::XrayScanner> xray;           // optional
   std::string xray_device_id;
@@ -77,7 +87,9 @@ class Daemon {
         tick_timer_(io_),
         retention_timer_(io_),
         drain_timer_(io_),
-        evidence_(config_.evidenceDir()) {}
+        loop_caller_(io_),
+        storage_gauge_(config_.state_dir, config_.storage.limits()),
+        evidence_(config_.evidenceDir(), &storage_gauge_) {}
 
   int run() {
     std::error_code ec;
@@ -131,14 +143,33 @@ class Daemon {
                                 {"http", config_.http_listen},
                                 {"mqtt", config_.mqtt_uri}});
     io_.run();
+    loop_caller_.stop();
     for (auto& l : lanes_) l.stopDevices();
+    if (receivers_) receivers_->stop();
+    // What was posted meanwhile (answers to pushes) runs while everything it uses still exists.
+    io_.restart();
+    io_.poll();
     log::info("kordond stopped", {{"last_seq", store_->lastSeq()}});
     return 0;
   }
 
  private:
   void onEventsCommitted(const std::vector<msg::Event>& events) {
-    if (!events.empty() && pump_) pump_->poke();
+    if (events.empty()) return;
+    if (pump_) pump_->poke();
+    // The storage level on the write path, not only on the retention timer: a burst of writes
+    // turns green into yellow at once.
+    storage_gauge_.addWritten(static_cast<std::int64_t>(events.size()) * kJournalBytesPerEvent);
+    if (retention_) {
+      retention_->check();
+      applyStorageLevel();
+    }
+  }
+
+  void applyStorageLevel() {
+    condition_.storage_full = retention_->level() == store::StorageLevel::kFull;
+    condition_.storage_used_bytes = storage_gauge_.read().used_bytes;
+    condition_.storage_max_bytes = retention_->maxBytes();
   }
 
   // Central's policies in force survive a restart: the store holds the last of each kind.
@@ -158,7 +189,7 @@ class Daemon {
   // every check_interval_s on the loop (each pass is a few bounded batches).
   void startRetention() {
     retention_ = std::make_unique<store::Retention>(
-        *store_, clock_, config_.storage,
+        *store_, clock_, config_.storage, storage_gauge_,
         [this](const store::EvidenceRow& r) { return evidence_.pathFor(r.sha256, r.media_type); },
         [this](const std::vector<msg::Event>& e) { onEventsCommitted(e); });
     runRetention();
@@ -166,9 +197,7 @@ class Daemon {
 
   void runRetention() {
     retention_->run();
-    condition_.storage_full = retention_->level() == store::StorageLevel::kFull;
-    condition_.storage_used_bytes = retention_->lastUsage().total();
-    condition_.storage_max_bytes = retention_->maxBytes();
+    applyStorageLevel();
     retention_timer_.expires_after(std::chrono::seconds(config_.storage.check_interval_s));
     retention_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) runRetention();
@@ -249,22 +278,42 @@ class Daemon {
           clock_);
       if (!weighbridge.isOk()) return weighbridge.status().withContext("lane " + setup.lane.id);
       rt.weighbridge = std::move(*weighbridge);
-      // The camera answers HTTP on the loop itself, so its callbacks need no post().
+      // A camera delivers its reads on the loop (a push's completion, a frame camera's tick),
+      // so its callbacks need no post(); the camera answers "saved" only once onPlate is ok.
       auto camera = drivers::makeAnprCamera(
           setup.camera, evidence_, clock_,
-          [lane_ptr](const msg::PlateRead& p) { lane_ptr->onPlate(p); },
+          [lane_ptr](const msg::PlateRead& p) { return lane_ptr->onPlate(p); },
           [lane_ptr](const msg::DeviceStatus& s) { lane_ptr->onDeviceStatus(s); });
       if (!camera.isOk()) return camera.status().withContext("lane " + setup.lane.id);
       rt.camera = std::move(*camera);
+      if (setup.camera.type != "frames") {
+        auto allow = AddressFilter::parse(setup.camera.allow_from);
+        auto scheme = http::parseAuthScheme(setup.camera.auth);
+        if (!allow || !scheme) {
+          return Status::error("lane " + setup.lane.id + ": camera access: " +
+                               (allow ? scheme.status() : allow.status()).message());
+        }
+        rt.camera_access = std::make_unique<http::DeviceAccess>(
+            std::move(allow).value(),
+            http::DeviceCredentials{*scheme, setup.camera.realm, setup.camera.username,
+                                    setup.camera.password},
+            clock_);
+        log::info("camera receiver", {{"lane", setup.lane.id},
+                                      {"path", setup.camera.path},
+                                      {"allow_from", setup.camera.allow_from},
+                                      {"auth", setup.camera.auth}});
+      }
       // Bus workers report on their own threads; everything they say is post()ed to the loop.
       auto on_status = [this, lane_ptr](const msg::DeviceStatus& s) {
         asio::post(io_, [lane_ptr, s] { lane_ptr->onDeviceStatus(s); });
       };
+      // Their readings are journalled on the loop while the worker waits, so the device (or its
+      // folder) is told "saved" only once they are.
       if (setup.radiation) {
         auto portal = drivers::makeRadiationPortal(
             *setup.radiation, evidence_, clock_,
             [this, lane_ptr](const msg::RadiationOccupancy& o) {
-              asio::post(io_, [lane_ptr, o] { lane_ptr->onRadiation(o); });
+              return loop_caller_.call([lane_ptr, o] { return lane_ptr->onRadiation(o); });
             },
             on_status);
         if (!portal.isOk()) return portal.status().withContext("lane " + setup.lane.id);
@@ -274,7 +323,7 @@ class Daemon {
         auto scanner = drivers::makeXrayScanner(
             *setup.xray, evidence_, clock_,
             [this, lane_ptr](const msg::XrayResult& x) {
-              asio::post(io_, [lane_ptr, x] { lane_ptr->onXray(x); });
+              return loop_caller_.call([lane_ptr, x] { return lane_ptr->onXray(x); });
             },
             on_status);
         if (!scanner.isOk()) return scanner.status().withContext("lane " + setup.lane.id);
@@ -316,8 +365,13 @@ class Daemon {
   }
 
   Status startHttp() {
-    http_ = std::make_unique<http::Server>(io_,
-                                           [this](const http::Request& req) { return route(req); });
+    receivers_ = std::make_unique<WorkQueue>(config_.receiver_workers,
+                                             static_cast<std::size_t>(config_.receiver_queue));
+    http_ = std::make_unique<http::Server>(
+        io_, http::AsyncHandler([this](http::Request req, http::Responder respond) {
+          route(std::move(req), std::move(respond));
+        }),
+        config_.http_limits);
     std::string host;
     std::uint16_t port = 0;
     http::splitHostPort(config_.http_listen, &host, &port);
@@ -326,35 +380,87 @@ class Daemon {
     return Status::ok();
   }
 
-  http::Response route(const http::Request& req) {
+  // Cameras' paths: checked against the camera's access first (on the loop, before the body is
+  // looked at), parsed on a receiver worker, answered once the lane has the read (on the loop).
+  // /healthz: open. Anything else: 404.
+  void route(http::Request req, const http::Responder& respond) {
     for (auto& rt : lanes_) {
       if (!rt.camera->handles(req.path)) continue;
-      if (draining_) return http::Response::text(503, "shutting down\n");
-      return rt.camera->handle(req);
+      if (draining_) return respond(http::Response::text(503, "shutting down\n"));
+      if (rt.camera_access) {
+        const http::AccessDecision access = rt.camera_access->check(req);
+        if (!access.allowed) {
+          noteRefusal(rt, req, access);
+          return respond(access.response());
+        }
+      }
+      drivers::AnprCamera* camera = rt.camera.get();
+      auto job = [this, camera, req = std::move(req), respond]() {
+        drivers::PushCompletion complete = camera->prepare(req);
+        asio::post(io_, [complete = std::move(complete), respond] { respond(complete()); });
+      };
+      if (!receivers_->submit(std::move(job))) {
+        ++receivers_busy_;
+        http::Response busy = http::Response::text(503, "busy: too many pushes waiting\n");
+        busy.headers["Retry-After"] = "1";
+        return respond(std::move(busy));
+      }
+      return;
     }
-    if (req.path == "/healthz" && req.method == "GET")
-      return http::Response::json(200, statusJson().dump());
-    return http::Response::json(404, R"({"error":"no such endpoint"})");
+    if (req.path == "/healthz" && req.method == "GET") {
+      const nlohmann::json status = statusJson();
+      return respond(http::Response::json(status["ok"] ? 200 : 503, status.dump()));
+    }
+    respond(http::Response::json(404, R"({"error":"no such endpoint"})"));
+  }
+
+  // One warn line for the first refusal, then at most one every 10 s with the count since.
+  void noteRefusal(LaneRuntime& rt, const http::Request& req, const http::AccessDecision& d) {
+    ++rt.refusals_since_log;
+    const auto now = std::chrono::steady_clock::now();
+    if (rt.refusal_logged && now - *rt.refusal_logged < std::chrono::seconds(10)) return;
+    log::warn("camera push refused", {{"lane", rt.lane->config().id},
+                                      {"camera", rt.camera->config().device_id},
+                                      {"remote", req.remote},
+                                      {"status", d.status},
+                                      {"reason", d.reason},
+                                      {"refused_since_last_log", rt.refusals_since_log}});
+    rt.refusal_logged = now;
+    rt.refusals_since_log = 0;
   }
 
   nlohmann::json statusJson() {
     nlohmann::json lanes = nlohmann::json::array();
+    nlohmann::json alarms = nlohmann::json::array();
     for (auto& rt : lanes_) {
       auto j = rt.lane->statusJson();
       j["weighbridge_counters"] = rt.weighbridge->counters().toJson();
       j["camera_counters"] = rt.camera->counters().toJson();
+      if (rt.camera_access) j["camera_access"] = rt.camera_access->counters().toJson();
       if (rt.radiation) j["radiation_counters"] = rt.radiation->counters().toJson();
       if (rt.xray) j["xray_counters"] = rt.xray->counters().toJson();
       lanes.push_back(j);
     }
-    return {{"ok", true},
+    const store::StorageLevel storage = retention_->level();
+    if (storage != store::StorageLevel::kOk) {
+      alarms.push_back({{"alarm", "storage"},
+                        {"level", store::toString(storage)},
+                        {"reason", retention_->reason()}});
+    }
+    // Not ok while the post cannot record everything it is told: a full disk.
+    const bool ok = storage != store::StorageLevel::kFull;
+    return {{"ok", ok},
             {"post", config_.post_id},
             {"version", kVersion},
+            {"alarms", alarms},
             {"lanes", lanes},
             {"outbox", pump_->statusJson()},
             {"downlink", downlink_->statusJson()},
             {"policies", policies_.versionsJson()},
-            {"storage", retention_->statusJson()}};
+            {"storage", retention_->statusJson()},
+            {"http", http_ ? http_->statsJson() : nlohmann::json()},
+            {"receivers",
+             {{"pending", receivers_ ? receivers_->pending() : 0}, {"busy", receivers_busy_}}}};
   }
 
   void scheduleTick() {
@@ -418,6 +524,8 @@ class Daemon {
     sd_notify(0, "STOPPING=1");
     log::info("draining before stop",
               {{"signal", strsignal(signo)}, {"timeout_ms", config_.drain_timeout_ms}});
+    // Workers waiting for the loop are released first: stopping a device joins its worker.
+    loop_caller_.stop();
     for (auto& rt : lanes_) rt.stopDevices();
     drain_deadline_ =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.drain_timeout_ms);
@@ -436,6 +544,7 @@ class Daemon {
       tick_timer_.cancel();
       retention_timer_.cancel();
       http_->stop();
+      loop_caller_.stop();
       for (auto& rt : lanes_) rt.barrier->stop();
       mqtt_->stop(std::chrono::milliseconds(1000));
       signals_.cancel();
@@ -464,6 +573,8 @@ class Daemon {
   bool draining_ = false;
   lane::Policies policies_;        // from central (store) over the file's [rules]
   lane::PostCondition condition_;  // what limits green besides the policies
+  LoopCaller loop_caller_;         // bus workers wait here for their readings to be journalled
+  StorageGauge storage_gauge_;     // the disk as the write path sees it (evidence, journal)
   drivers::EvidenceStore evidence_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::Retention> retention_;
@@ -471,6 +582,8 @@ class Daemon {
   std::unique_ptr<sync::OutboxPump> pump_;
   std::unique_ptr<sync::Downlink> downlink_;
   std::vector<LaneRuntime> lanes_;
+  std::unique_ptr<WorkQueue> receivers_;  // parse camera pushes off the loop
+  std::uint64_t receivers_busy_ = 0;
   std::unique_ptr<http::Server> http_;
 };
 

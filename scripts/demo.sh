@@ -57,7 +57,14 @@ else
   printf 'listener 1883 127.0.0.1\nallow_anonymous true\npersistence false\n' >"$demo/mosquitto.conf"
   start mosquitto 1883 /usr/sbin/mosquitto -c "$demo/mosquitto.conf"
 fi
-printf '[central]\ndb = "%s/central.db"\n' "$demo" >"$demo/central.toml"
+# central's API takes bearer tokens: one for the scenario runner (it declares the trucks and
+# reads what the post did), one for you (admin: everything, the audit trail too).
+"$bin/kordon-central" token add --tokens "$demo/tokens.toml" --name demo-scenario \
+  --roles declarant,viewer --posts KZ-DEMO >"$demo/scenario.token"
+"$bin/kordon-central" token add --tokens "$demo/tokens.toml" --name demo-admin \
+  --roles admin >"$demo/admin.token"
+printf '[central]\ndb = "%s/central.db"\n[http]\ntokens_file = "%s/tokens.toml"\n' \
+  "$demo" "$demo" >"$demo/central.toml"
 start kordon-central 8090 "$bin/kordon-central" serve --config "$demo/central.toml"
 start weighbridge-sim 8501 "$bin/kordon-sim-weighbridge"
 start rpm-sim 8503 "$bin/kordon-sim-rpm"
@@ -68,10 +75,13 @@ start xray-sim 8504 "$bin/kordon-sim-xray"
 
 cat <<INFO
 
-Kordon demo post KZ-DEMO is up (lane L1). Where to look:
-  events at central     curl -s 'http://127.0.0.1:8090/v1/events?post=KZ-DEMO&after=0' | head -c 2000
-  as CSV                curl -s 'http://127.0.0.1:8090/v1/events?post=KZ-DEMO&format=csv'
-  per-post status       curl -s http://127.0.0.1:8090/v1/posts
+Kordon demo post KZ-DEMO is up (lane L1). Where to look (central's API wants a token; the
+demo made an admin one in $demo/admin.token):
+  export KORDON_CENTRAL_TOKEN=\$(cat $demo/admin.token)
+  events at central     curl -s -H "Authorization: Bearer \$KORDON_CENTRAL_TOKEN" 'http://127.0.0.1:8090/v1/events?post=KZ-DEMO&after=0' | head -c 2000
+  as CSV                curl -s -H "Authorization: Bearer \$KORDON_CENTRAL_TOKEN" 'http://127.0.0.1:8090/v1/events?post=KZ-DEMO&format=csv'
+  per-post status       curl -s -H "Authorization: Bearer \$KORDON_CENTRAL_TOKEN" http://127.0.0.1:8090/v1/posts
+  who changed what      curl -s -H "Authorization: Bearer \$KORDON_CENTRAL_TOKEN" http://127.0.0.1:8090/v1/audit
   kordond status        curl -s http://127.0.0.1:8080/healthz
   central from the CLI  $bin/kordon-central events --db $demo/central.db --post KZ-DEMO
   the MQTT stream       mosquitto_sub -h 127.0.0.1 -t 'kordon/v1/#' -v
@@ -82,7 +92,7 @@ an X-ray clear and an X-ray alarm. Ctrl-C stops.
 
 INFO
 
-scenario=("$bin/kordon-scenario")
+scenario=("$bin/kordon-scenario" --central-token-file "$demo/scenario.token")
 ((once)) || scenario+=(--loop)
 status=0
 "${scenario[@]}" || status=$?

@@ -28,6 +28,8 @@ PACKAGES=(
   # HIL: socat links two ptys into a null-modem cable for serial devices (Modbus RTU, Toledo);
   # openssl makes the test CA and certificates for the TLS and ACL tests
   socat openssl
+  # HIL: DCMTK's own storescu is the stock DICOM client the X-ray SCP test sends with
+  dcmtk
 )
 # The ANPR benchmark's baseline only (scripts/bench-anpr.sh), not needed to build or test:
 #   KORDON_BENCH=1 scripts/setup.sh

@@ -4,6 +4,7 @@
 #include "edge/base/crypto.hpp"
 #include "edge/base/log.hpp"
 #include "edge/msg/backfill.hpp"
+#include "edge/msg/command.hpp"
 #include "edge/msg/declaration.hpp"
 #include "edge/msg/plate.hpp"
 #include "edge/msg/signed_json.hpp"
@@ -85,17 +86,34 @@ void Downlink::applyDeclaration(const std::string& topic, const std::string& pay
     reject(topic, payload, declaration.status().message());
     return;
   }
+  auto origin = msg::parseCommandOrigin(json);
+  if (!origin) {
+    reject(topic, payload, origin.status().message());
+    return;
+  }
   const msg::Declaration& d = *declaration;
   const bool ok = record([&](store::Transaction& tx) -> Status {
+    auto held = tx.declarationVersion(d.id);
+    if (!held) return held.status();
+    auto ignore = [&](const std::string& reason) {
+      return tx.emit({"declaration.ignored",
+                      "",
+                      "",
+                      {{"declaration", d.id},
+                       {"version", d.version},
+                       {"reason", reason},
+                       {"issued_by", msg::toJson(*origin)}}});
+    };
+    if (Status step = msg::checkVersionStep(d.version, *held); !step) {
+      ++version_jumps_;
+      log::warn("declaration ignored", {{"declaration", d.id}, {"reason", step.message()}});
+      return ignore(step.message());
+    }
     auto result = tx.upsertDeclaration(d, msg::normalisePlate(d.tractor_plate), clock_.nowWallMs());
     if (!result.isOk()) return result.status();
     if (*result == store::UpsertResult::kStale) {
       ++stale_;
-      return tx.emit(
-          {"declaration.ignored",
-           "",
-           "",
-           {{"declaration", d.id}, {"version", d.version}, {"reason", "stale version"}}});
+      return ignore("stale version");
     }
     ++applied_;
     const char* outcome = *result == store::UpsertResult::kInserted  ? "inserted"
@@ -109,7 +127,8 @@ void Downlink::applyDeclaration(const std::string& topic, const std::string& pay
                     {{"declaration", d.id},
                      {"version", d.version},
                      {"outcome", outcome},
-                     {"plate", d.cancelled ? "" : msg::normalisePlate(d.tractor_plate)}}});
+                     {"plate", d.cancelled ? "" : msg::normalisePlate(d.tractor_plate)},
+                     {"issued_by", msg::toJson(*origin)}}});
   });
   if (ok && on_accepted_) on_accepted_(clock_.nowWallMs());
 }
@@ -121,24 +140,41 @@ void Downlink::applyPolicy(const std::string& topic, const std::string& payload,
     reject(topic, payload, policy.status().message());
     return;
   }
+  auto origin = msg::parseCommandOrigin(json);
+  if (!origin) {
+    reject(topic, payload, origin.status().message());
+    return;
+  }
   const msg::Policy& p = *policy;
   const std::string kind = msg::toString(p.kind);
   bool applied = false;
   const bool ok = record([&](store::Transaction& tx) -> Status {
     applied = false;
-    auto result = tx.upsertPolicy(p, json, clock_.nowWallMs());
-    if (!result.isOk()) return result.status();
-    if (*result == store::UpsertResult::kStale) {
+    auto ignore = [&](const std::string& reason) {
       return tx.emit({"policy.ignored",
                       "",
                       "",
-                      {{"kind", kind}, {"version", p.version}, {"reason", "stale version"}}});
+                      {{"kind", kind},
+                       {"version", p.version},
+                       {"reason", reason},
+                       {"issued_by", msg::toJson(*origin)}}});
+    };
+    auto held = tx.policyVersion(p.kind);
+    if (!held) return held.status();
+    if (Status step = msg::checkVersionStep(p.version, *held); !step) {
+      ++version_jumps_;
+      log::warn("policy ignored", {{"kind", kind}, {"reason", step.message()}});
+      return ignore(step.message());
     }
+    auto result = tx.upsertPolicy(p, json, clock_.nowWallMs());
+    if (!result.isOk()) return result.status();
+    if (*result == store::UpsertResult::kStale) return ignore("stale version");
     applied = true;
     nlohmann::json event = {{"kind", kind},
                             {"version", p.version},
                             {"issued", p.issued},
-                            {"payload_sha256", sha256Hex(payload)}};
+                            {"payload_sha256", sha256Hex(payload)},
+                            {"issued_by", msg::toJson(*origin)}};
     if (p.kind == msg::PolicyKind::kRiskProfiles) event["profiles"] = p.risk_profiles.size();
     if (p.kind == msg::PolicyKind::kAllowList || p.kind == msg::PolicyKind::kDenyList) {
       event["plates"] = p.list.plates.size();
@@ -173,6 +209,7 @@ void Downlink::onBackfillRequest(const std::string& topic, const std::string& pa
 nlohmann::json Downlink::statusJson() const {
   return {{"applied", applied_},
           {"stale", stale_},
+          {"version_jumps", version_jumps_},
           {"backfill_requests", backfill_requests_},
           {"rejected", rejected_},
           {"store_errors", store_errors_}};

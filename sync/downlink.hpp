@@ -6,8 +6,10 @@
 // version, idempotently: a re-delivered or older version changes nothing. Every message leaves
 // an event: declaration.applied / declaration.ignored, policy.applied / policy.ignored (stale)
 // or downlink.rejected (why), in the same transaction as the change, so central sees exactly
-// what the post did with it. A valid backfill request goes to the BackfillHandler (the outbox
-// pump) and leaves no event.
+// what the post did with it, naming who at central issued it ("issued_by", edge/msg/command.hpp).
+// A version more than msg::kMaxVersionStep above the one held is ignored (declaration.ignored /
+// policy.ignored with the reason). A valid backfill request goes to the BackfillHandler (the
+// outbox pump) and leaves no event.
 //
 // With central's public key, every command must carry central's signature (msg::verifyJson);
 // an unsigned or wrongly signed one is rejected like a malformed one. Without a key, commands
@@ -68,6 +70,7 @@ class Downlink {
   std::function<void(WallMs)> on_accepted_;
   std::uint64_t applied_ = 0;
   std::uint64_t stale_ = 0;
+  std::uint64_t version_jumps_ = 0;  // ignored: too far above the version held
   std::uint64_t backfill_requests_ = 0;
   std::uint64_t rejected_ = 0;
   std::uint64_t store_errors_ = 0;

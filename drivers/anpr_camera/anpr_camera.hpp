@@ -4,8 +4,16 @@
 // ANPR camera device class, push flavour: the camera POSTs its events to kordond's HTTP server
 // ("HTTP listening" on Hikvision). The daemon routes POSTs on the configured path to
 // the camera's receiver, which parses, stores the images as evidence and calls PlateCallback
-// with a msg::PlateRead. handle() runs on the control loop; it persists the evidence *before*
-// answering, because cameras do not re-send after a 200.
+// with a msg::PlateRead. A camera is answered 2xx only once the read and its pictures are
+// durable (the PlateCallback returned ok), because cameras do not re-send after a 200; a read
+// that could not be saved (evidence or journal write failed: a full disk) is answered 503 with
+// Retry-After, which the camera re-sends, and counted (counters().store_failures).
+//
+// A push is answered in two halves, so that what costs in proportion to the body (parsing it,
+// writing its pictures with fsync) runs on a receiver worker, off the control loop:
+// prepare() may run on any thread (it touches only the evidence store and atomic counters); the
+// PushCompletion it returns must run on the control loop, where it delivers the reading, keeps
+// health and logs, and gives the answer. handle() runs both halves on the calling thread.
 //
 // Camera types (the factory's table): "isapi-push" (Hikvision, isapi_camera.hpp),
 // "dahua-itsapi" (Dahua ITSAPI TollgateInfo JSON push, dahua_camera.hpp) and "frames" (a
@@ -37,6 +45,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "drivers/common/device_counters.hpp"
 #include "drivers/common/evidence_store.hpp"
@@ -56,6 +65,14 @@ struct CameraConfig {
   // No valid event or heartbeat for this long -> health no_data. Cameras send heartbeats
   // every 30..60 s by default, so two missed ones are tolerated.
   std::int64_t stale_after_ms = 120'000;
+  // Push cameras: who may push to `path` (edge/base/http_auth.hpp), checked by the daemon
+  // before the body is read: the camera's own addresses, and its credentials where it has
+  // them (Hikvision: HTTP listening's authentication; Dahua: the platform's user).
+  std::vector<std::string> allow_from = {"127.0.0.1", "::1"};
+  std::string auth = "none";  // "none" | "basic" | "digest"
+  std::string username;
+  std::string password;
+  std::string realm = "kordon";
   // type "frames" only (frame_camera.hpp):
   std::string url;  // http://.../snapshot.jpg, or rtsp://... (OpenCV videoio)
   std::int64_t poll_interval_ms = 200;
@@ -68,9 +85,13 @@ struct CameraConfig {
 inline constexpr int kHealthWindowRequests = 5;  // requests looked at for kDegraded
 inline constexpr int kDegradedErrorCount = 2;    // errors among them that make it degraded
 
+// The control-loop half of answering a push (see the header comment).
+using PushCompletion = std::function<http::Response()>;
+
 class AnprCamera {
  public:
-  using PlateCallback = std::function<void(const msg::PlateRead&)>;
+  // Ok once the read is durable (journalled); an error means it was not saved.
+  using PlateCallback = std::function<Status(const msg::PlateRead&)>;
   using StatusCallback = std::function<void(const msg::DeviceStatus&)>;
   virtual ~AnprCamera() = default;
   virtual const CameraConfig& config() const = 0;
@@ -83,13 +104,17 @@ class AnprCamera {
     return request_path == config().path;
   }
   // Answers the camera's POST. Bad input gets a 4xx with a clear message and a counter.
-  virtual http::Response handle(const http::Request& request) = 0;
+  virtual PushCompletion prepare(const http::Request& request) = 0;
+  http::Response handle(const http::Request& request) { return prepare(request)(); }
   virtual const DeviceCounters& counters() const = 0;
   // Health now (by the injected clock), with the counters; device_class "anpr_camera".
   virtual msg::DeviceStatus status() const = 0;
   // Re-evaluates health; calls the StatusCallback when it changed. Control loop only.
   virtual void tick() = 0;
 };
+
+// The answer to a push whose read could not be saved: 503, Retry-After, never a 2xx.
+http::Response notSavedResponse(const std::string& reason);
 
 // Push-camera health bookkeeping shared by the camera kinds (rules in the header comment).
 // Not thread-safe: used from the thread that calls handle()/tick() (the control loop).

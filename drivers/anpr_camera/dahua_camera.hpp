@@ -6,7 +6,9 @@
 // POSTs JSON to fixed sub-paths. With CameraConfig.path = "/anpr/L2" this class owns:
 //
 //   POST /anpr/L2/NotificationInfo/TollgateInfo   a plate event (dahua_event.hpp): pictures are
-//        stored as evidence, then PlateCallback runs, then the reply goes out.
+//        stored as evidence, then PlateCallback runs, then the reply goes out: {"Result": true}
+//        only once both are durable; otherwise 503 {"Result": false} with Retry-After, and the
+//        camera re-sends (store_failures, evidenceWriteFailures()).
 //   POST /anpr/L2/NotificationInfo/KeepAlive      a heartbeat; body empty or any JSON.
 //   POST /anpr/L2/NotificationInfo/<other>        other notifications: acknowledged, ignored.
 //
@@ -32,12 +34,11 @@
 //   405 for methods other than POST, 404 for paths outside <path>/NotificationInfo/.
 // Every malformed body counts comms_errors and a warn log per change of reason.
 //
-// Degraded inputs that still yield a plate read: a picture whose Content is not base64 or not
-// a JPEG (no FF D8) is dropped, comms_errors++ and rejectedImages()++; an evidence write
-// failure drops that picture, evidenceWriteFailures()++, warn once per transition.
+// A degraded input that still yields a plate read: a picture whose Content is not base64 or not
+// a JPEG (no FF D8) is dropped, comms_errors++ and rejectedImages()++.
 //
-// Thread-safety: handle(), status() and tick() from one thread (the control loop).
-// counters() and the accessors below may be read from any thread.
+// Thread-safety: prepare() from any thread; its completion, handle(), status() and tick() from
+// the control loop. counters() and the accessors below may be read from any thread.
 
 #include <atomic>
 #include <cstddef>
@@ -61,7 +62,7 @@ class DahuaItsapiCamera final : public AnprCamera {
 
   const CameraConfig& config() const override { return config_; }
   bool handles(const std::string& request_path) const override;
-  http::Response handle(const http::Request& request) override;
+  PushCompletion prepare(const http::Request& request) override;
   const DeviceCounters& counters() const override { return counters_; }
   msg::DeviceStatus status() const override { return health_.status(counters_); }
   void tick() override { health_.publishIfChanged(counters_); }
@@ -73,11 +74,20 @@ class DahuaItsapiCamera final : public AnprCamera {
   std::uint64_t evidenceWriteFailures() const { return evidence_write_failures_.load(); }
 
  private:
-  http::Response handleTollgate(const http::Request& request);
-  http::Response handleKeepAlive(const http::Request& request);
-  http::Response rejectMalformed(const std::string& reason, const http::Request& request);
-  // Stores the decodable JPEGs; returns true when any picture was rejected.
-  bool storePictures(const DahuaTollgate& event, std::vector<msg::Evidence>* stored);
+  PushCompletion prepareTollgate(const http::Request& request);
+  PushCompletion prepareKeepAlive(const http::Request& request);
+  // Control loop: counts, logs and answers a malformed body.
+  http::Response rejectMalformed(const std::string& reason, const std::string& body_sha256,
+                                 const std::string& remote, const std::string& path);
+  PushCompletion rejectLater(std::string reason, const http::Request& request);
+  // Stores the decodable JPEGs (any thread); an error when one could not be written.
+  // `rejected` says whether any picture was unusable.
+  Result<std::vector<msg::Evidence>> storePictures(const DahuaTollgate& event, bool* rejected);
+  // Control loop: the tail of every answer.
+  http::Response answered(http::Response response) {
+    health_.publishIfChanged(counters_);
+    return response;
+  }
   static bool remember(std::deque<std::string>* memory, std::size_t capacity,
                        const std::string& key);
 
@@ -97,6 +107,7 @@ class DahuaItsapiCamera final : public AnprCamera {
   std::deque<std::string> delivered_events_;  // event keys of recent deliveries
   std::string last_logged_reject_reason_;
   bool evidence_failing_ = false;
+  bool store_failing_ = false;
 };
 
 }  // namespace kordon::drivers

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "edge/base/crypto.hpp"
+#include "edge/msg/limits.hpp"
 
 namespace kordon::drivers {
 
@@ -188,6 +189,11 @@ Status parsePlate(const Json& plate, DahuaTollgate* out) {
   if (!number) return Status::error("dahua: missing member Picture.Plate.PlateNumber");
   if (!number->is_string()) return wrongType("Picture.Plate.PlateNumber", "a string");
   out->plate_number = number->get_ref<const std::string&>();
+  if (out->plate_number.size() > msg::kMaxPlateBytes) {
+    return Status::error("dahua: Picture.Plate.PlateNumber is " +
+                         std::to_string(out->plate_number.size()) + " bytes; a plate has at most " +
+                         std::to_string(msg::kMaxPlateBytes));
+  }
   Status s =
       optionalInt(plate, "Confidence", "Picture.Plate.Confidence", 0, 100, &out->confidence_pct);
   if (s) s = optionalString(plate, "PlateColor", "Picture.Plate.PlateColor", &out->plate_color);

@@ -41,8 +41,8 @@ FrameCamera::FrameCamera(const CameraConfig& config, EvidenceStore& evidence, co
 
 FrameCamera::~FrameCamera() { stop(); }
 
-http::Response FrameCamera::handle(const http::Request& /*request*/) {
-  return http::Response::text(404, "frame cameras are pulled, not pushed\n");
+PushCompletion FrameCamera::prepare(const http::Request& /*request*/) {
+  return [] { return http::Response::text(404, "frame cameras are pulled, not pushed\n"); };
 }
 
 void FrameCamera::start() {
@@ -211,6 +211,7 @@ nlohmann::json FrameCamera::countersJson() const {
   nlohmann::json counters = counters_.toJson();
   counters["frames"] = frames_.load();
   counters["frames_dropped"] = frames_dropped_.load();
+  counters["reads_lost"] = reads_lost_.load();
   return counters;
 }
 
@@ -226,22 +227,15 @@ void FrameCamera::tick() {
     fused = fusion_.flush(clock_.nowSteady());
   }
   for (anpr::FusedPlate& plate : fused) {
-    msg::PlateRead read;
+    Undelivered u;
+    msg::PlateRead& read = u.read;
     read.camera_id = config_.device_id;
     read.lane = config_.lane;
     read.plate_raw = plate.plate;
     read.confidence_pct = static_cast<int>(plate.confidence * 100 + 0.5f);
     read.direction = "unknown";
     read.time_ms = plate.first_wall_ms;
-    if (!plate.best_frame.empty()) {
-      auto stored = evidence_.put(plate.best_frame, "image/jpeg", "scene");
-      if (stored) {
-        read.evidence.push_back(*stored);
-      } else {
-        log::warn("frame camera: evidence not stored",
-                  {{"device_id", config_.device_id}, {"error", stored.status().message()}});
-      }
-    }
+    u.frame = std::move(plate.best_frame);
     std::string alternatives;
     for (const anpr::CharRead& position : plate.alternatives) {
       std::string candidates;
@@ -256,7 +250,37 @@ void FrameCamera::tick() {
                              {"reads", plate.reads},
                              {"alternatives", alternatives}});
     ++counters_.readings;
-    if (on_plate_) on_plate_(read);
+    undelivered_.push_back(std::move(u));
+    if (undelivered_.size() > kMaxUndelivered) {
+      ++reads_lost_;
+      log::error(
+          "frame camera: a plate read could not be saved and is lost (queue full)",
+          {{"device_id", config_.device_id}, {"plate", undelivered_.front().read.plate_raw}});
+      undelivered_.pop_front();
+    }
+  }
+  // Oldest first; a read (with its picture) leaves the queue only once it is saved, so a full
+  // disk delays reads instead of losing them.
+  while (!undelivered_.empty()) {
+    Undelivered& u = undelivered_.front();
+    if (!u.frame.empty()) {
+      auto stored = evidence_.put(u.frame, "image/jpeg", "scene");
+      if (!stored) {
+        ++counters_.store_failures;
+        log::warn("frame camera: evidence not stored; the read waits",
+                  {{"device_id", config_.device_id}, {"error", stored.status().message()}});
+        break;
+      }
+      u.read.evidence.push_back(*stored);
+      u.frame.clear();
+    }
+    if (on_plate_) {
+      if (Status s = on_plate_(u.read); !s) {
+        ++counters_.store_failures;
+        break;
+      }
+    }
+    undelivered_.pop_front();
   }
   const long long last = last_frame_steady_ms_.load();
   const long long now_ms = steadyMs(clock_.nowSteady());

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,7 +52,7 @@ class FrameCamera final : public AnprCamera {
 
   const CameraConfig& config() const override { return config_; }
   bool handles(const std::string& /*request_path*/) const override { return false; }
-  http::Response handle(const http::Request& request) override;
+  PushCompletion prepare(const http::Request& request) override;
   const DeviceCounters& counters() const override { return counters_; }
   msg::DeviceStatus status() const override;
   void tick() override;
@@ -77,6 +78,15 @@ class FrameCamera final : public AnprCamera {
   EvidenceStore& evidence_;
   const Clock& clock_;
   PlateCallback on_plate_;
+  // Fused reads not yet saved (the evidence or the journal write failed), oldest first; tried
+  // again every tick. Control loop only.
+  struct Undelivered {
+    msg::PlateRead read;
+    std::string frame;  // the picture, until it is stored as evidence
+  };
+  static constexpr std::size_t kMaxUndelivered = 32;
+  std::deque<Undelivered> undelivered_;
+  std::atomic<std::uint64_t> reads_lost_{0};
   HealthReporter health_;
   DeviceCounters counters_;
   std::atomic<std::uint64_t> frames_{0};

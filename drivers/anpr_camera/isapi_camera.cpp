@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edge/base/log.hpp"
+#include "edge/msg/limits.hpp"
 
 namespace kordon::drivers {
 
@@ -88,7 +89,7 @@ IsapiPushCamera::IsapiPushCamera(CameraConfig config, EvidenceStore& evidence, c
       health_(config_, clock, std::move(on_status)) {}
 
 http::Response IsapiPushCamera::reject(int status, const std::string& reason,
-                                       const http::Request& request) {
+                                       const std::string& remote) {
   counters_.comms_errors++;
   health_.onRejectedRequest();
   // Warn when the kind of problem changes, not on every repeat (counters carry the rate).
@@ -96,11 +97,20 @@ http::Response IsapiPushCamera::reject(int status, const std::string& reason,
   last_logged_reject_reason_ = reason;
   log::write(level, "anpr camera request rejected",
              {{"camera", config_.device_id},
-              {"remote", request.remote},
+              {"remote", remote},
               {"status", status},
               {"reason", reason},
               {"comms_errors", counters_.comms_errors.load()}});
-  return http::Response::text(status, reason + "\n");
+  http::Response response = http::Response::text(status, reason + "\n");
+  health_.publishIfChanged(counters_);
+  return response;
+}
+
+PushCompletion IsapiPushCamera::rejectLater(int status, std::string reason,
+                                            const http::Request& request) {
+  return [this, status, reason = std::move(reason), remote = request.remote] {
+    return reject(status, reason, remote);
+  };
 }
 
 Result<std::string> IsapiPushCamera::extractXml(const http::Request& request, BodyKind kind,
@@ -122,49 +132,54 @@ Result<std::string> IsapiPushCamera::extractXml(const http::Request& request, Bo
   return std::move((*parts)[*xml_index].body);
 }
 
-std::vector<msg::Evidence> IsapiPushCamera::storeImages(
-    const std::vector<MultipartPart>& image_parts, const IsapiAnpr& anpr) {
+Result<std::vector<msg::Evidence>> IsapiPushCamera::storeImages(
+    const std::vector<MultipartPart>& image_parts, const IsapiAnpr& anpr, int* rejected) {
   std::vector<msg::Evidence> stored;
   for (const MultipartPart& part : image_parts) {
     const std::string& file_name = part.filename.empty() ? part.name : part.filename;
-    if (!hasJpegStartOfImage(part.body)) {
+    if (!hasJpegStartOfImage(part.body) || stored.size() >= msg::kMaxListItems) {
       // The read is still good; only this picture is unusable.
       counters_.comms_errors++;
       rejected_images_++;
-      log::warn(
-          "anpr camera sent a JPEG part without a JPEG header; picture dropped",
-          {{"camera", config_.device_id}, {"file", file_name}, {"size_bytes", part.body.size()}});
+      ++*rejected;
+      log::warn("anpr camera sent a JPEG part without a JPEG header (or too many); picture dropped",
+                {{"camera", config_.device_id},
+                 {"file", msg::clipText(file_name)},
+                 {"size_bytes", part.body.size()}});
       continue;
     }
     const std::string role = roleForPictureType(pictureTypeFor(part, anpr));
     auto evidence = evidence_.put(part.body, "image/jpeg", role);
     if (!evidence) {
       evidence_write_failures_++;
-      if (!evidence_failing_) {
-        evidence_failing_ = true;
-        log::warn("evidence store failing; plate reads continue without pictures",
-                  {{"camera", config_.device_id}, {"error", evidence.status().message()}});
-      }
-      continue;
-    }
-    if (evidence_failing_) {
-      evidence_failing_ = false;
-      log::info("evidence store recovered", {{"camera", config_.device_id}});
+      return evidence.status();
     }
     stored.push_back(std::move(evidence).value());
   }
   return stored;
 }
 
-http::Response IsapiPushCamera::handle(const http::Request& request) {
-  if (request.method != "POST") {
-    log::debug("anpr camera endpoint got a non-POST request",
-               {{"camera", config_.device_id}, {"method", request.method}});
-    http::Response response = http::Response::text(405, "only POST is accepted\n");
-    response.headers["Allow"] = "POST";
-    return response;
+void IsapiPushCamera::noteEvidence(const Status& written) {
+  if (!written && !evidence_failing_) {
+    evidence_failing_ = true;
+    log::warn("evidence store failing; pushes are answered 503 until it takes pictures again",
+              {{"camera", config_.device_id}, {"error", written.message()}});
+  } else if (written && evidence_failing_) {
+    evidence_failing_ = false;
+    log::info("evidence store recovered", {{"camera", config_.device_id}});
   }
+}
 
+PushCompletion IsapiPushCamera::prepare(const http::Request& request) {
+  if (request.method != "POST") {
+    return [this, method = request.method] {
+      log::debug("anpr camera endpoint got a non-POST request",
+                 {{"camera", config_.device_id}, {"method", msg::clipText(method, 16)}});
+      http::Response response = http::Response::text(405, "only POST is accepted\n");
+      response.headers["Allow"] = "POST";
+      return response;
+    };
+  }
   const std::string media_type = mediaTypeOf(request.header("content-type"));
   BodyKind kind = BodyKind::kXml;
   if (media_type.rfind("multipart/", 0) == 0) {
@@ -173,33 +188,33 @@ http::Response IsapiPushCamera::handle(const http::Request& request) {
              (media_type.empty() && looksLikeXml(request.body))) {
     kind = BodyKind::kXml;
   } else {
-    http::Response response = reject(415, "unsupported Content-Type '" + media_type + "'", request);
-    health_.publishIfChanged(counters_);
-    return response;
+    return rejectLater(415, "unsupported Content-Type '" + msg::clipText(media_type, 64) + "'",
+                       request);
   }
-  http::Response response = handleValid(request, kind);
-  health_.publishIfChanged(counters_);
-  return response;
+  return prepareValid(request, kind);
 }
 
-http::Response IsapiPushCamera::handleValid(const http::Request& request, BodyKind kind) {
+PushCompletion IsapiPushCamera::prepareValid(const http::Request& request, BodyKind kind) {
   std::vector<MultipartPart> image_parts;
   auto xml = extractXml(request, kind, &image_parts);
-  if (!xml) return reject(400, xml.status().message(), request);
+  if (!xml) return rejectLater(400, xml.status().message(), request);
   auto alert = parseIsapiAlert(*xml);
-  if (!alert) return reject(400, alert.status().message(), request);
-  if (!last_logged_reject_reason_.empty()) {
-    last_logged_reject_reason_.clear();
-    log::info("anpr camera sends valid events again", {{"camera", config_.device_id}});
-  }
+  if (!alert) return rejectLater(400, alert.status().message(), request);
 
   if (!alert->isAnpr()) {
-    health_.onValidRequest(false);  // heartBeat and other events prove the camera is alive
-    ignored_events_++;
-    log::debug("anpr camera non-ANPR event ignored",
-               {{"camera", config_.device_id}, {"event_type", alert->event_type}});
-    return http::Response::json(
-        200, dumpJson(nlohmann::json{{"ok", true}, {"ignored", alert->event_type}}));
+    return [this, event_type = msg::clipText(alert->event_type, 64)] {
+      if (!last_logged_reject_reason_.empty()) {
+        last_logged_reject_reason_.clear();
+        log::info("anpr camera sends valid events again", {{"camera", config_.device_id}});
+      }
+      health_.onValidRequest(false);  // heartBeat and other events prove the camera is alive
+      ignored_events_++;
+      log::debug("anpr camera non-ANPR event ignored",
+                 {{"camera", config_.device_id}, {"event_type", event_type}});
+      health_.publishIfChanged(counters_);
+      return http::Response::json(200,
+                                  dumpJson(nlohmann::json{{"ok", true}, {"ignored", event_type}}));
+    };
   }
 
   const IsapiAnpr& anpr = *alert->anpr;
@@ -210,21 +225,59 @@ http::Response IsapiPushCamera::handleValid(const http::Request& request, BodyKi
   read.confidence_pct = anpr.confidence_pct.value_or(0);
   read.direction = anpr.direction;
   read.source_event_id = alert->uuid;
+  bool time_unparsed = false;
   if (alert->date_time_ms) {
     read.time_ms = *alert->date_time_ms;
   } else {
     read.time_ms = clock_.nowWallMs();
-    if (!alert->date_time_text.empty()) {
-      log::debug("anpr camera dateTime unparseable; using receive time",
-                 {{"camera", config_.device_id}, {"date_time", alert->date_time_text}});
-    }
+    time_unparsed = !alert->date_time_text.empty();
   }
-  // Evidence is durable before the callback and the 200: cameras do not re-send.
-  const std::uint64_t rejected_before = rejected_images_.load();
-  read.evidence = storeImages(image_parts, anpr);
+  // Pictures are durable before the read is delivered, and both before any 200.
+  int rejected = 0;
+  auto evidence = storeImages(image_parts, anpr, &rejected);
+  const Status written = evidence ? Status::ok() : evidence.status();
+  if (evidence) read.evidence = std::move(evidence).value();
+  return [this, read = std::move(read), written, rejected, time_unparsed,
+          date_time = msg::clipText(alert->date_time_text, 64)] {
+    noteEvidence(written);
+    if (!last_logged_reject_reason_.empty()) {
+      last_logged_reject_reason_.clear();
+      log::info("anpr camera sends valid events again", {{"camera", config_.device_id}});
+    }
+    if (time_unparsed) {
+      log::debug("anpr camera dateTime unparseable; using receive time",
+                 {{"camera", config_.device_id}, {"date_time", date_time}});
+    }
+    if (!written) {
+      counters_.store_failures++;
+      health_.onRejectedRequest();
+      health_.publishIfChanged(counters_);
+      return notSavedResponse("pictures not saved: " + written.message());
+    }
+    return deliver(read, rejected > 0);
+  };
+}
+
+http::Response IsapiPushCamera::deliver(const msg::PlateRead& read, bool pictures_rejected) {
+  const Status saved = on_plate_ ? on_plate_(read) : Status::ok();
+  if (!saved) {
+    counters_.store_failures++;
+    health_.onRejectedRequest();
+    if (!store_failing_) {
+      store_failing_ = true;
+      log::warn("plate reads are not saved; the camera is answered 503 and re-sends",
+                {{"camera", config_.device_id}, {"error", saved.message()}});
+    }
+    health_.publishIfChanged(counters_);
+    return notSavedResponse(saved.message());
+  }
+  if (store_failing_) {
+    store_failing_ = false;
+    log::info("plate reads are saved again", {{"camera", config_.device_id}});
+  }
   counters_.readings++;
-  health_.onValidRequest(rejected_images_.load() != rejected_before);
-  if (on_plate_) on_plate_(read);
+  health_.onValidRequest(pictures_rejected);
+  health_.publishIfChanged(counters_);
   return http::Response::json(
       200, dumpJson(nlohmann::json{
                {"ok", true}, {"event", read.source_event_id}, {"evidence", read.evidence.size()}}));

@@ -11,21 +11,23 @@
 //   POST, Content-Type application/xml or text/xml (or none, with a body starting with '<'):
 //        the XML alone, as some firmware sends it for events without pictures.
 //
-// Replies: 200 {"ok":true,...} once the evidence is durable and the callback has run; 400 for
-// a malformed body, 415 for an unsupported Content-Type, 405 for a method other than POST.
-// Non-ANPR events (heartBeat, videoloss, ...) get a 200 so the camera does not retry, are not
-// published, and are counted in ignoredEvents().
+// Replies: 200 {"ok":true,...} once the evidence and the read are durable (the PlateCallback
+// returned ok); 503 with Retry-After when either could not be saved (a full disk: the picture
+// write failed, evidenceWriteFailures()++, or the journal did, store_failures++), warn-logged
+// once per transition to failing and info-logged on recovery; 400 for a malformed body
+// (a licensePlate longer than msg::kMaxPlateBytes included), 415 for an unsupported
+// Content-Type, 405 for a method other than POST. Non-ANPR events (heartBeat, videoloss, ...)
+// get a 200 so the camera does not retry, are not published, and are counted in
+// ignoredEvents().
 //
-// Degraded inputs that still yield a plate read (the read is worth more than a picture):
-//   - a JPEG part that does not start with FF D8 is rejected as evidence, comms_errors++;
-//   - an evidence write failure (disk full) leaves that picture out, evidenceWriteFailures()++,
-//     with a warn log once per transition to failing and an info log on recovery.
+// A degraded input that still yields a plate read (the read is worth more than a picture): a
+// JPEG part that does not start with FF D8 is rejected as evidence, comms_errors++.
 //
 // Health (anpr_camera.hpp): every well-formed alert, heartBeat included, is contact; rejected
 // bodies and dropped pictures count as request errors.
 //
-// Thread-safety: handle(), status() and tick() must be called from one thread at a time (the
-// control loop, via kordon::http::Server). counters() may be read from any thread.
+// Thread-safety: prepare() from any thread; its completion, handle(), status() and tick() from
+// the control loop. counters() may be read from any thread.
 
 #include <atomic>
 #include <cstdint>
@@ -44,7 +46,7 @@ class IsapiPushCamera final : public AnprCamera {
                   PlateCallback on_plate, StatusCallback on_status = nullptr);
 
   const CameraConfig& config() const override { return config_; }
-  http::Response handle(const http::Request& request) override;
+  PushCompletion prepare(const http::Request& request) override;
   const DeviceCounters& counters() const override { return counters_; }
   msg::DeviceStatus status() const override { return health_.status(counters_); }
   void tick() override { health_.publishIfChanged(counters_); }
@@ -54,14 +56,21 @@ class IsapiPushCamera final : public AnprCamera {
   std::uint64_t evidenceWriteFailures() const { return evidence_write_failures_.load(); }
 
  private:
-  http::Response reject(int status, const std::string& reason, const http::Request& request);
+  // Control loop: counts, logs and answers a refused push.
+  http::Response reject(int status, const std::string& reason, const std::string& remote);
+  PushCompletion rejectLater(int status, std::string reason, const http::Request& request);
   enum class BodyKind { kMultipart, kXml };
   // The XML document of a push; for multipart bodies also the JPEG parts.
   Result<std::string> extractXml(const http::Request& request, BodyKind kind,
                                  std::vector<MultipartPart>* image_parts) const;
-  std::vector<msg::Evidence> storeImages(const std::vector<MultipartPart>& image_parts,
-                                         const IsapiAnpr& anpr);
-  http::Response handleValid(const http::Request& request, BodyKind kind);
+  // Stores the JPEG parts (any thread); an error when one could not be written. `rejected`
+  // counts parts that are no JPEG.
+  Result<std::vector<msg::Evidence>> storeImages(const std::vector<MultipartPart>& image_parts,
+                                                 const IsapiAnpr& anpr, int* rejected);
+  PushCompletion prepareValid(const http::Request& request, BodyKind kind);
+  // Control loop: delivers the read and answers.
+  http::Response deliver(const msg::PlateRead& read, bool pictures_rejected);
+  void noteEvidence(const Status& written);
 
   CameraConfig config_;
   EvidenceStore& evidence_;
@@ -72,9 +81,11 @@ class IsapiPushCamera final : public AnprCamera {
   std::atomic<std::uint64_t> ignored_events_{0};
   std::atomic<std::uint64_t> rejected_images_{0};
   std::atomic<std::uint64_t> evidence_write_failures_{0};
-  // Log de-duplication, so a camera stuck sending the same bad body does not flood the log.
+  // Log de-duplication, so a camera stuck sending the same bad body does not flood the log
+  // (control loop only).
   std::string last_logged_reject_reason_;
   bool evidence_failing_ = false;
+  bool store_failing_ = false;
 };
 
 }  // namespace kordon::drivers

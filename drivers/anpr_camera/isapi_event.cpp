@@ -6,6 +6,8 @@
 
 #include <pugixml.hpp>
 
+#include "edge/msg/limits.hpp"
+
 namespace kordon::drivers {
 
 namespace {
@@ -96,6 +98,10 @@ Result<IsapiAnpr> parseAnpr(pugi::xml_node anpr_node) {
   if (!plate)
     return Status::error("isapi: missing element EventNotificationAlert/ANPR/licensePlate");
   anpr.license_plate = trimmedText(plate);
+  if (anpr.license_plate.size() > msg::kMaxPlateBytes) {
+    return Status::error("isapi: licensePlate is " + std::to_string(anpr.license_plate.size()) +
+                         " bytes; a plate has at most " + std::to_string(msg::kMaxPlateBytes));
+  }
   anpr.original_license_plate = optionalText(anpr_node, "originalLicensePlate");
   anpr.country = optionalText(anpr_node, "country");
 
@@ -166,7 +172,7 @@ Result<IsapiAlert> parseIsapiAlert(std::string_view xml) {
   alert.event_state = optionalText(root, "eventState");
   alert.ip_address = optionalText(root, "ipAddress");
   alert.mac_address = optionalText(root, "macAddress");
-  alert.uuid = optionalText(root, "UUID");
+  alert.uuid = msg::clipText(optionalText(root, "UUID"), msg::kMaxIdBytes);
   alert.date_time_text = optionalText(root, "dateTime");
   if (WallMs t = 0; !alert.date_time_text.empty() && parseUtcMs(alert.date_time_text, &t)) {
     alert.date_time_ms = t;

@@ -2,6 +2,8 @@
 #include <bit>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "drivers/anpr_camera/anpr_camera.hpp"
 #include "edge/base/log.hpp"
 
@@ -10,6 +12,14 @@ namespace kordon::drivers {
 namespace {
 constexpr unsigned kWindowMask = (1u << kHealthWindowRequests) - 1;
 }  // namespace
+
+http::Response notSavedResponse(const std::string& reason) {
+  http::Response response = http::Response::json(
+      503, nlohmann::json{{"ok", false}, {"error", "not saved: " + reason}}.dump(
+               -1, ' ', false, nlohmann::json::error_handler_t::replace));
+  response.headers["Retry-After"] = "5";
+  return response;
+}
 
 PushHealth::PushHealth(const CameraConfig& config, const Clock& clock,
                        AnprCamera::StatusCallback on_status)

@@ -16,12 +16,16 @@ struct DeviceCounters {
   std::atomic<std::uint64_t> timeouts{0};
   std::atomic<std::uint64_t> reconnects{0};
   std::atomic<std::uint64_t> readings{0};
+  // Readings the device was told were not saved (evidence or journal write failed); it re-sends.
+  std::atomic<std::uint64_t> store_failures{0};
+  // Connections refused for what they asked (a DICOM association proposing nothing supported,
+  // from the wrong address): the sender's configuration is wrong, not the wire.
+  std::atomic<std::uint64_t> refusals{0};
 
   nlohmann::json toJson() const {
-    return {{"comms_errors", comms_errors.load()},
-            {"timeouts", timeouts.load()},
-            {"reconnects", reconnects.load()},
-            {"readings", readings.load()}};
+    return {{"comms_errors", comms_errors.load()},     {"timeouts", timeouts.load()},
+            {"reconnects", reconnects.load()},         {"readings", readings.load()},
+            {"store_failures", store_failures.load()}, {"refusals", refusals.load()}};
   }
 };
 

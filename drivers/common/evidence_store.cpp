@@ -79,7 +79,8 @@ bool alreadyStored(const std::string& path, std::size_t size_bytes) {
 
 }  // namespace
 
-EvidenceStore::EvidenceStore(std::string root_dir) : root_(std::move(root_dir)) {}
+EvidenceStore::EvidenceStore(std::string root_dir, StorageGauge* gauge)
+    : root_(std::move(root_dir)), gauge_(gauge) {}
 
 std::string EvidenceStore::pathFor(const std::string& sha256, const std::string& media_type) const {
   const std::string shard = sha256.size() >= 2 ? sha256.substr(0, 2) : std::string("__");
@@ -96,6 +97,10 @@ Result<msg::Evidence> EvidenceStore::put(std::string_view bytes, const std::stri
 
   const std::string final_path = pathFor(evidence.sha256, media_type);
   if (alreadyStored(final_path, bytes.size())) return evidence;
+  if (gauge_) {
+    const auto size = static_cast<std::int64_t>(bytes.size());
+    if (Status s = gauge_->reserveFor(size); !s) return s.withContext("evidence");
+  }
 
   const std::string shard_dir = root_ + "/" + evidence.sha256.substr(0, 2);
   std::error_code ec;
@@ -126,6 +131,7 @@ Result<msg::Evidence> EvidenceStore::put(std::string_view bytes, const std::stri
     return status.withContext("evidence");
   }
   if (Status s = fsyncDirectory(shard_dir); !s) return s.withContext("evidence");
+  if (gauge_) gauge_->addWritten(static_cast<std::int64_t>(bytes.size()));
   return evidence;
 }
 

@@ -87,6 +87,7 @@ FileOutcome N42FolderPortal::process(const fs::path& file, const std::string& by
   auto stored = evidence_.put(bytes, "application/xml", "n42");
   if (!stored) {
     ++counters_.comms_errors;
+    degraded_ = true;  // until a document is saved again
     reporter_.report(msg::DeviceHealth::kDegraded, "evidence store: " + stored.status().message(),
                      counters_);
     return FileOutcome::retry(stored.status().message());  // left in place
@@ -97,13 +98,19 @@ FileOutcome N42FolderPortal::process(const fs::path& file, const std::string& by
   if (occ.time_ms == 0) occ.time_ms = clock_.nowWallMs();
   occ.phase = msg::OccupancyPhase::kEnd;
   occ.evidence.push_back(*stored);
-  // Published once the file is in done/.
-  return FileOutcome::done().andThen([this, occ = std::move(occ)]() mutable {
+  occ.health = msg::DeviceHealth::kGood;
+  // The document moves to done/ only once its occupancy is journalled; until then it stays in
+  // the folder and is taken again (a crash in between records it twice, never not at all).
+  if (Status saved = on_occupancy_(occ); !saved) {
+    ++counters_.store_failures;
+    degraded_ = true;
+    reporter_.report(msg::DeviceHealth::kDegraded, "not saved: " + saved.message(), counters_);
+    return FileOutcome::retry(saved.message());
+  }
+  return FileOutcome::done().andThen([this] {
     degraded_ = false;
     ++counters_.readings;
     reporter_.report(msg::DeviceHealth::kGood, "", counters_);
-    occ.health = reporter_.health();
-    on_occupancy_(occ);
   });
 }
 

@@ -11,7 +11,8 @@
 // the write-to-temp-then-rename convention (the two look the same to us: the second scan takes
 // it). Then:
 //   parsed and a portal occupancy -> stored in the EvidenceStore (application/xml, role "n42"),
-//       published as one kEnd occupancy with that evidence, moved to <folder>/done/
+//       published as one kEnd occupancy with that evidence and, once the callback says it is
+//       journalled, moved to <folder>/done/ (not saved: left in place, store_failures + 1)
 //   otherwise (malformed, truncated, not a portal document) -> moved to <folder>/failed/,
 //       comms_errors + 1, one warn log, health kDegraded until the next good document
 //   evidence store failure -> left in place for the next scans, comms_errors + 1

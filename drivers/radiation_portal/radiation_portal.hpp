@@ -42,7 +42,9 @@ struct RadiationPortalConfig {
 
 class RadiationPortal {
  public:
-  using OccupancyCallback = std::function<void(const msg::RadiationOccupancy&)>;
+  // Ok once the occupancy is durable (journalled): only then does a folder driver move its
+  // document to done/. Runs on the driver's worker.
+  using OccupancyCallback = std::function<Status(const msg::RadiationOccupancy&)>;
   using StatusCallback = std::function<void(const msg::DeviceStatus&)>;
   virtual ~RadiationPortal() = default;
   virtual void start() = 0;

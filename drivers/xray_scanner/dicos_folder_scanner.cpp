@@ -90,28 +90,36 @@ FileOutcome DicosFolderScanner::take(const fs::path& path, const std::string& by
   }
   msg::XrayResult result = toXrayResult(*report, config_.device_id, config_.lane, received_ms);
   auto stored = evidence_.put(bytes, "application/dicom", "tdr");
-  if (stored) {
-    if (evidence_failing_) {
-      evidence_failing_ = false;
-      log::info("x-ray TDR evidence stored again", {{"device", config_.device_id}});
+  if (!stored) {
+    counters_.store_failures++;
+    if (!evidence_failing_) {
+      evidence_failing_ = true;
+      log::warn("x-ray TDR evidence not stored; TDRs stay in the folder until it is",
+                {{"device", config_.device_id}, {"error", stored.status().message()}});
     }
-    result.evidence.push_back(std::move(stored).value());
-  } else if (!evidence_failing_) {
-    evidence_failing_ = true;
-    log::warn("x-ray TDR evidence not stored; results continue without it",
-              {{"device", config_.device_id}, {"error", stored.status().message()}});
+    return FileOutcome::retry(stored.status().message());
   }
-  // Published once the file is in done/.
-  return FileOutcome::done().andThen([this, result = std::move(result)] {
-    counters_.readings++;
-    if (!on_result_) return;
+  if (evidence_failing_) {
+    evidence_failing_ = false;
+    log::info("x-ray TDR evidence stored again", {{"device", config_.device_id}});
+  }
+  result.evidence.push_back(std::move(stored).value());
+  // The file moves to done/ only once its result is journalled.
+  if (on_result_) {
+    Status saved = Status::error("not delivered");
     try {
-      on_result_(result);
+      saved = on_result_(result);
     } catch (const std::exception& e) {
-      log::error("x-ray result callback threw",
-                 {{"device", config_.device_id}, {"error", e.what()}});
+      saved = Status::error(std::string("the result callback threw: ") + e.what());
     }
-  });
+    if (!saved) {
+      counters_.store_failures++;
+      log::warn("x-ray result not saved; the TDR stays in the folder",
+                {{"device", config_.device_id}, {"error", saved.message()}});
+      return FileOutcome::retry(saved.message());
+    }
+  }
+  return FileOutcome::done().andThen([this] { counters_.readings++; });
 }
 
 void DicosFolderScanner::onProblem(FolderProblem problem, const fs::path& path,

@@ -8,7 +8,9 @@
 // starting with '.'). A file is taken once its size and mtime are unchanged since the previous
 // poll (so a file still being written is left alone; writers should still write a temp name
 // and rename). Taken files are read (at most kMaxTdrBytes), parsed with parseTdr(), kept as
-// evidence ("application/dicom", role "tdr") and published, then moved to <folder>/done/; an
+// evidence ("application/dicom", role "tdr") and published, then, once the callback says the
+// result is journalled, moved to <folder>/done/ (an evidence or journal failure leaves the file
+// in place for a later poll, store_failures + 1); an
 // unreadable or invalid file is moved to <folder>/failed/, counted in comms_errors and
 // warn-logged once per change of reason, and never yields a result. A name that already exists
 // in done/ or failed/ gets a ".N" suffix. A file that cannot be moved is counted once and its

@@ -152,12 +152,33 @@ struct DicosScpScanner::Impl final : public DcmSCP {
 
   void notifyAssociationRequest(const T_ASC_Parameters& params,
                                 DcmSCPActionType& desired_action) override {
-    (void)params;
-    if (!local_address_) return;
-    if (!registry_.anyArrivedOn(*local_address_)) {
-      owner_.counters_.comms_errors++;
+    if (local_address_ && !registry_.anyArrivedOn(*local_address_)) {
+      owner_.counters_.refusals++;
       reject("association refused: arrived on a local address other than listen_host");
       desired_action = DCMSCP_ACTION_REFUSE_ASSOCIATION;
+      return;
+    }
+    // A sender may propose as many contexts as it likes (a workstation or a router proposes
+    // every storage class it knows); DcmSCP accepts the ones Kordon supports and rejects the
+    // rest one by one. Only an association that proposes none of them is refused as a whole
+    // (PS3.8 9.3.4), and that is the sender's configuration, so say what it proposed.
+    auto& proposed = const_cast<T_ASC_Parameters&>(params);
+    const int count = ASC_countPresentationContexts(&proposed);
+    bool supported = false;
+    std::string first_classes;
+    for (int i = 0; i < count && !supported; ++i) {
+      T_ASC_PresentationContext context;
+      if (ASC_getPresentationContext(&proposed, i, &context).bad()) continue;
+      const std::string abstract_syntax = context.abstractSyntax;
+      supported = abstract_syntax == kTdrSopClassUid || abstract_syntax == UID_VerificationSOPClass;
+      if (i < 3) first_classes += (first_classes.empty() ? "" : ", ") + abstract_syntax;
+    }
+    if (!supported) {
+      owner_.counters_.refusals++;
+      reject("association refused: its " + std::to_string(count) +
+             " presentation contexts propose neither DICOS TDR (" + std::string(kTdrSopClassUid) +
+             ") nor Verification (first: " + first_classes +
+             "); configure the sender to propose the TDR class (DCMTK storescu: -R)");
     }
   }
 
@@ -192,42 +213,40 @@ struct DicosScpScanner::Impl final : public DcmSCP {
     }
     msg::XrayResult result =
         toXrayResult(*report, owner_.config_.device_id, owner_.config_.lane, received_ms);
-    storeEvidence(dataset, &result);
-    owner_.counters_.readings++;
-    if (owner_.on_result_) {
+    // Success only once the TDR and its result are durable; otherwise "out of resources", and
+    // the scanner sends it again.
+    Status saved = storeEvidence(dataset, &result);
+    if (saved && owner_.on_result_) {
       try {
-        owner_.on_result_(result);
+        saved = owner_.on_result_(result);
       } catch (const std::exception& e) {
-        log::error("x-ray result callback threw",
-                   {{"device", owner_.config_.device_id}, {"error", e.what()}});
-      } catch (...) {
-        log::error("x-ray result callback threw", {{"device", owner_.config_.device_id}});
+        saved = Status::error(std::string("the result callback threw: ") + e.what());
       }
     }
+    if (!saved) {
+      owner_.counters_.store_failures++;
+      if (!store_failing_) {
+        store_failing_ = true;
+        log::warn("x-ray TDR not saved; the scanner is answered 0xA700 and sends it again",
+                  {{"device", owner_.config_.device_id}, {"error", saved.message()}});
+      }
+      return STATUS_STORE_Refused_OutOfResources;
+    }
+    if (store_failing_) {
+      store_failing_ = false;
+      log::info("x-ray TDRs are saved again", {{"device", owner_.config_.device_id}});
+    }
+    owner_.counters_.readings++;
     return STATUS_Success;
   }
 
-  void storeEvidence(const DcmDataset& dataset, msg::XrayResult* result) {
-    Result<msg::Evidence> stored = Status::error("not encoded");
+  Status storeEvidence(const DcmDataset& dataset, msg::XrayResult* result) {
     auto bytes = encodeDicomFile(dataset);
-    if (bytes) {
-      stored = owner_.evidence_.put(*bytes, "application/dicom", "tdr");
-    } else {
-      stored = bytes.status();
-    }
-    if (!stored) {
-      if (!evidence_failing_) {
-        evidence_failing_ = true;
-        log::warn("x-ray TDR evidence not stored; results continue without it",
-                  {{"device", owner_.config_.device_id}, {"error", stored.status().message()}});
-      }
-      return;
-    }
-    if (evidence_failing_) {
-      evidence_failing_ = false;
-      log::info("x-ray TDR evidence stored again", {{"device", owner_.config_.device_id}});
-    }
+    if (!bytes) return bytes.status().withContext("TDR not encoded");
+    auto stored = owner_.evidence_.put(*bytes, "application/dicom", "tdr");
+    if (!stored) return stored.status();
     result->evidence.push_back(std::move(stored).value());
+    return Status::ok();
   }
 
   void reject(const std::string& reason) {
@@ -244,7 +263,7 @@ struct DicosScpScanner::Impl final : public DcmSCP {
   SocketRegistry registry_;
   TrackingTransportLayer layer_;
   std::string last_reject_reason_;
-  bool evidence_failing_ = false;
+  bool store_failing_ = false;
 };
 
 DicosScpScanner::DicosScpScanner(XrayScannerConfig config, EvidenceStore& evidence,
@@ -289,6 +308,9 @@ Status DicosScpScanner::start() {
   OFList<OFString> syntaxes;
   syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
   syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
+  // Accepted too, so that a sender proposing only these is not turned away: DCMTK decodes them.
+  syntaxes.push_back(UID_BigEndianExplicitTransferSyntax);
+  syntaxes.push_back(UID_DeflatedExplicitVRLittleEndianTransferSyntax);
   OFCondition cond = impl->addPresentationContext(UID_VerificationSOPClass, syntaxes);
   if (cond.good()) {
     cond = impl->addPresentationContext(std::string(kTdrSopClassUid).c_str(), syntaxes);

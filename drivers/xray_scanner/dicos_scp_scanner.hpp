@@ -8,10 +8,11 @@
 // with explicit and implicit VR little endian. The called AE title must be config.ae_title.
 // Each C-STORE dataset goes through parseTdrDataset(); a good one is re-encoded as a Part 10
 // file, kept as evidence ("application/dicom", role "tdr"), turned into a msg::XrayResult and
-// answered with status 0x0000 after the callback returned. A bad one is answered 0xA900 (wrong
-// SOP class) or 0xC000 (cannot understand), counted in comms_errors and warn-logged once per
-// change of reason. An evidence write failure still delivers the result, without evidence
-// (warn once per transition).
+// answered with status 0x0000 once the callback says it is journalled. A bad one is answered
+// 0xA900 (wrong SOP class) or 0xC000 (cannot understand), counted in comms_errors and
+// warn-logged once per change of reason. One that could not be saved (the evidence or the
+// journal write failed: a full disk) is answered 0xA700 (out of resources), which the scanner
+// retries, and counted in store_failures (warn once per transition).
 //
 // Listening: DCMTK 3.6.7 binds every interface; when listen_host is a specific address, an
 // association that arrived on another local address is refused, so the effect is the same as

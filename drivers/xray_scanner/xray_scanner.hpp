@@ -6,7 +6,10 @@
 //   "dicos-folder"  TDR files (.dcs/.dcm) dropped into a folder; moved to done/ or failed/;
 //   "dicos-scp"     a DICOM C-STORE SCP (DCMTK DcmSCP) the scanner's workstation pushes to.
 // Each TDR becomes one msg::XrayResult; the TDR itself is kept as evidence. Callbacks run on
-// the driver's worker thread; the daemon post()s them into the control loop.
+// the driver's worker thread and return once the daemon's control loop has journalled the
+// result (edge/base/loop_call.hpp): only then is the scanner answered success (C-STORE) or the
+// file moved to done/. A result that could not be saved is refused (0xA700, out of resources),
+// or its file left in place, and the scanner or the next scan tries again.
 //
 // Run recipe (HIL): build/bin/kordon-sim-xray --scp 127.0.0.1:11112 --control 127.0.0.1:8504
 // paired with config  [lanes.xray] type = "dicos-scp"  port = 11112  ae_title = "KORDON"
@@ -39,7 +42,7 @@ struct XrayScannerConfig {
 
 class XrayScanner {
  public:
-  using ResultCallback = std::function<void(const msg::XrayResult&)>;
+  using ResultCallback = std::function<Status(const msg::XrayResult&)>;  // ok once durable
   using StatusCallback = std::function<void(const msg::DeviceStatus&)>;
   virtual ~XrayScanner() = default;
   virtual Status start() = 0;  // binds the SCP port or checks the folder; errors are values

@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <set>
 
+#include "edge/base/address_filter.hpp"
 #include "edge/base/config_reader.hpp"
 #include "edge/base/http.hpp"
 
@@ -31,6 +33,8 @@ LaneSetup readLane(ConfigReader& r, const std::string& prefix, std::size_t index
   s.lane.occupied_threshold_kg = r.getInt(prefix + "occupied_threshold_kg", 500, 1, 100000);
   s.lane.identify_timeout_ms =
       static_cast<int>(r.getInt(prefix + "identify_timeout_ms", 20000, 1000, 600000));
+  s.lane.plate_hold_ms =
+      static_cast<int>(r.getInt(prefix + "plate_hold_ms", s.lane.plate_hold_ms, 1000, 600000));
 
   const std::string wb = prefix + "weighbridge.";
   auto& w = s.weighbridge;
@@ -63,6 +67,30 @@ LaneSetup readLane(ConfigReader& r, const std::string& prefix, std::size_t index
   c.path = r.getString(cam + "path", "/anpr/" + s.lane.id);
   if (c.path.empty() || c.path[0] != '/') r.fail(cam + "path", "expected an absolute URL path");
   c.stale_after_ms = r.getInt(cam + "stale_after_ms", c.stale_after_ms, 1000, 86400000);
+  // Who may push (edge/base/http_auth.hpp): addresses, then credentials.
+  c.allow_from = r.getStringArray(cam + "allow_from", c.allow_from);
+  if (auto allow = AddressFilter::parse(c.allow_from); !allow) {
+    r.fail(cam + "allow_from", allow.status().message());
+  } else if (allow->empty() && c.type != "frames") {
+    r.fail(cam + "allow_from", "expected at least one address: the camera's own");
+  }
+  c.auth = r.getEnum(cam + "auth", c.auth, {"none", "basic", "digest"});
+  c.username = r.getString(cam + "username", "");
+  c.password = r.getString(cam + "password", "");
+  const std::string password_file = r.getString(cam + "password_file", "");
+  if (!password_file.empty()) {
+    if (!c.password.empty()) r.fail(cam + "password_file", "give password or password_file");
+    std::ifstream in(password_file);
+    if (!in) {
+      r.fail(cam + "password_file", "cannot read " + password_file);
+    } else {
+      std::getline(in, c.password);
+    }
+  }
+  c.realm = r.getString(cam + "realm", c.realm);
+  if (c.auth != "none" && (c.username.empty() || c.password.empty())) {
+    r.fail(cam + "auth", c.auth + " needs username and password (or password_file)");
+  }
   // type frames: Kordon reads the plates itself (drivers/anpr_camera/frame_camera.hpp).
   if (c.type == "frames") {
     c.url = r.getString(cam + "url", "");
@@ -175,6 +203,24 @@ Result<DaemonConfig> readConfig(ConfigReader& r, const std::string& state_dir_ov
   if (!http::splitHostPort(c.http_listen, &host, &port)) {
     r.fail("http.listen", "expected host:port, e.g. 127.0.0.1:8080");
   }
+  auto& hl = c.http_limits;
+  hl.max_connections = static_cast<std::size_t>(
+      r.getInt("http.max_connections", static_cast<std::int64_t>(hl.max_connections), 8, 65536));
+  hl.max_connections_per_source = static_cast<std::size_t>(
+      r.getInt("http.max_connections_per_source",
+               static_cast<std::int64_t>(hl.max_connections_per_source), 1, 65536));
+  hl.max_body_bytes = static_cast<std::size_t>(r.getInt(
+      "http.max_body_bytes", static_cast<std::int64_t>(hl.max_body_bytes), 1024, 256 << 20));
+  hl.max_inflight_body_bytes = static_cast<std::size_t>(
+      r.getInt("http.max_inflight_body_bytes",
+               static_cast<std::int64_t>(hl.max_inflight_body_bytes), 1 << 20, 4LL << 30));
+  hl.header_timeout = std::chrono::milliseconds(
+      r.getInt("http.header_timeout_ms", hl.header_timeout.count(), 100, 600000));
+  hl.read_timeout = std::chrono::milliseconds(
+      r.getInt("http.read_timeout_ms", hl.read_timeout.count(), 100, 600000));
+  c.receiver_workers =
+      static_cast<int>(r.getInt("http.receiver_workers", c.receiver_workers, 1, 16));
+  c.receiver_queue = static_cast<int>(r.getInt("http.receiver_queue", c.receiver_queue, 1, 4096));
 
   const std::string level = r.getEnum("log.level", "info", {"debug", "info", "warn", "error"});
   log::parseLevel(level, &c.log_level);
@@ -187,6 +233,11 @@ Result<DaemonConfig> readConfig(ConfigReader& r, const std::string& state_dir_ov
   c.rules.max_cache_age_s = r.getInt("rules.max_cache_age_s", 0, 0, 365LL * 24 * 3600);
   auto& st = c.storage;
   st.max_bytes = r.getInt("storage.max_bytes", st.max_bytes, 64 * 1024, INT64_MAX / 2);
+  st.min_free_bytes = r.getInt("storage.min_free_bytes", st.min_free_bytes, 0, INT64_MAX / 2);
+  st.warn_free_bytes = r.getInt("storage.warn_free_bytes", st.warn_free_bytes, 0, INT64_MAX / 2);
+  if (st.warn_free_bytes < st.min_free_bytes) {
+    r.fail("storage.warn_free_bytes", "must be at least storage.min_free_bytes");
+  }
   st.warn_pct = static_cast<int>(r.getInt("storage.warn_pct", st.warn_pct, 1, 99));
   st.retain_delivered_days = static_cast<int>(
       r.getInt("storage.retain_delivered_days", st.retain_delivered_days, 1, 3650));

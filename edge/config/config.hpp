@@ -14,6 +14,7 @@
 #include "drivers/radiation_portal/radiation_portal.hpp"
 #include "drivers/weighbridge/weighbridge.hpp"
 #include "drivers/xray_scanner/xray_scanner.hpp"
+#include "edge/base/http.hpp"
 #include "edge/base/log.hpp"
 #include "edge/base/status.hpp"
 #include "edge/lane/decision.hpp"
@@ -53,6 +54,11 @@ struct DaemonConfig {
   int status_interval_s = 30;
 
   std::string http_listen = "127.0.0.1:8080";
+  // What one client may take of the HTTP listener (edge/base/http.hpp), and the workers that
+  // parse camera pushes off the control loop (and how many pushes may wait for them).
+  http::ServerLimits http_limits;
+  int receiver_workers = 1;
+  int receiver_queue = 64;
 
   log::Level log_level = log::Level::kInfo;
   log::Format log_format = log::Format::kJson;

@@ -250,6 +250,22 @@ Decision decide(const DecisionInput& input, const Policies& policies) {
   decision.policies = policies.versionsJson();
   auto& reasons = decision.reasons;
 
+  if (input.plate_reads.size() > 1) {
+    nlohmann::json reads = nlohmann::json::array();
+    std::string plates;
+    for (const auto& r : input.plate_reads) {
+      reads.push_back({{"plate", r.plate_norm},
+                       {"raw", r.plate_raw},
+                       {"confidence_pct", r.confidence_pct},
+                       {"camera", r.camera}});
+      plates += (plates.empty() ? "" : " and ") + r.plate_norm;
+    }
+    reasons.push_back({"PLATE-CONFLICT",
+                       Corridor::kYellow,
+                       "different plates were read for this vehicle: " + plates +
+                           "; an officer must say which is right",
+                       {{"reads", reads}}});
+  }
   if (input.plate_norm.empty()) {
     reasons.push_back({"PLATE-UNREAD", Corridor::kYellow,
                        "no licence plate was read for this vehicle", nlohmann::json::object()});

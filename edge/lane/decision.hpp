@@ -9,6 +9,9 @@
 // one any rule asks for (green < yellow < red). Green needs positive reasons too: which
 // declaration matched and that the weight agreed.
 //
+// Two different plates read for one vehicle are PLATE-CONFLICT (yellow, every read named): an
+// injected or misrouted read never wins by being more confident.
+//
 // Central's policies (edge/msg/policy.hpp) enter as data: risk profiles add RISK-PROFILE
 // reasons, the deny list forces red (DENY-LIST), the allow list waives the yellow that a risk
 // profile alone would cause (ALLOW-LIST; never red, never another rule's yellow). Last, two
@@ -93,8 +96,19 @@ struct Match {
 };
 Match matchDeclaration(const std::vector<msg::Declaration>& candidates, WallMs now);
 
+// One distinct plate read for the vehicle.
+struct PlateSeen {
+  std::string plate_norm;
+  std::string plate_raw;
+  int confidence_pct = 0;
+  std::string camera;
+};
+
 struct DecisionInput {
   std::string plate_norm;  // empty when no plate was read
+  // Every distinct plate read for the vehicle, the one matched first. Two or more is a
+  // PLATE-CONFLICT: which one is the truck's is for an officer to say, not for confidences.
+  std::vector<PlateSeen> plate_reads;
   std::optional<std::int64_t> measured_gross_kg;
   Match match;
   // Screening: `required` says the lane has the device (or the declaration asks for the

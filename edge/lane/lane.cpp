@@ -5,9 +5,21 @@
 
 #include "edge/base/crypto.hpp"
 #include "edge/base/log.hpp"
+#include "edge/msg/limits.hpp"
 #include "edge/msg/plate.hpp"
 
 namespace kordon::lane {
+namespace {
+
+nlohmann::json evidenceJson(const std::vector<msg::Evidence>& evidence) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : evidence) {
+    out.push_back({{"sha256", e.sha256}, {"media_type", e.media_type}, {"role", e.role}});
+  }
+  return out;
+}
+
+}  // namespace
 
 Lane::Lane(LaneConfig config, store::Store& store, drivers::Barrier* barrier, const Clock& clock,
            const Policies& policies, const PostCondition& condition, EventsCommitted on_events)
@@ -19,18 +31,22 @@ Lane::Lane(LaneConfig config, store::Store& store, drivers::Barrier* barrier, co
       condition_(condition),
       on_events_(std::move(on_events)) {}
 
-msg::EventDraft Lane::draft(std::string type, nlohmann::json payload) const {
-  return {std::move(type), config_.id, passage_ ? passage_->id : std::string(), std::move(payload)};
+msg::EventDraft Lane::draft(std::string type, nlohmann::json payload,
+                            const std::optional<store::PassageRecord>& passage) const {
+  return {std::move(type), config_.id, passage ? passage->id : std::string(), std::move(payload)};
 }
 
-bool Lane::commit(std::vector<msg::EventDraft> drafts, const std::vector<msg::Evidence>& evidence) {
+Status Lane::commitImpl(const std::optional<store::PassageRecord>& next,
+                        std::vector<msg::EventDraft> drafts,
+                        const std::vector<msg::Evidence>& evidence,
+                        std::vector<msg::Event>* emitted) {
   auto events = store_.transact([&](store::Transaction& tx) -> Status {
     // Evidence index rows ride in the same transaction as the read that references them.
     for (const auto& e : evidence) {
       if (Status s = tx.recordEvidence(e, clock_.nowWallMs()); !s) return s;
     }
-    if (passage_) {
-      if (Status s = tx.savePassage(*passage_); !s) return s;
+    if (next) {
+      if (Status s = tx.savePassage(*next); !s) return s;
     }
     for (auto& d : drafts) {
       if (Status s = tx.emit(std::move(d)); !s) return s;
@@ -39,41 +55,88 @@ bool Lane::commit(std::vector<msg::EventDraft> drafts, const std::vector<msg::Ev
   });
   if (!events.isOk()) {
     ++store_errors_;
-    log::error("lane store write failed",
+    log::error("lane store write failed; the change it recorded did not happen",
                {{"lane", config_.id}, {"error", events.status().message()}});
-    return false;
+    return events.status();
   }
+  passage_ = next;
   if (on_events_) on_events_(*events);
+  if (emitted) *emitted = std::move(*events);
+  return Status::ok();
+}
+
+Status Lane::commit(std::optional<store::PassageRecord> next, std::vector<msg::EventDraft> drafts,
+                    const std::vector<msg::Evidence>& evidence) {
+  return commitImpl(next, std::move(drafts), evidence, nullptr);
+}
+
+bool Lane::openPassage(const char* trigger) {
+  dropExpiredReads();
+  store::PassageRecord next;
+  next.id = newUuid();
+  next.lane = config_.id;
+  next.state = "open";
+  next.arrived_ms = clock_.nowWallMs();
+  std::vector<msg::EventDraft> drafts;
+  drafts.push_back(draft(
+      "passage.arrived",
+      {{"trigger", trigger}, {"direction", config_.direction}, {"held_reads", held_reads_.size()}},
+      next));
+  // The reads that were waiting for this vehicle: the first identifies it, another plate is a
+  // conflict the decision will name.
+  std::vector<SeenRead> reads;
+  for (const SeenRead& held : held_reads_) {
+    const bool seen = std::any_of(reads.begin(), reads.end(), [&](const SeenRead& r) {
+      return r.plate_norm == held.plate_norm;
+    });
+    if (!seen) reads.push_back(held);
+  }
+  if (!reads.empty()) identify(next, reads.front(), "held", drafts);
+  if (!commit(next, std::move(drafts))) return false;
+  passage_opened_at_ = clock_.nowSteady();
+  passage_reads_ = std::move(reads);
+  held_reads_.clear();
+  radiation_.reset();
+  xray_.reset();
+  pending_open_command_.clear();
+  log::info("passage arrived",
+            {{"lane", config_.id}, {"passage", passage_->id}, {"trigger", trigger}});
+  if (passage_reads_.size() > 1) ++plate_conflicts_;
   return true;
 }
 
-void Lane::openPassage(const char* trigger) {
-  store::PassageRecord p;
-  p.id = newUuid();
-  p.lane = config_.id;
-  p.state = "open";
-  p.arrived_ms = clock_.nowWallMs();
-  passage_ = std::move(p);
-  passage_opened_at_ = clock_.nowSteady();
-  radiation_.reset();
-  xray_.reset();
-  log::info("passage arrived",
-            {{"lane", config_.id}, {"passage", passage_->id}, {"trigger", trigger}});
-  commit({draft("passage.arrived", {{"trigger", trigger}, {"direction", config_.direction}})});
+void Lane::identify(store::PassageRecord& next, const SeenRead& read, const char* source,
+                    std::vector<msg::EventDraft>& drafts) {
+  next.plate_raw = read.plate_raw;
+  next.plate_norm = read.plate_norm;
+  next.plate_confidence_pct = read.confidence_pct;
+  next.identified_ms = clock_.nowWallMs();
+  const Match match = lookup(read.plate_norm);
+  next.declaration_id = match.declaration ? match.declaration->id : "";
+  drafts.push_back(draft("passage.identified",
+                         {{"plate", read.plate_norm},
+                          {"declaration", match.declaration ? nlohmann::json(match.declaration->id)
+                                                            : nlohmann::json()},
+                          {"candidates", match.candidates},
+                          {"expired", match.expired},
+                          {"read", source}},
+                         next));
+  if (!read.event_id.empty()) drafts.back().payload["read_event"] = read.event_id;
 }
 
 void Lane::recordHealth(const std::string& device, const std::string& device_class,
                         msg::DeviceHealth health, const std::string& reason) {
-  auto [it, inserted] = device_health_.emplace(device, health);
-  if (!inserted && it->second == health) return;
-  it->second = health;
-  commit({{"device.health",
-           config_.id,
-           "",
-           {{"device", device},
-            {"class", device_class},
-            {"health", std::string(msg::toString(health))},
-            {"reason", reason}}}});
+  auto it = device_health_.find(device);
+  if (it != device_health_.end() && it->second == health) return;
+  const Status s = commitEvents({{"device.health",
+                                  config_.id,
+                                  "",
+                                  {{"device", device},
+                                   {"class", device_class},
+                                   {"health", std::string(msg::toString(health))},
+                                   {"reason", msg::clipText(reason)}}}});
+  // Only what is journalled counts as known: a failed write is tried again on the next report.
+  if (s) device_health_[device] = health;
 }
 
 void Lane::onDeviceStatus(const msg::DeviceStatus& status) {
@@ -94,7 +157,9 @@ void Lane::onWeight(const msg::WeightReading& reading) {
 
   if (!passage_) {
     if (!occupied) return;
-    openPassage("weighbridge");  // and let this same reading weigh the vehicle
+    // And let this same reading weigh the vehicle; a passage that could not be recorded is
+    // opened by the next reading instead.
+    if (!openPassage("weighbridge")) return;
   }
   if (reading.state != msg::WeightState::kStable) return;
   if (!occupied) {
@@ -104,11 +169,15 @@ void Lane::onWeight(const msg::WeightReading& reading) {
   }
   if (passage_->decided_ms != 0) return;  // the decision stands on the weight it used
   if (passage_->gross_kg == reading.gross_kg) return;
-  passage_->gross_kg = reading.gross_kg;
-  passage_->weighed_ms = clock_.nowWallMs();
-  commit({draft("weight.measured", {{"gross_kg", reading.gross_kg},
-                                    {"device", reading.device_id},
-                                    {"state", std::string(msg::toString(reading.state))}})});
+  store::PassageRecord next = *passage_;
+  next.gross_kg = reading.gross_kg;
+  next.weighed_ms = clock_.nowWallMs();
+  if (!commit(next,
+              {draft("weight.measured", {{"gross_kg", reading.gross_kg},
+                                         {"device", reading.device_id},
+                                         {"state", std::string(msg::toString(reading.state))}})})) {
+    return;
+  }
   tryDecide(false);
 }
 
@@ -126,43 +195,79 @@ Match Lane::lookup(const std::string& plate_norm) {
   return matchDeclaration(declarations, clock_.nowWallMs());
 }
 
-void Lane::onPlate(const msg::PlateRead& read) {
-  if (!passage_) openPassage("camera");
+void Lane::dropExpiredReads() {
+  const auto now = clock_.nowSteady();
+  const auto hold = std::chrono::milliseconds(config_.plate_hold_ms);
+  while (!held_reads_.empty() && now - held_reads_.front().received >= hold) {
+    const SeenRead& r = held_reads_.front();
+    const Status s = commitEvents(
+        {draft("plate.dropped", {{"plate", r.plate_norm},
+                                 {"camera", r.camera},
+                                 {"read_event", r.event_id},
+                                 {"reason", "no vehicle came onto the lane within " +
+                                                std::to_string(config_.plate_hold_ms) + " ms"}})});
+    if (!s) return;  // tried again on the next tick
+    ++reads_dropped_;
+    log::info("plate read dropped: no vehicle came",
+              {{"lane", config_.id}, {"plate", r.plate_norm}, {"camera", r.camera}});
+    held_reads_.pop_front();
+  }
+}
+
+Status Lane::onPlate(const msg::PlateRead& read) {
   const std::string norm = msg::normalisePlate(read.plate_raw);
-  nlohmann::json evidence = nlohmann::json::array();
-  for (const auto& e : read.evidence) {
-    evidence.push_back({{"sha256", e.sha256}, {"media_type", e.media_type}, {"role", e.role}});
-  }
+  const bool vehicle = passage_.has_value();
+  const bool decided = vehicle && passage_->decided_ms != 0;
+  // What this read is to the passage: the first plate, the same plate again, or another one.
+  const bool first = vehicle && !decided && passage_->plate_norm.empty() && !norm.empty();
+  const bool conflicting = vehicle && !norm.empty() && !passage_->plate_norm.empty() &&
+                           norm != passage_->plate_norm &&
+                           std::none_of(passage_reads_.begin(), passage_reads_.end(),
+                                        [&](const SeenRead& r) { return r.plate_norm == norm; });
+  nlohmann::json payload = {{"raw", read.plate_raw},
+                            {"plate", norm},
+                            {"confidence_pct", read.confidence_pct},
+                            {"camera", read.camera_id},
+                            {"direction", read.direction},
+                            {"camera_event", read.source_event_id},
+                            {"camera_time", formatUtcMs(read.time_ms)},
+                            {"evidence", evidenceJson(read.evidence)},
+                            {"vehicle_present", vehicle}};
+  if (!vehicle) payload["held_ms"] = config_.plate_hold_ms;
+  if (conflicting) payload["conflicts_with"] = passage_->plate_norm;
+  if (decided) payload["late"] = true;
+  std::optional<store::PassageRecord> next = passage_;
   std::vector<msg::EventDraft> drafts;
-  drafts.push_back(draft("plate.read", {{"raw", read.plate_raw},
-                                        {"plate", norm},
-                                        {"confidence_pct", read.confidence_pct},
-                                        {"camera", read.camera_id},
-                                        {"direction", read.direction},
-                                        {"camera_event", read.source_event_id},
-                                        {"camera_time", formatUtcMs(read.time_ms)},
-                                        {"evidence", evidence}}));
-  // Before the decision, a better read replaces a worse one; afterwards it is only recorded.
-  const bool adopt =
-      passage_->decided_ms == 0 &&
-      (passage_->plate_norm.empty() || read.confidence_pct > passage_->plate_confidence_pct);
-  if (adopt && !norm.empty()) {
-    passage_->plate_raw = read.plate_raw;
-    passage_->plate_norm = norm;
-    passage_->plate_confidence_pct = read.confidence_pct;
-    passage_->identified_ms = clock_.nowWallMs();
-    const Match match = lookup(norm);
-    passage_->declaration_id = match.declaration ? match.declaration->id : "";
-    drafts.push_back(
-        draft("passage.identified",
-              {{"plate", norm},
-               {"declaration",
-                match.declaration ? nlohmann::json(match.declaration->id) : nlohmann::json()},
-               {"candidates", match.candidates},
-               {"expired", match.expired}}));
+  drafts.push_back(draft("plate.read", payload));
+  SeenRead seen{norm, read.plate_raw, read.confidence_pct, read.camera_id, "", clock_.nowSteady()};
+  if (first) identify(*next, seen, "camera", drafts);
+  std::vector<msg::Event> emitted;
+  if (Status s = commitImpl(next, std::move(drafts), read.evidence, &emitted); !s) return s;
+  seen.event_id = emitted.front().id;
+  if (norm.empty()) return Status::ok();
+  if (!vehicle) {
+    held_reads_.push_back(std::move(seen));
+    if (held_reads_.size() > kMaxHeldReads) {
+      // The oldest goes, on the record, as if its time were up.
+      SeenRead& oldest = held_reads_.front();
+      oldest.received = clock_.nowSteady() - std::chrono::milliseconds(config_.plate_hold_ms);
+      dropExpiredReads();
+    }
+    return Status::ok();
   }
-  if (!commit(std::move(drafts), read.evidence)) return;
-  if (adopt) tryDecide(false);
+  if (first) {
+    passage_reads_.push_back(std::move(seen));
+    tryDecide(false);
+  } else if (conflicting && !decided) {
+    ++plate_conflicts_;
+    log::warn("two plates read for one passage", {{"lane", config_.id},
+                                                  {"passage", passage_->id},
+                                                  {"plate", passage_->plate_norm},
+                                                  {"other", norm},
+                                                  {"camera", read.camera_id}});
+    passage_reads_.push_back(std::move(seen));
+  }
+  return Status::ok();
 }
 
 bool Lane::xrayRequired(const Match& match) const {
@@ -172,11 +277,26 @@ bool Lane::xrayRequired(const Match& match) const {
   return std::find(controls.begin(), controls.end(), "xray") != controls.end();
 }
 
+nlohmann::json Lane::readsJson() const {
+  nlohmann::json reads = nlohmann::json::array();
+  for (const SeenRead& r : passage_reads_) {
+    reads.push_back({{"plate", r.plate_norm},
+                     {"raw", r.plate_raw},
+                     {"confidence_pct", r.confidence_pct},
+                     {"camera", r.camera},
+                     {"read_event", r.event_id}});
+  }
+  return reads;
+}
+
 void Lane::tryDecide(bool timed_out) {
   if (!passage_ || passage_->decided_ms != 0) return;
   DecisionInput input;
   input.plate_norm = passage_->plate_norm;
   input.measured_gross_kg = passage_->gross_kg;
+  for (const SeenRead& r : passage_reads_) {
+    input.plate_reads.push_back({r.plate_norm, r.plate_raw, r.confidence_pct, r.camera});
+  }
   // Matched again at decision time: a declaration may have arrived or expired meanwhile.
   if (!input.plate_norm.empty()) input.match = lookup(input.plate_norm);
   input.radiation_required = config_.radiation_required;
@@ -191,36 +311,39 @@ void Lane::tryDecide(bool timed_out) {
   if (!complete && !timed_out) return;
 
   const Decision decision = decide(input, policies_);
-  passage_->corridor = toString(decision.corridor);
-  passage_->reasons_json = toJson(decision.reasons).dump();
-  passage_->ruleset = decision.ruleset;
-  passage_->decided_ms = clock_.nowWallMs();
-  passage_->state = "decided";
-  passage_->declaration_id = input.match.declaration ? input.match.declaration->id : "";
+  store::PassageRecord next = *passage_;
+  next.corridor = toString(decision.corridor);
+  next.reasons_json = toJson(decision.reasons).dump();
+  next.ruleset = decision.ruleset;
+  next.decided_ms = clock_.nowWallMs();
+  next.state = "decided";
+  next.declaration_id = input.match.declaration ? input.match.declaration->id : "";
 
   std::vector<msg::EventDraft> drafts;
-  drafts.push_back(draft(
-      "passage.decided",
-      {{"corridor", passage_->corridor},
-       {"reasons", toJson(decision.reasons)},
-       {"ruleset", decision.ruleset},
-       {"policies", decision.policies},
-       {"plate", passage_->plate_norm},
-       {"declaration", passage_->declaration_id},
-       {"gross_kg", passage_->gross_kg ? nlohmann::json(*passage_->gross_kg) : nlohmann::json()},
-       {"timed_out", timed_out}}));
+  drafts.push_back(
+      draft("passage.decided",
+            {{"corridor", next.corridor},
+             {"reasons", toJson(decision.reasons)},
+             {"ruleset", decision.ruleset},
+             {"policies", decision.policies},
+             {"plate", next.plate_norm},
+             {"declaration", next.declaration_id},
+             {"gross_kg", next.gross_kg ? nlohmann::json(*next.gross_kg) : nlohmann::json()},
+             {"timed_out", timed_out}},
+            next));
   const bool release = decision.corridor == Corridor::kGreen && barrier_ != nullptr;
   std::string command_id;
   if (release) {
     command_id = newUuid();
     drafts.push_back(
-        draft("barrier.open_requested", {{"command", command_id}, {"reason", "green"}}));
+        draft("barrier.open_requested", {{"command", command_id}, {"reason", "green"}}, next));
   }
+  // No decision, and no command, without its record.
+  if (!commit(next, std::move(drafts))) return;
   log::info("passage decided", {{"lane", config_.id},
                                 {"passage", passage_->id},
                                 {"plate", passage_->plate_norm},
                                 {"corridor", passage_->corridor}});
-  if (!commit(std::move(drafts))) return;
   if (release) {
     pending_open_command_ = command_id;
     barrier_->requestOpen(command_id);
@@ -229,23 +352,25 @@ void Lane::tryDecide(bool timed_out) {
 
 void Lane::depart() {
   if (!passage_) return;
-  passage_->departed_ms = clock_.nowWallMs();
-  const bool released = passage_->released_ms != 0;
-  passage_->state = "departed";
+  store::PassageRecord next = *passage_;
+  next.departed_ms = clock_.nowWallMs();
+  const bool released = next.released_ms != 0;
+  next.state = "departed";
   std::vector<msg::EventDraft> drafts;
   drafts.push_back(
-      draft("passage.departed", {{"released", released}, {"corridor", passage_->corridor}}));
+      draft("passage.departed", {{"released", released}, {"corridor", next.corridor}}, next));
   std::string close_command;
   if (barrier_ != nullptr && (barrier_position_ == msg::BarrierPosition::kOpen ||
                               barrier_position_ == msg::BarrierPosition::kOpening)) {
     close_command = newUuid();
-    drafts.push_back(
-        draft("barrier.close_requested", {{"command", close_command}, {"reason", "departed"}}));
+    drafts.push_back(draft("barrier.close_requested",
+                           {{"command", close_command}, {"reason", "departed"}}, next));
   }
+  if (!commit(next, std::move(drafts))) return;  // still here: the next empty reading retries
   log::info("passage departed",
             {{"lane", config_.id}, {"passage", passage_->id}, {"released", released}});
-  commit(std::move(drafts));
   passage_.reset();
+  passage_reads_.clear();
   pending_open_command_.clear();
   if (!close_command.empty()) {
     pending_close_command_ = close_command;
@@ -253,20 +378,17 @@ void Lane::depart() {
   }
 }
 
-void Lane::onRadiation(const msg::RadiationOccupancy& occupancy) {
-  if (!passage_) openPassage("radiation_portal");
+Status Lane::onRadiation(const msg::RadiationOccupancy& occupancy) {
+  if (!passage_ && !openPassage("radiation_portal")) {
+    return Status::error("lane " + config_.id + ": the passage could not be recorded");
+  }
   nlohmann::json payload = {{"device", occupancy.device_id}, {"occupancy", occupancy.occupancy_id}};
   if (occupancy.phase == msg::OccupancyPhase::kStart) {
-    commit({draft("radiation.occupancy_started", payload)});
-    return;
+    return commitEvents({draft("radiation.occupancy_started", payload)});
   }
   nlohmann::json faults = nlohmann::json::array();
   for (const auto& f : occupancy.faults) {
     faults.push_back({{"code", f.code}, {"description", f.description}, {"severity", f.severity}});
-  }
-  nlohmann::json evidence = nlohmann::json::array();
-  for (const auto& e : occupancy.evidence) {
-    evidence.push_back({{"sha256", e.sha256}, {"media_type", e.media_type}, {"role", e.role}});
   }
   payload.update({{"alarm", std::string(msg::toString(occupancy.alarm))},
                   {"gamma_counts", occupancy.gamma_counts},
@@ -276,25 +398,24 @@ void Lane::onRadiation(const msg::RadiationOccupancy& occupancy) {
                   {"duration_s", occupancy.duration_s},
                   {"speed_kmh", occupancy.speed_kmh},
                   {"faults", faults},
-                  {"evidence", evidence},
+                  {"evidence", evidenceJson(occupancy.evidence)},
                   {"late", passage_->decided_ms != 0}});
+  if (Status s = commitEvents({draft("radiation.measured", payload)}, occupancy.evidence); !s) {
+    return s;
+  }
   // After the decision a result is recorded but changes nothing: the barrier has its answer.
   if (passage_->decided_ms == 0) radiation_ = occupancy;
-  if (!commit({draft("radiation.measured", payload)}, occupancy.evidence)) return;
   tryDecide(false);
+  return Status::ok();
 }
 
-void Lane::onXray(const msg::XrayResult& result) {
+Status Lane::onXray(const msg::XrayResult& result) {
   nlohmann::json threats = nlohmann::json::array();
   for (const auto& t : result.threats) {
     threats.push_back({{"id", t.id},
                        {"category", t.category},
                        {"description", t.description},
                        {"assessment", t.assessment}});
-  }
-  nlohmann::json evidence = nlohmann::json::array();
-  for (const auto& e : result.evidence) {
-    evidence.push_back({{"sha256", e.sha256}, {"media_type", e.media_type}, {"role", e.role}});
   }
   const nlohmann::json payload = {
       {"device", result.device_id},
@@ -309,40 +430,64 @@ void Lane::onXray(const msg::XrayResult& result) {
       {"total_objects", result.total_objects},
       {"alarm_objects", result.alarm_objects},
       {"threats", threats},
-      {"evidence", evidence},
+      {"evidence", evidenceJson(result.evidence)},
       {"late", passage_ && passage_->decided_ms != 0}};
   // A scan with no vehicle on the lane is still recorded, against the lane alone.
+  if (Status s = commitEvents({draft("xray.result", payload)}, result.evidence); !s) return s;
   if (passage_ && passage_->decided_ms == 0) xray_ = result;
-  if (!commit({draft("xray.result", payload)}, result.evidence)) return;
   tryDecide(false);
+  return Status::ok();
+}
+
+void Lane::recordRelease() {
+  if (!passage_ || pending_open_command_.empty() || opened_command_ != pending_open_command_) {
+    return;
+  }
+  store::PassageRecord next = *passage_;
+  next.released_ms = clock_.nowWallMs();
+  next.state = "released";
+  if (!commit(next, {draft("passage.released", {{"corridor", next.corridor}}, next)})) return;
+  pending_open_command_.clear();
 }
 
 void Lane::onBarrier(const msg::BarrierStatus& status) {
-  const auto previous = barrier_position_;
+  // The barrier's position is what it is; what the journal says about it catches up in
+  // recordBarrier(), now and again from tick() after a failed write.
   barrier_position_ = status.position;
-  if (status.position == previous) return;
-  std::vector<msg::EventDraft> drafts;
+  last_barrier_status_ = status;
+  if (status.position == msg::BarrierPosition::kOpen) opened_command_ = status.command_id;
+  recordBarrier();
+}
+
+void Lane::recordBarrier() {
+  const msg::BarrierStatus& status = last_barrier_status_;
+  if (status.position == barrier_recorded_) return;
   if (status.position == msg::BarrierPosition::kOpen) {
-    drafts.push_back(
-        draft("barrier.opened", {{"command", status.command_id}, {"device", status.device_id}}));
-    if (passage_ && !pending_open_command_.empty() && status.command_id == pending_open_command_) {
-      passage_->released_ms = clock_.nowWallMs();
-      passage_->state = "released";
-      drafts.push_back(draft("passage.released", {{"corridor", passage_->corridor}}));
-      pending_open_command_.clear();
+    if (!commitEvents({draft("barrier.opened",
+                             {{"command", status.command_id}, {"device", status.device_id}})})) {
+      return;
     }
+    barrier_recorded_ = status.position;
+    recordRelease();
   } else if (status.position == msg::BarrierPosition::kClosed) {
-    drafts.push_back({"barrier.closed",
-                      config_.id,
-                      "",
-                      {{"command", status.command_id}, {"device", status.device_id}}});
+    if (!commitEvents({{"barrier.closed",
+                        config_.id,
+                        "",
+                        {{"command", status.command_id}, {"device", status.device_id}}}})) {
+      return;
+    }
+    barrier_recorded_ = status.position;
   } else {
-    return;  // opening/closing/unknown are transient; the end positions are what we record
+    // opening/closing/unknown are transient; the end positions are what we record
+    barrier_recorded_ = status.position;
   }
-  commit(std::move(drafts));
 }
 
 void Lane::tick() {
+  dropExpiredReads();
+  // Records whose write failed are written once the store takes them again.
+  recordBarrier();
+  recordRelease();
   if (!passage_ || passage_->decided_ms != 0) return;
   const auto open_for = clock_.nowSteady() - passage_opened_at_;
   if (open_for >= std::chrono::milliseconds(config_.identify_timeout_ms)) tryDecide(true);
@@ -355,16 +500,22 @@ nlohmann::json Lane::devicesJson() const {
 }
 
 nlohmann::json Lane::statusJson() const {
-  nlohmann::json j = {
-      {"lane", config_.id},         {"direction", config_.direction},
-      {"devices", devicesJson()},   {"barrier", std::string(msg::toString(barrier_position_))},
-      {"gross_kg", last_gross_kg_}, {"store_errors", store_errors_}};
+  nlohmann::json j = {{"lane", config_.id},
+                      {"direction", config_.direction},
+                      {"devices", devicesJson()},
+                      {"barrier", std::string(msg::toString(barrier_position_))},
+                      {"gross_kg", last_gross_kg_},
+                      {"store_errors", store_errors_},
+                      {"held_reads", held_reads_.size()},
+                      {"reads_dropped", reads_dropped_},
+                      {"plate_conflicts", plate_conflicts_}};
   if (passage_) {
     j["passage"] = {{"id", passage_->id},
                     {"state", passage_->state},
                     {"plate", passage_->plate_norm},
                     {"corridor", passage_->corridor},
-                    {"declaration", passage_->declaration_id}};
+                    {"declaration", passage_->declaration_id},
+                    {"reads", readsJson()}};
   }
   return j;
 }

@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "edge/msg/command.hpp"
+
 namespace kordon::msg {
 namespace {
 
@@ -24,14 +26,29 @@ Status readTime(const nlohmann::json& obj, const char* key, const std::string& p
   return Status::ok();
 }
 
-Status readStrings(const nlohmann::json& obj, const char* key, std::vector<std::string>* out) {
+Status readStrings(const nlohmann::json& obj, const char* key, std::vector<std::string>* out,
+                   std::size_t max_items = kMaxDeclarationListItems,
+                   std::size_t max_bytes = kMaxDeclarationTextBytes) {
   if (!obj.contains(key) || obj[key].is_null()) return Status::ok();
   if (!obj[key].is_array()) return Status::error(std::string(key) + ": expected an array");
+  if (obj[key].size() > max_items) {
+    return Status::error(std::string(key) + ": more than " + std::to_string(max_items) + " items");
+  }
   for (const auto& item : obj[key]) {
     if (!item.is_string()) return Status::error(std::string(key) + ": expected strings");
+    if (item.get_ref<const std::string&>().size() > max_bytes) {
+      return Status::error(std::string(key) + ": an item longer than " + std::to_string(max_bytes) +
+                           " bytes");
+    }
     out->push_back(item.get<std::string>());
   }
   return Status::ok();
+}
+
+Status checkLength(const char* field, const std::string& value, std::size_t max_bytes) {
+  if (value.size() <= max_bytes) return Status::ok();
+  return Status::error(std::string(field) + ": longer than " + std::to_string(max_bytes) +
+                       " bytes");
 }
 
 }  // namespace
@@ -46,9 +63,11 @@ Result<Declaration> parseDeclaration(const nlohmann::json& wire) {
     return Status::error("id: required non-empty string");
   }
   d.id = wire["id"].get<std::string>();
+  if (Status s = checkLength("id", d.id, kMaxDeclarationIdBytes); !s) return s;
   if (!wire.contains("version") || !wire["version"].is_number_integer() ||
-      wire["version"].get<std::int64_t>() < 1) {
-    return Status::error("version: required integer >= 1");
+      wire["version"].get<std::int64_t>() < 1 ||
+      wire["version"].get<std::int64_t>() > kMaxVersion) {
+    return Status::error("version: required integer in 1.." + std::to_string(kMaxVersion));
   }
   d.version = wire["version"].get<std::int64_t>();
   const std::string action = stringOr(wire, "action", "upsert");
@@ -62,11 +81,15 @@ Result<Declaration> parseDeclaration(const nlohmann::json& wire) {
     return Status::error("tractor_plate: required non-empty string");
   }
   d.tractor_plate = wire["tractor_plate"].get<std::string>();
+  if (Status s = checkLength("tractor_plate", d.tractor_plate, kMaxPlateBytes); !s) return s;
   if (wire.contains("procedure")) {
     if (!wire["procedure"].is_string()) return Status::error("procedure: expected a string");
     d.procedure = wire["procedure"].get<std::string>();
+    if (Status s = checkLength("procedure", d.procedure, kMaxDeclarationTextBytes); !s) return s;
   }
-  if (Status s = readStrings(wire, "trailer_plates", &d.trailer_plates); !s) return s;
+  if (Status s = readStrings(wire, "trailer_plates", &d.trailer_plates, 16, kMaxPlateBytes); !s) {
+    return s;
+  }
   if (Status s = readStrings(wire, "containers", &d.containers); !s) return s;
   if (wire.contains("gross_mass_kg") && !wire["gross_mass_kg"].is_null()) {
     if (!wire["gross_mass_kg"].is_number_integer() ||
@@ -81,9 +104,13 @@ Result<Declaration> parseDeclaration(const nlohmann::json& wire) {
     if (!wire.contains(key) || wire[key].is_null()) continue;
     if (!wire[key].is_string()) return Status::error(std::string(key) + ": expected a string");
     *field = wire[key].get<std::string>();
+    if (Status s = checkLength(key, *field, kMaxDeclarationTextBytes); !s) return s;
   }
   if (wire.contains("goods")) {
     if (!wire["goods"].is_array()) return Status::error("goods: expected an array");
+    if (wire["goods"].size() > kMaxGoodsLines) {
+      return Status::error("goods: more than " + std::to_string(kMaxGoodsLines) + " lines");
+    }
     d.goods = wire["goods"];
   }
   if (wire.contains("risk")) {
@@ -94,7 +121,7 @@ Result<Declaration> parseDeclaration(const nlohmann::json& wire) {
         d.risk_corridor != "red") {
       return Status::error("risk.corridor: expected green, yellow or red");
     }
-    if (Status s = readStrings(risk, "controls", &d.required_controls); !s) {
+    if (Status s = readStrings(risk, "controls", &d.required_controls, 16, 32); !s) {
       return s.withContext("risk");
     }
   }

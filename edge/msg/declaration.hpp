@@ -12,7 +12,10 @@
 //    "arrival":{"from":"2026-11-21T00:00:00Z","to":"2026-11-22T00:00:00Z"},
 //    "risk":{"corridor":"green","controls":[]},"aeo":false,"expires_at":"2026-12-01T00:00:00Z",
 //    "consignor":"123456789012","consignee":"987654321098","origin_country":"CN"}
-// Required: schema, id, version (>= 1), tractor_plate. "cancel" needs only id and version.
+// Required: schema, id, version (1..kMaxVersion, edge/msg/command.hpp), tractor_plate. "cancel"
+// needs only id and version. Sizes are bounded (kMaxDeclaration*), so a declaration and every
+// event that quotes it stay small: an id of at most 64 characters, plates of at most 32, at most
+// 16 trailer plates and 64 containers, texts of at most 256 bytes, at most 1000 goods lines.
 // consignor, consignee (BIN/TIN) and origin_country (ISO 3166 alpha-2) are optional: risk
 // profiles and allow/deny lists (edge/msg/policy.hpp) match on them.
 
@@ -25,10 +28,15 @@
 
 #include "edge/base/clock.hpp"
 #include "edge/base/status.hpp"
+#include "edge/msg/limits.hpp"
 
 namespace kordon::msg {
 
 inline constexpr const char* kDeclarationSchema = "kordon.declaration/1";
+inline constexpr std::size_t kMaxDeclarationIdBytes = 64;
+inline constexpr std::size_t kMaxDeclarationListItems = 64;
+inline constexpr std::size_t kMaxDeclarationTextBytes = 256;
+inline constexpr std::size_t kMaxGoodsLines = 1000;
 
 struct Declaration {
   std::string id;

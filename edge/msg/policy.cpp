@@ -5,6 +5,7 @@
 #include <set>
 
 #include "edge/base/clock.hpp"
+#include "edge/msg/command.hpp"
 #include "edge/msg/plate.hpp"
 
 namespace kordon::msg {
@@ -216,7 +217,10 @@ std::string normaliseParty(std::string_view party) {
 
 Result<Policy> parsePolicy(const Json& wire) {
   if (!wire.is_object()) return Status::error("policy: expected a JSON object");
-  if (Status s = checkKeys(wire, "", {"schema", "kind", "version", "issued", "body", "sig"}); !s) {
+  if (Status s = checkKeys(
+          wire, "",
+          {"schema", "kind", "version", "issued", "body", "sig", "issued_by", "issued_at"});
+      !s) {
     return s;
   }
   const auto schema = wire.find("schema");
@@ -236,8 +240,9 @@ Result<Policy> parsePolicy(const Json& wire) {
   if (!known)
     return Status::error("kind: expected ruleset, risk_profiles, allow_list or deny_list");
   const auto version = wire.find("version");
-  if (version == wire.end() || !version->is_number_integer() || version->get<std::int64_t>() < 1) {
-    return Status::error("version: required integer >= 1");
+  if (version == wire.end() || !version->is_number_integer() || version->get<std::int64_t>() < 1 ||
+      version->get<std::int64_t>() > kMaxVersion) {
+    return Status::error("version: required integer in 1.." + std::to_string(kMaxVersion));
   }
   p.version = version->get<std::int64_t>();
   const auto issued = wire.find("issued");

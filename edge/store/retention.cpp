@@ -14,25 +14,14 @@ constexpr WallMs kAnyAge = std::numeric_limits<WallMs>::max();
 
 }  // namespace
 
-const char* toString(StorageLevel level) {
-  switch (level) {
-    case StorageLevel::kOk:
-      return "ok";
-    case StorageLevel::kWarn:
-      return "warn";
-    case StorageLevel::kFull:
-      return "full";
-  }
-  return "ok";
-}
-
-Retention::Retention(Store& store, const Clock& clock, StorageConfig config,
+Retention::Retention(Store& store, const Clock& clock, StorageConfig config, StorageGauge& gauge,
                      EvidencePath evidence_path, EventsCommitted on_events)
     : store_(store),
       clock_(clock),
       config_(config),
       evidence_path_(std::move(evidence_path)),
-      on_events_(std::move(on_events)) {}
+      on_events_(std::move(on_events)),
+      gauge_(gauge) {}
 
 bool Retention::pruneBatch(WallMs journal_before_ms, WallMs evidence_before_ms) {
   bool deleted = false;
@@ -77,6 +66,7 @@ bool Retention::measure() {
     return false;
   }
   usage_ = *usage;
+  gauge_.setUsed(usage_.total());
   return true;
 }
 
@@ -106,35 +96,54 @@ void Retention::run() {
     if (!measure()) return;
   }
 
-  const std::int64_t used = usage_.total();
-  const StorageLevel level = used >= config_.max_bytes ? StorageLevel::kFull
-                             : used >= warnBytes()     ? StorageLevel::kWarn
-                                                       : StorageLevel::kOk;
-  if (level == level_) return;
-  level_ = level;
-  const nlohmann::json payload = {{"level", toString(level)},
-                                  {"used_bytes", used},
-                                  {"max_bytes", config_.max_bytes},
-                                  {"warn_bytes", warnBytes()}};
-  if (level == StorageLevel::kOk) {
-    log::info("storage back under the warn level", {{"used_bytes", used}});
-  } else {
-    log::warn("storage alarm",
-              {{"level", toString(level)}, {"used_bytes", used}, {"max_bytes", config_.max_bytes}});
+  check();
+}
+
+void Retention::check() {
+  if (checking_) return;
+  checking_ = true;
+  const StorageGauge::Reading reading = gauge_.read();
+  reason_ = reading.reason;
+  // The level takes effect at once (the lanes stop releasing at kFull), recorded or not.
+  if (reading.level != level_) {
+    level_ = reading.level;
+    if (level_ == StorageLevel::kOk) {
+      log::info("storage back under the warn level", {{"used_bytes", reading.used_bytes}});
+    } else {
+      log::warn("storage alarm", {{"level", toString(level_)}, {"reason", reading.reason}});
+    }
   }
-  auto events = store_.transact([&](Transaction& tx) {
-    return tx.emit({level == StorageLevel::kOk ? "storage.ok" : "storage.alarm", "", "", payload});
-  });
-  if (!events.isOk()) {
-    ++errors_;
-    log::error("retention: alarm not journalled", {{"error", events.status().message()}});
-    return;
+  if (recorded_level_ != level_) {
+    const nlohmann::json payload = {
+        {"level", toString(level_)},
+        {"reason", reading.reason},
+        {"used_bytes", reading.used_bytes},
+        {"max_bytes", config_.max_bytes},
+        {"warn_bytes", warnBytes()},
+        {"free_bytes", reading.free_bytes ? nlohmann::json(*reading.free_bytes) : nlohmann::json()},
+        {"min_free_bytes", config_.min_free_bytes}};
+    auto events = store_.transact([&](Transaction& tx) {
+      return tx.emit(
+          {level_ == StorageLevel::kOk ? "storage.ok" : "storage.alarm", "", "", payload});
+    });
+    if (!events.isOk()) {
+      // Tried again at the next check: the alarm is in status and /healthz meanwhile.
+      ++errors_;
+      log::error("retention: alarm not journalled", {{"error", events.status().message()}});
+    } else {
+      recorded_level_ = level_;
+      if (on_events_) on_events_(*events);
+    }
   }
-  if (on_events_) on_events_(*events);
+  checking_ = false;
 }
 
 nlohmann::json Retention::statusJson() const {
+  const StorageGauge::Reading now = gauge_.read();
   return {{"level", toString(level_)},
+          {"reason", reason_},
+          {"free_bytes", now.free_bytes ? nlohmann::json(*now.free_bytes) : nlohmann::json()},
+          {"min_free_bytes", config_.min_free_bytes},
           {"used_bytes", usage_.total()},
           {"db_bytes", usage_.db_bytes},
           {"wal_bytes", usage_.wal_bytes},

@@ -9,8 +9,13 @@
 //      referenced before retain_evidence_days, oldest first;
 //   2. by size, while usage is at or above the warn level: the oldest delivered rows and
 //      evidence regardless of age;
-//   3. measure, and journal a level change: storage.alarm {level:"warn"|"full", used_bytes,
-//      max_bytes, warn_bytes} on the way up, storage.ok on the way back under warn.
+//   3. measure, and journal a level change: storage.alarm {level:"warn"|"full", reason,
+//      used_bytes, max_bytes, warn_bytes, free_bytes, min_free_bytes} on the way up, storage.ok
+//      on the way back under warn.
+// The level (edge/base/storage_gauge.hpp) counts both the records against max_bytes and the file
+// system's real free space against min_free_bytes / warn_free_bytes. check() re-reads it
+// without measuring or pruning, cheaply enough for the write path: the daemon calls it after
+// every commit, so a burst of writes is an alarm at once, not at the next periodic pass.
 // Undelivered events (outbox delivered_ms IS NULL), the chain head and evidence of undelivered
 // events are never deleted (Store::pruneJournal, Store::prunableEvidence). At the bound the
 // lanes stop automatic releases (lane::PostCondition::storage_full -> STORAGE-FULL), so records
@@ -26,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edge/base/clock.hpp"
+#include "edge/base/storage_gauge.hpp"
 #include "edge/msg/event.hpp"
 #include "edge/store/store.hpp"
 
@@ -34,15 +40,19 @@ namespace kordon::store {
 struct StorageConfig {
   std::int64_t max_bytes = 4LL * 1024 * 1024 * 1024;
   int warn_pct = 80;
+  std::int64_t min_free_bytes = 256LL * 1024 * 1024;  // free space kept for the journal
+  std::int64_t warn_free_bytes = 1024LL * 1024 * 1024;
   int retain_delivered_days = 30;
   int retain_evidence_days = 30;
   int check_interval_s = 60;
   int batch_rows = 500;  // rows deleted per statement
   int max_batches = 8;   // statements per run(), so the loop never stalls on a big backlog
+
+  StorageLimits limits() const { return {max_bytes, warn_pct, min_free_bytes, warn_free_bytes}; }
 };
 
-enum class StorageLevel { kOk, kWarn, kFull };
-const char* toString(StorageLevel level);
+using kordon::StorageLevel;
+using kordon::toString;
 
 class Retention {
  public:
@@ -50,11 +60,16 @@ class Retention {
   // evidence_path maps an evidence row to its file (drivers::EvidenceStore::pathFor).
   using EvidencePath = std::function<std::string(const EvidenceRow&)>;
 
-  Retention(Store& store, const Clock& clock, StorageConfig config, EvidencePath evidence_path,
-            EventsCommitted on_events);
+  // `gauge` holds the same limits (config.limits()); the evidence store asks it before writing.
+  Retention(Store& store, const Clock& clock, StorageConfig config, StorageGauge& gauge,
+            EvidencePath evidence_path, EventsCommitted on_events);
 
   void run();
+  // Re-reads the level (free space now, records as last measured plus what was written since)
+  // and journals a change. No pruning, no measuring: cheap enough to call after every commit.
+  void check();
   StorageLevel level() const { return level_; }
+  const std::string& reason() const { return reason_; }
   const StorageUsage& lastUsage() const { return usage_; }
   std::int64_t maxBytes() const { return config_.max_bytes; }
   nlohmann::json statusJson() const;
@@ -64,7 +79,7 @@ class Retention {
   // One batch each of delivered journal rows and evidence older than the cutoffs; true when
   // anything was deleted.
   bool pruneBatch(WallMs journal_before_ms, WallMs evidence_before_ms);
-  bool measure();  // refreshes usage_; false (logged, counted) on error
+  bool measure();  // refreshes usage_ (and the gauge); false (logged, counted) on error
   void reclaim();
 
   Store& store_;
@@ -72,7 +87,11 @@ class Retention {
   StorageConfig config_;
   EvidencePath evidence_path_;
   EventsCommitted on_events_;
-  StorageLevel level_ = StorageLevel::kOk;
+  StorageGauge& gauge_;
+  StorageLevel level_ = StorageLevel::kOk;           // in force
+  StorageLevel recorded_level_ = StorageLevel::kOk;  // as last journalled
+  std::string reason_;
+  bool checking_ = false;  // check() journals an alarm, whose commit calls check() again
   StorageUsage usage_;
   std::uint64_t events_pruned_ = 0;
   std::uint64_t evidence_pruned_ = 0;

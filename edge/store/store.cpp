@@ -53,6 +53,14 @@ Result<UpsertResult> Transaction::upsertDeclaration(const msg::Declaration& decl
   return exists ? UpsertResult::kUpdated : UpsertResult::kInserted;
 }
 
+Result<std::optional<std::int64_t>> Transaction::declarationVersion(const std::string& id) {
+  return storedVersion(store_.select_declaration_version_, id);
+}
+
+Result<std::optional<std::int64_t>> Transaction::policyVersion(msg::PolicyKind kind) {
+  return storedVersion(store_.select_policy_version_, msg::toString(kind));
+}
+
 Status Transaction::savePassage(const PassageRecord& p) {
   auto& stmt = store_.upsert_passage_;
   auto optTime = [](WallMs t) { return t == 0 ? std::optional<std::int64_t>() : std::optional(t); };

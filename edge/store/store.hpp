@@ -93,6 +93,9 @@ class Transaction {
  public:
   Result<UpsertResult> upsertDeclaration(const msg::Declaration& declaration,
                                          const std::string& plate_norm, WallMs received_ms);
+  // The version held of a declaration (by id) or a policy (by kind); nullopt when none.
+  Result<std::optional<std::int64_t>> declarationVersion(const std::string& id);
+  Result<std::optional<std::int64_t>> policyVersion(msg::PolicyKind kind);
   Status savePassage(const PassageRecord& passage);
   // created_ms is when the content was last referenced: re-recording the same content moves it
   // forward, so retention never removes a file a newer event points at.

@@ -25,6 +25,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <future>
 #include <iostream>
@@ -65,6 +66,11 @@ struct Options {
   // The lane controller simulator (kordon-lane --hal sim): a released truck drives over its
   // loops on the way out. "none": the lane has no loops to drive.
   std::string barrier = "http://127.0.0.1:8505";
+  // central's API token (roles viewer and declarant for the post): read from this file, else
+  // from $KORDON_CENTRAL_TOKEN. central_ca: the CA of central's certificate (https://).
+  std::string central_token_file;
+  std::string central_token;
+  std::string central_ca;
   std::string trucks_file;
   bool loop = false;
   int timeout_s = 30;
@@ -103,6 +109,15 @@ std::vector<json> demoTrucks() {
   };
 }
 
+// A request to central's API with the scenario's token.
+Result<http::Response> central(const Options& o, const std::string& method, const std::string& url,
+                               const std::string& body = "") {
+  http::ClientOptions client;
+  client.headers["Authorization"] = "Bearer " + o.central_token;
+  client.ca_file = o.central_ca;
+  return http::request(method, url, body, "application/json", client);
+}
+
 // Polls central for the first event of `type` on the lane matching `pred`, after seq `after`.
 std::optional<json> waitForEvent(const Options& o, const std::string& type, std::int64_t after,
                                  const std::function<bool(const json&)>& pred) {
@@ -111,7 +126,7 @@ std::optional<json> waitForEvent(const Options& o, const std::string& type, std:
     const std::string url = o.central + "/v1/events?post=" + http::percentEncode(o.post) +
                             "&type=" + http::percentEncode(type) +
                             "&after=" + std::to_string(after) + "&limit=1000";
-    auto res = http::request("GET", url);
+    auto res = central(o, "GET", url);
     if (res.isOk() && res->status == 200) {
       const auto body = json::parse(res->body, nullptr, false);
       if (!body.is_discarded() && body.contains("events")) {
@@ -126,7 +141,7 @@ std::optional<json> waitForEvent(const Options& o, const std::string& type, std:
 }
 
 std::int64_t highestSeq(const Options& o) {
-  auto res = http::request("GET", o.central + "/v1/posts");
+  auto res = central(o, "GET", o.central + "/v1/posts");
   if (!res.isOk() || res->status != 200) return 0;
   const auto body = json::parse(res->body, nullptr, false);
   if (body.is_discarded()) return 0;
@@ -137,8 +152,10 @@ std::int64_t highestSeq(const Options& o) {
   return 0;
 }
 
-bool post(const std::string& url, const std::string& body, std::string* error) {
-  auto res = http::request("POST", url, body);
+bool post(const std::string& url, const std::string& body, std::string* error,
+          const Options* central_api = nullptr) {
+  auto res =
+      central_api ? central(*central_api, "POST", url, body) : http::request("POST", url, body);
   if (!res.isOk()) {
     *error = res.status().message();
     return false;
@@ -251,7 +268,7 @@ json runTruck(const Options& o, const json& truck, int index, TruthPublisher& tr
   bool applied = false;
   while (!applied && !g_stop && std::chrono::steady_clock::now() < declare_deadline) {
     if (!post(o.central + "/v1/posts/" + http::percentEncode(o.post) + "/declarations",
-              declaration.dump(), &error)) {
+              declaration.dump(), &error, &o)) {
       std::this_thread::sleep_for(milliseconds(500));
       continue;
     }
@@ -359,7 +376,10 @@ int usage(const char* error) {
       "                       [--camera URL] [--rpm URL|none] [--xray URL|none]\n"
       "                       [--mqtt URI|none] [--barrier URL|none]\n"
       "                       [--trucks FILE] [--loop] [--timeout-s N]\n"
-      "                       [--settle-ms N]\n",
+      "                       [--settle-ms N] [--central-token-file FILE]\n"
+      "                       [--central-ca FILE]\n"
+      "  central's API token (roles viewer and declarant) comes from --central-token-file,\n"
+      "  else from $KORDON_CENTRAL_TOKEN.\n",
       error ? stderr : stdout);
   return error ? 2 : 0;
 }
@@ -371,11 +391,18 @@ int main(int argc, char** argv) {
   using namespace kordon::sim;
   Options o;
   const std::map<std::string, std::string*> text_flags = {
-      {"--post", &o.post},          {"--lane", &o.lane},
-      {"--central", &o.central},    {"--weighbridge", &o.weighbridge},
-      {"--camera", &o.camera},      {"--rpm", &o.rpm},
-      {"--xray", &o.xray},          {"--mqtt", &o.mqtt},
-      {"--trucks", &o.trucks_file}, {"--barrier", &o.barrier}};
+      {"--post", &o.post},
+      {"--lane", &o.lane},
+      {"--central", &o.central},
+      {"--weighbridge", &o.weighbridge},
+      {"--camera", &o.camera},
+      {"--rpm", &o.rpm},
+      {"--xray", &o.xray},
+      {"--mqtt", &o.mqtt},
+      {"--trucks", &o.trucks_file},
+      {"--barrier", &o.barrier},
+      {"--central-token-file", &o.central_token_file},
+      {"--central-ca", &o.central_ca}};
   const std::map<std::string, int*> number_flags = {{"--timeout-s", &o.timeout_s},
                                                     {"--settle-ms", &o.settle_ms}};
   for (int i = 1; i < argc; ++i) {
@@ -395,6 +422,16 @@ int main(int argc, char** argv) {
     } else {
       return usage(("unknown argument '" + arg + "'").c_str());
     }
+  }
+  if (!o.central_token_file.empty()) {
+    std::ifstream in(o.central_token_file);
+    if (!in) return usage(("cannot read " + o.central_token_file).c_str());
+    std::getline(in, o.central_token);
+  } else if (const char* env = std::getenv("KORDON_CENTRAL_TOKEN")) {
+    o.central_token = env;
+  }
+  if (o.central_token.empty()) {
+    return usage("no central API token: give --central-token-file or set KORDON_CENTRAL_TOKEN");
   }
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });

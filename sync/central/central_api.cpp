@@ -6,7 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "edge/base/crypto.hpp"
+#include "edge/base/log.hpp"
 #include "edge/msg/declaration.hpp"
+#include "edge/msg/policy.hpp"
 #include "edge/msg/signed_json.hpp"
 #include "edge/msg/topics.hpp"
 
@@ -132,55 +135,155 @@ Result<EventQuery> parseEventQuery(const std::map<std::string, std::string>& par
   return q;
 }
 
-CentralApi::CentralApi(CentralStore& store, Publisher publish,
+CentralApi::CentralApi(CentralStore& store, Publisher publish, const Clock& clock,
                        std::function<bool()> broker_connected)
-    : store_(store), publish_(std::move(publish)), broker_connected_(std::move(broker_connected)) {}
+    : store_(store),
+      publish_(std::move(publish)),
+      clock_(clock),
+      broker_connected_(std::move(broker_connected)) {}
 
 http::Handler CentralApi::handler() {
   return [this](const http::Request& request) { return handle(request); };
+}
+
+nlohmann::json CentralApi::countersJson() const {
+  return {{"unauthenticated", unauthenticated_},
+          {"forbidden", forbidden_},
+          {"audit_errors", audit_errors_},
+          {"tokens", tokens_.tokens().size()}};
+}
+
+void CentralApi::audit(const http::Request& request, const ApiToken* caller,
+                       const std::string& post, int status, const std::string& detail) {
+  AuditRecord record;
+  record.time_ms = clock_.nowWallMs();
+  if (caller != nullptr) {
+    record.credential = caller->name;
+    record.roles = caller->rolesText();
+  }
+  record.remote = request.remote;
+  record.method = request.method.substr(0, 16);
+  record.path = request.path.substr(0, 256);
+  record.post = post;
+  record.status = status;
+  record.body_sha256 = sha256Hex(request.body);
+  record.detail = detail.substr(0, 512);
+  if (Status s = store_.recordAudit(record); !s) {
+    ++audit_errors_;
+    log::error("api audit record not written", {{"error", s.message()}});
+  }
 }
 
 http::Response CentralApi::handle(const http::Request& request) {
   const std::string& path = request.path;
   if (path == "/healthz") {
     if (request.method != "GET") return methodNotAllowed("GET");
-    nlohmann::json health = {{"ok", true}};
+    nlohmann::json health = {{"ok", true}, {"api", countersJson()}};
     if (broker_connected_) health["mqtt_connected"] = broker_connected_();
     return http::Response::json(200, health.dump());
   }
+
+  // Which post a write names, for the audit trail and the grant check.
+  static const std::string kPostsPrefix = "/v1/posts/";
+  std::string post;
+  std::string command;  // "declarations" | "policies"
+  if (path.compare(0, kPostsPrefix.size(), kPostsPrefix) == 0) {
+    const std::string rest = path.substr(kPostsPrefix.size());
+    const auto slash = rest.find('/');
+    if (slash != std::string::npos && rest.find('/', slash + 1) == std::string::npos) {
+      post = rest.substr(0, slash);
+      command = rest.substr(slash + 1);
+    }
+  }
+  const bool is_command = command == "declarations" || command == "policies";
+  const bool is_write = request.method != "GET" && request.method != "HEAD";
+
+  auto caller =
+      tokens_.authenticate(bearerToken(request.header("authorization")), clock_.nowWallMs());
+  if (!caller) {
+    ++unauthenticated_;
+    log::warn("api request refused: unauthenticated", {{"remote", request.remote},
+                                                       {"method", request.method.substr(0, 16)},
+                                                       {"path", path.substr(0, 128)},
+                                                       {"reason", caller.status().message()}});
+    if (is_write)
+      audit(request, nullptr, isValidPostId(post) ? post : "", 401, caller.status().message());
+    http::Response r = jsonError(401, "unauthorized: " + caller.status().message());
+    r.headers["WWW-Authenticate"] = "Bearer realm=\"kordon-central\"";
+    return r;
+  }
+  auto forbid = [&](const std::string& reason, const std::string& audit_post) {
+    ++forbidden_;
+    log::warn("api request refused: forbidden", {{"remote", request.remote},
+                                                 {"credential", caller->name},
+                                                 {"path", path.substr(0, 128)},
+                                                 {"reason", reason}});
+    if (is_write) audit(request, &*caller, audit_post, 403, reason);
+    return jsonError(403, "forbidden: " + reason);
+  };
+
   if (path == "/v1/events") {
     if (request.method != "GET") return methodNotAllowed("GET");
-    return getEvents(request);
+    if (!caller->has(Role::kViewer))
+      return forbid("token \"" + caller->name + "\" is no viewer", "");
+    return getEvents(request, *caller);
   }
   if (path == "/v1/posts") {
     if (request.method != "GET") return methodNotAllowed("GET");
-    return getPosts();
+    if (!caller->has(Role::kViewer))
+      return forbid("token \"" + caller->name + "\" is no viewer", "");
+    return getPosts(*caller);
   }
-  static const std::string kPostsPrefix = "/v1/posts/";
-  static const std::string kDeclarationsSuffix = "/declarations";
-  if (path.size() > kPostsPrefix.size() + kDeclarationsSuffix.size() &&
-      path.compare(0, kPostsPrefix.size(), kPostsPrefix) == 0 &&
-      path.compare(path.size() - kDeclarationsSuffix.size(), kDeclarationsSuffix.size(),
-                   kDeclarationsSuffix) == 0) {
-    const std::string post = path.substr(
-        kPostsPrefix.size(), path.size() - kPostsPrefix.size() - kDeclarationsSuffix.size());
-    if (post.find('/') == std::string::npos) {
-      if (request.method != "POST") return methodNotAllowed("POST");
-      if (!isValidPostId(post)) {
-        return jsonError(400, "post: expected 1..64 characters of [A-Za-z0-9._-]");
-      }
-      return postDeclaration(post, request);
+  if (path == "/v1/audit") {
+    if (request.method != "GET") return methodNotAllowed("GET");
+    if (!caller->has(Role::kAdmin)) return forbid("the audit trail is for admin tokens", "");
+    return getAudit(request);
+  }
+  if (is_command) {
+    if (request.method != "POST") return methodNotAllowed("POST");
+    if (!isValidPostId(post)) {
+      audit(request, &*caller, "", 400, "bad post id");
+      return jsonError(400, "post: expected 1..64 characters of [A-Za-z0-9._-]");
     }
+    const Role role = command == "declarations" ? Role::kDeclarant : Role::kRisk;
+    if (!caller->has(role)) {
+      return forbid("token \"" + caller->name + "\" has no " + toString(role) + " role", post);
+    }
+    if (!caller->mayActOn(post)) {
+      return forbid("token \"" + caller->name + "\" is not granted post " + post, post);
+    }
+    std::string what;
+    http::Response response = postCommand(post, request, *caller, role, &what);
+    audit(request, &*caller, post, response.status, what);
+    return response;
   }
   return jsonError(404, "no such resource: " + path.substr(0, 128));
 }
 
-http::Response CentralApi::getEvents(const http::Request& request) {
+http::Response CentralApi::getEvents(const http::Request& request, const ApiToken& caller) {
   auto query = parseEventQuery(request.query);
   if (!query) return jsonError(400, query.status().message());
+  if (query->post ? !caller.mayActOn(*query->post) : !caller.allPosts()) {
+    ++forbidden_;
+    std::string granted;
+    for (const auto& p : caller.posts) granted += (granted.empty() ? "" : ", ") + p;
+    return jsonError(403, query->post ? "forbidden: token \"" + caller.name +
+                                            "\" is not granted post " + *query->post
+                                      : "forbidden: post= is required; token \"" + caller.name +
+                                            "\" may read only " + granted);
+  }
   const bool csv = request.param("format", "json") == "csv";
   auto events = store_.eventsAfter(*query);
   if (!events) return jsonError(500, events.status().message());
+  // A page ends early rather than grow past kMaxResponseBytes; `next` says where it ended.
+  std::size_t count = 0;
+  std::size_t bytes = 0;
+  for (const auto& e : *events) {
+    if (count > 0 && bytes + e.envelope.size() > kMaxResponseBytes) break;
+    bytes += e.envelope.size();
+    ++count;
+  }
+  events->resize(count);
   std::int64_t next = query->after;
   if (!events->empty()) next = query->post ? events->back().seq : events->back().cursor;
   if (csv) {
@@ -209,11 +312,12 @@ http::Response CentralApi::getEvents(const http::Request& request) {
   return http::Response::json(200, body);
 }
 
-http::Response CentralApi::getPosts() {
+http::Response CentralApi::getPosts(const ApiToken& caller) {
   auto posts = store_.postStatus();
   if (!posts) return jsonError(500, posts.status().message());
   json list = json::array();
   for (const auto& p : *posts) {
+    if (!caller.mayActOn(p.post)) continue;
     json gaps = json::array();
     for (const auto& [from, to] : p.gaps) gaps.push_back(json::array({from, to}));
     list.push_back(json{
@@ -227,6 +331,8 @@ http::Response CentralApi::getPosts() {
         {"rejected", p.rejected},
         {"conflicts", p.conflicts},
         {"chain_breaks", p.chain_breaks},
+        {"unacceptable", p.unacceptable},
+        {"unacceptable_seqs", p.unacceptable_seqs},
         {"last_seen", p.last_seen_ms > 0 ? json(formatUtcMs(p.last_seen_ms)) : json()},
     });
     if (post_extras_) post_extras_(p.post, list.back());
@@ -234,17 +340,82 @@ http::Response CentralApi::getPosts() {
   return http::Response::json(200, dumpJson(json{{"posts", list}}));
 }
 
-http::Response CentralApi::postDeclaration(const std::string& post, const http::Request& request) {
-  const json wire = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (wire.is_discarded()) return jsonError(400, "body: expected a declaration as JSON");
-  if (auto parsed = msg::parseDeclaration(wire); !parsed) {
-    return jsonError(400, parsed.status().message());
+http::Response CentralApi::getAudit(const http::Request& request) {
+  std::int64_t after = 0;
+  std::int64_t limit = kDefaultQueryLimit;
+  for (const auto& [key, value] : request.query) {
+    if (key == "after") {
+      if (!parseNonNegative(value, &after)) {
+        return jsonError(400, "after: expected a non-negative integer");
+      }
+    } else if (key == "limit") {
+      if (!parseNonNegative(value, &limit) || limit < 1 || limit > kMaxQueryLimit) {
+        return jsonError(400, "limit: expected an integer in 1.." + std::to_string(kMaxQueryLimit));
+      }
+    } else {
+      return jsonError(400,
+                       "unknown parameter \"" + key.substr(0, 64) + "\"; expected after or limit");
+    }
   }
-  const std::string topic = msg::commandTopic(post, msg::kDeclarationsCommand);
+  auto records = store_.auditAfter(after, static_cast<int>(limit));
+  if (!records) return jsonError(500, records.status().message());
+  json list = json::array();
+  for (const auto& a : *records) {
+    list.push_back({{"id", a.id},
+                    {"time", formatUtcMs(a.time_ms)},
+                    {"credential", a.credential},
+                    {"roles", a.roles},
+                    {"remote", a.remote},
+                    {"method", a.method},
+                    {"path", a.path},
+                    {"post", a.post},
+                    {"status", a.status},
+                    {"body_sha256", a.body_sha256},
+                    {"detail", a.detail}});
+  }
+  const std::int64_t next = records->empty() ? after : records->back().id;
+  return http::Response::json(200, dumpJson(json{{"audit", list}, {"next", next}}));
+}
+
+http::Response CentralApi::postCommand(const std::string& post, const http::Request& request,
+                                       const ApiToken& caller, Role role, std::string* what) {
+  const json wire = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  const char* noun = role == Role::kDeclarant ? "declaration" : "policy";
+  if (wire.is_discarded() || !wire.is_object()) {
+    *what = "body is not a JSON object";
+    return jsonError(400, std::string("body: expected a ") + noun + " as a JSON object");
+  }
+  std::string topic;
+  if (role == Role::kDeclarant) {
+    auto parsed = msg::parseDeclaration(wire);
+    if (!parsed) {
+      *what = parsed.status().message();
+      return jsonError(400, parsed.status().message());
+    }
+    *what = std::string(parsed->cancelled ? "cancel " : "") + "declaration " + parsed->id + " v" +
+            std::to_string(parsed->version);
+    topic = msg::commandTopic(post, msg::kDeclarationsCommand);
+  } else {
+    auto parsed = msg::parsePolicy(wire);
+    if (!parsed) {
+      *what = parsed.status().message();
+      return jsonError(400, parsed.status().message());
+    }
+    *what = std::string("policy ") + msg::toString(parsed->kind) + " v" +
+            std::to_string(parsed->version);
+    topic = msg::commandTopic(post, msg::kPolicyCommand);
+  }
   if (!publish_) return jsonError(503, "mqtt: no publisher");
   json command = wire;
+  command["issued_by"] = {{"credential", caller.name}, {"role", toString(role)}};
+  command["issued_at"] = formatUtcMs(clock_.nowWallMs());
   if (signing_key_) msg::signJson(command, *signing_key_);
   if (Status s = publish_(topic, dumpJson(command)); !s) return jsonError(503, s.message());
+  log::info("command accepted", {{"credential", caller.name},
+                                 {"role", toString(role)},
+                                 {"post", post},
+                                 {"what", *what},
+                                 {"remote", request.remote}});
   return http::Response::json(202, dumpJson(json{{"ok", true}, {"topic", topic}}));
 }
 

@@ -24,14 +24,18 @@ std::string clip(const std::string& s, std::size_t n) {
   return s.size() <= n ? s : s.substr(0, n) + "...";
 }
 
+std::string oversizeReason(std::size_t size) {
+  return "envelope: " + std::to_string(size) + " bytes exceeds the limit of " +
+         std::to_string(kMaxEnvelopeBytes);
+}
+
 // Parses and validates one wire envelope. Rejects what nlohmann would silently accept but a
 // reader downstream might see differently: duplicate keys, a byte-order mark, deep nesting,
-// and top-level fields the hash does not cover.
+// and top-level fields the hash does not cover. An envelope over kMaxEnvelopeBytes (up to
+// kMaxInspectBytes) is parsed and checked all the same, so that the caller can tell a genuine
+// oversized event from garbage; the caller refuses to store it.
 Status parseWire(const std::string& wire, msg::Event* out) {
-  if (wire.size() > kMaxEnvelopeBytes) {
-    return Status::error("envelope: " + std::to_string(wire.size()) +
-                         " bytes exceeds the limit of " + std::to_string(kMaxEnvelopeBytes));
-  }
+  if (wire.size() > kMaxInspectBytes) return Status::error(oversizeReason(wire.size()));
   if (wire.size() >= 3 && wire.compare(0, 3, "\xEF\xBB\xBF") == 0) {
     return Status::error("envelope: byte-order mark not allowed");
   }
@@ -108,6 +112,8 @@ const char* toString(IngestOutcome outcome) {
       return "conflict";
     case IngestOutcome::kRejected:
       return "rejected";
+    case IngestOutcome::kUnacceptable:
+      return "unacceptable";
   }
   return "?";
 }
@@ -213,7 +219,7 @@ Result<IngestOutcome> CentralStore::ingestImpl(const std::string& wire_json, Wal
       highest = std::max(highest, *stored_seq);
       if (*stored_seq == contiguous + 1) {
         for (;;) {
-          auto next = backend_->findEvent(post, contiguous + 1);
+          auto next = backend_->seqSettled(post, contiguous + 1);
           if (!next) return next.status();
           if (!*next) break;
           ++contiguous;
@@ -225,7 +231,30 @@ Result<IngestOutcome> CentralStore::ingestImpl(const std::string& wire_json, Wal
 
   IngestOutcome outcome = IngestOutcome::kRejected;
   Status written;
-  if (!valid) {
+  const bool oversized = wire_json.size() > kMaxEnvelopeBytes;
+  if (valid && oversized) {
+    // Genuine (its hash, signature and topic check out) but too large to store: recorded as a
+    // seq central can never accept, so it is counted and no longer a gap.
+    d.reason = oversizeReason(wire_json.size());
+    written = backend_->transaction([&]() -> Status {
+      if (Status s = backend_->lockPost(ev.post, received_ms); !s) return s;
+      auto existing = backend_->findEvent(ev.post, ev.seq);
+      if (!existing) return existing.status();
+      PostDelta delta;
+      if (*existing) {
+        outcome = IngestOutcome::kConflict;
+        delta.conflicts = 1;
+        return updatePost(ev.post, delta, std::nullopt);
+      }
+      auto inserted = backend_->insertUnacceptable(ev.post, ev.seq, ev.hash,
+                                                   static_cast<std::int64_t>(wire_json.size()),
+                                                   d.reason, received_ms);
+      if (!inserted) return inserted.status();
+      outcome = IngestOutcome::kUnacceptable;
+      delta.unacceptable = *inserted ? 1 : 0;
+      return updatePost(ev.post, delta, ev.seq);
+    });
+  } else if (!valid) {
     d.reason = valid.message();
     written = backend_->transaction([&]() -> Status {
       if (account) {
@@ -299,6 +328,19 @@ Result<IngestOutcome> CentralStore::ingestImpl(const std::string& wire_json, Wal
   }
   if (!written) return written.withContext("central store: ingest");
   return outcome;
+}
+
+Status CentralStore::recordAudit(const AuditRecord& record) {
+  if (read_only_) return Status::error("central store: audit on a read-only store");
+  Status s = backend_->transaction([&] { return backend_->insertAudit(record); });
+  return s.withContext("central store: audit");
+}
+
+Result<std::vector<AuditRecord>> CentralStore::auditAfter(std::int64_t after_id, int limit) {
+  if (limit < 1 || limit > kMaxQueryLimit) {
+    return Status::error("limit: expected 1.." + std::to_string(kMaxQueryLimit));
+  }
+  return backend_->auditAfter(after_id, limit);
 }
 
 Status CentralStore::checkSignature(const msg::Event& ev) const {

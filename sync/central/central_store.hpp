@@ -6,6 +6,11 @@
 // "Offline semantics", "Security").
 //
 // Ingest outcomes, decided in this order:
+//   kUnacceptable  a genuine event that central can never store: larger than
+//               kMaxEnvelopeBytes (up to kMaxInspectBytes), yet its hash and, with post keys,
+//               its signature verify, and it came on its post's topic. Its (post, seq) is kept
+//               in `unacceptable` with the reason and counted (posts.unacceptable): the seq is
+//               no gap, so backfill never asks for it again.
 //   kRejected   the message is not a valid envelope (bad JSON, missing field, bad post name,
 //               post differs from the topic it came on) or its hash is not computeEventHash()
 //               of its content: tampered or corrupt. Or, when post keys are set
@@ -48,10 +53,16 @@ namespace kordon::central {
 
 inline constexpr int kDefaultQueryLimit = 100;
 inline constexpr int kMaxQueryLimit = 1000;
-// An event envelope is a few KiB; anything larger than this is rejected unparsed.
+// An event envelope is a few KiB (a post keeps every event under msg::kMaxEventBytes); anything
+// larger than kMaxEnvelopeBytes is not stored. Up to kMaxInspectBytes it is still parsed, to
+// tell a genuine oversized event (kUnacceptable) from garbage (kRejected); beyond, rejected
+// unparsed.
 inline constexpr std::size_t kMaxEnvelopeBytes = std::size_t{1024} * 1024;
+inline constexpr std::size_t kMaxInspectBytes = std::size_t{16} * 1024 * 1024;
+// GET /v1/events stops adding events once its body is this large (at least one is always sent).
+inline constexpr std::size_t kMaxResponseBytes = std::size_t{8} * 1024 * 1024;
 
-enum class IngestOutcome { kStored, kDuplicate, kConflict, kRejected };
+enum class IngestOutcome { kStored, kDuplicate, kConflict, kRejected, kUnacceptable };
 const char* toString(IngestOutcome outcome);
 
 // What ingest() found, for logs. Fields are filled as far as parsing got.
@@ -113,9 +124,27 @@ struct PostStatus {
   std::int64_t rejected = 0;
   std::int64_t conflicts = 0;
   std::int64_t chain_breaks = 0;
+  std::int64_t unacceptable = 0;                // seqs central can never store (kUnacceptable)
+  std::vector<std::int64_t> unacceptable_seqs;  // the first kMaxGapsListed of them
 };
 
 inline constexpr int kMaxGapsListed = 1000;
+
+// One write to central's API (or an attempt at one), kept for the record: who, from where,
+// what, and what central answered.
+struct AuditRecord {
+  std::int64_t id = 0;  // assigned by the store, ascending
+  WallMs time_ms = 0;
+  std::string credential;  // the token's name; "" when none was valid
+  std::string roles;       // "declarant,viewer"
+  std::string remote;      // "10.1.2.3:51234"
+  std::string method;
+  std::string path;
+  std::string post;
+  int status = 0;
+  std::string body_sha256;
+  std::string detail;  // e.g. "declaration KZ-TD-0001 v3", or why it was refused
+};
 
 // A post id as it may appear in a topic, a URL path and the envelope: 1..64 of [A-Za-z0-9._-].
 bool isValidPostId(const std::string& post);
@@ -152,6 +181,10 @@ class CentralStore {
 
   Result<std::vector<StoredEvent>> eventsAfter(const EventQuery& query);
   Result<std::vector<PostStatus>> postStatus();
+
+  // The API's audit trail: append one record (its own transaction), read in id order.
+  Status recordAudit(const AuditRecord& record);
+  Result<std::vector<AuditRecord>> auditAfter(std::int64_t after_id, int limit);
 
   static int latestSchemaVersion();
 

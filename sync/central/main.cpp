@@ -5,7 +5,9 @@
 //   kordon-central serve [--config FILE]
 //   kordon-central events --db FILE [--post P] [--after N] [--limit N] [--type T] [--lane L]
 //                         [--from RFC3339] [--to RFC3339] [--format json|csv]
-//   kordon-central declare --api http://127.0.0.1:8090 --post P FILE
+//   kordon-central declare --api URL --post P [--token-file F] [--ca-file F] FILE
+//   kordon-central policy  --api URL --post P [--token-file F] [--ca-file F] FILE
+//   kordon-central token add|revoke|list --tokens FILE ...
 //
 // Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
 
@@ -15,11 +17,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -37,6 +41,7 @@
 #include "edge/base/http.hpp"
 #include "edge/base/log.hpp"
 #include "edge/msg/topics.hpp"
+#include "sync/central/api_access.hpp"
 #include "sync/central/backfill.hpp"
 #include "sync/central/central_api.hpp"
 #include "sync/central/central_store.hpp"
@@ -80,16 +85,32 @@ constexpr const char* kUsage = R"(usage:
                                     subscription (events wait in the broker while central is
                                     down; with a group they come back by backfill instead)
         [http]    listen = "127.0.0.1:8090"
+                  cert_file = ""  key_file = ""   HTTPS (PEM); required unless listen is a
+                                    loopback address
+                  tokens_file = "/etc/kordon-central/tokens.toml"   API tokens (see `token`);
+                                    absent: no caller is accepted but /healthz
         [log]     level = "info" (debug|info|warn|error)  format = "json" (json|text)
-      SIGTERM/SIGINT stop; SIGHUP re-reads [log] level and format and [central] post_keys.
+      SIGTERM/SIGINT stop; SIGHUP re-reads [log] level and format, [central] post_keys and the
+      tokens file (which is also re-read by itself within a second of changing).
       An event is acknowledged to the broker only once stored; if the database fails, central
       exits 1 without acknowledging and the broker re-sends it after the restart.
   kordon-central events --db FILE|URI [--post P] [--after N] [--limit N] [--type T] [--lane L]
                         [--from RFC3339] [--to RFC3339] [--format json|csv]
       Print stored events (read-only): one JSON envelope per line, or CSV.
       --after is the post's seq with --post, else central's ingest cursor. No --limit: all.
-  kordon-central declare --api URL --post P FILE
-      POST the declaration in FILE to URL/v1/posts/P/declarations and print the reply.
+  kordon-central declare --api URL --post P [--token-file F] [--ca-file F] FILE
+      POST the declaration in FILE to URL/v1/posts/P/declarations and print the reply. The
+      token (role declarant) is read from --token-file, else from $KORDON_CENTRAL_TOKEN;
+      --ca-file is the CA of central's HTTPS certificate (https:// URLs).
+  kordon-central policy --api URL --post P [--token-file F] [--ca-file F] FILE
+      The same for a policy (role risk): URL/v1/posts/P/policies.
+  kordon-central token add --tokens FILE --name N --roles R[,R] [--posts P[,P]|*] [--days D]
+      Makes a token (roles viewer, declarant, risk, admin; posts default "*"; no expiry by
+      default), adds its SHA-256 to FILE and prints the token: the only time it is shown.
+  kordon-central token revoke --tokens FILE --name N
+      Refuses the token from now on (it stays listed, with the time it was revoked).
+  kordon-central token list --tokens FILE
+      One line per token: name, roles, posts, created, expires, revoked.
   kordon-central --help
 )";
 
@@ -146,6 +167,8 @@ struct ServeConfig {
   sync::MqttOptions mqtt;
   std::string http_host;
   std::uint16_t http_port = 0;
+  http::TlsFiles http_tls;
+  std::string tokens_file;
   log::Level log_level = log::Level::kInfo;
   log::Format log_format = log::Format::kJson;
 };
@@ -188,6 +211,18 @@ Result<ServeConfig> loadConfig(const std::string& path) {
   if (!http::splitHostPort(listen, &cfg.http_host, &cfg.http_port)) {
     r.fail("http.listen", "expected host:port, e.g. \"127.0.0.1:8090\"");
   }
+  cfg.http_tls.cert_file = r.getString("http.cert_file", "");
+  cfg.http_tls.key_file = r.getString("http.key_file", "");
+  if (cfg.http_tls.cert_file.empty() != cfg.http_tls.key_file.empty()) {
+    r.fail(cfg.http_tls.cert_file.empty() ? "http.cert_file" : "http.key_file",
+           "HTTPS needs both cert_file and key_file");
+  }
+  // Tokens travel in every request: off the box, only over TLS.
+  if (!cfg.http_tls.enabled() && !cfg.http_host.empty() && !http::isLoopbackHost(cfg.http_host)) {
+    r.fail("http.cert_file", "required when http.listen is not a loopback address (" + listen +
+                                 "): the API's tokens must not cross the network in clear");
+  }
+  cfg.tokens_file = r.getString("http.tokens_file", "/etc/kordon-central/tokens.toml");
   const std::string level = r.getEnum("log.level", "info", {"debug", "info", "warn", "error"});
   const std::string format = r.getEnum("log.format", "json", {"json", "text"});
   log::parseLevel(level, &cfg.log_level);
@@ -208,11 +243,14 @@ class CentralServer {
             [this](const std::string& topic, const std::string& payload) {
               return publish(topic, payload);
             },
-            [this] { return mqtt_.isConnected(); }),
+            clock_, [this] { return mqtt_.isConnected(); }),
         http_(io_,
               [this](const http::Request& request) {
+                reloadTokensIfChanged();
                 std::lock_guard lock(store_mutex_);
-                return api_.handle(request);
+                http::Response response = api_.handle(request);
+                if (request.path == "/healthz") response = withServerStats(std::move(response));
+                return response;
               }),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         watchdog_(io_),
@@ -254,6 +292,16 @@ class CentralServer {
       log::error("cannot start mqtt client", {{"error", s.message()}});
       return kExitFailure;
     }
+    if (Status s = loadTokens(); !s) {
+      log::error("cannot load the API tokens", {{"error", s.message()}});
+      mqtt_.stop();
+      return kExitFailure;
+    }
+    if (Status s = http_.useTls(cfg_.http_tls); !s) {
+      log::error("cannot start https", {{"error", s.message()}});
+      mqtt_.stop();
+      return kExitFailure;
+    }
     auto port = http_.listen(cfg_.http_host, cfg_.http_port);
     if (!port) {
       log::error("cannot start http api", {{"error", port.status().message()}});
@@ -266,7 +314,8 @@ class CentralServer {
     log::info("kordon-central started", {{"db", cfg_.db},
                                          {"mqtt", cfg_.mqtt.server_uri},
                                          {"client_id", cfg_.mqtt.client_id},
-                                         {"http", cfg_.http_host + ":" + std::to_string(*port)}});
+                                         {"http", cfg_.http_host + ":" + std::to_string(*port)},
+                                         {"https", cfg_.http_tls.enabled()}});
     sd_notify(0, "READY=1");
     io_.run();
     // Anything still posted (HTTP replies, publish completions) finishes before leaving.
@@ -336,6 +385,11 @@ class CentralServer {
       case IngestOutcome::kRejected:
         log::warn(std::string("event ") + toString(*outcome),
                   {{"topic", topic}, {"post", d.post}, {"seq", d.seq}, {"reason", d.reason}});
+        break;
+      case IngestOutcome::kUnacceptable:
+        // Settled: the seq is not a gap that backfill asks for again (GET /v1/posts shows it).
+        log::error("event can never be stored: recorded as unacceptable",
+                   {{"topic", topic}, {"post", d.post}, {"seq", d.seq}, {"reason", d.reason}});
         break;
     }
   }
@@ -429,7 +483,54 @@ class CentralServer {
       log::warn("SIGHUP: post keys not reloaded; keeping the previous ones",
                 {{"error", s.message()}});
     }
-    log::info("SIGHUP: log settings and post keys reloaded");
+    if (Status s = loadTokens(); !s) {
+      log::warn("SIGHUP: API tokens not reloaded; keeping the previous ones",
+                {{"error", s.message()}});
+    }
+    log::info("SIGHUP: log settings, post keys and API tokens reloaded");
+  }
+
+  // The tokens file, read now; kept on error (a half-edited file never locks everyone out).
+  Status loadTokens() {
+    std::error_code ec;
+    const auto mtime = std::filesystem::last_write_time(cfg_.tokens_file, ec);
+    auto tokens = ApiTokens::load(cfg_.tokens_file);
+    if (!tokens) return tokens.status();
+    tokens_mtime_ = ec ? std::filesystem::file_time_type() : mtime;
+    if (tokens->tokens().empty()) {
+      log::warn("no API tokens: every API request but /healthz is refused",
+                {{"tokens_file", cfg_.tokens_file}});
+    } else {
+      log::info("API tokens loaded",
+                {{"tokens_file", cfg_.tokens_file}, {"tokens", tokens->tokens().size()}});
+    }
+    std::lock_guard lock(store_mutex_);
+    api_.setTokens(std::move(tokens).value());
+    return Status::ok();
+  }
+
+  // At most once a second, on the io thread: a revocation takes effect without a reload.
+  void reloadTokensIfChanged() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - tokens_checked_ < std::chrono::seconds(1)) return;
+    tokens_checked_ = now;
+    std::error_code ec;
+    const auto mtime = std::filesystem::last_write_time(cfg_.tokens_file, ec);
+    if ((ec ? std::filesystem::file_time_type() : mtime) == tokens_mtime_) return;
+    if (Status s = loadTokens(); !s) {
+      log::warn("API tokens file changed but is not valid; keeping the previous tokens",
+                {{"error", s.message()}});
+    }
+  }
+
+  // /healthz also says what the HTTP server refused.
+  http::Response withServerStats(http::Response response) {
+    auto j = nlohmann::json::parse(response.body, nullptr, false);
+    if (j.is_object()) {
+      j["http"] = http_.statsJson();
+      response.body = j.dump();
+    }
+    return response;
   }
 
  public:
@@ -489,6 +590,8 @@ class CentralServer {
   std::optional<SigningKey> signing_key_;
   BackfillScheduler backfill_;  // guarded by store_mutex_
   asio::steady_timer backfill_timer_;
+  std::filesystem::file_time_type tokens_mtime_{};
+  std::chrono::steady_clock::time_point tokens_checked_{};
 };
 
 int serve(int argc, char** argv) {
@@ -593,18 +696,38 @@ int events(int argc, char** argv) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// declare
+// declare, policy
 
-int declare(int argc, char** argv) {
-  auto args = parseArgs(argc, argv, 2, {"api", "post"});
+// The bearer token for a client command: --token-file, else $KORDON_CENTRAL_TOKEN.
+Result<std::string> clientToken(const std::map<std::string, std::string>& opts) {
+  std::string token;
+  if (auto it = opts.find("token-file"); it != opts.end()) {
+    std::ifstream in(it->second, std::ios::binary);
+    if (!in) return Status::error(it->second + ": cannot open");
+    std::getline(in, token);
+  } else if (const char* env = std::getenv("KORDON_CENTRAL_TOKEN")) {
+    token = env;
+  }
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.empty()) {
+    return Status::error("no API token: give --token-file FILE or set KORDON_CENTRAL_TOKEN");
+  }
+  return token;
+}
+
+// POSTs FILE to URL/v1/posts/P/<resource> with the caller's token; prints the reply.
+int postCommand(int argc, char** argv, const std::string& command, const std::string& resource) {
+  auto args = parseArgs(argc, argv, 2, {"api", "post", "token-file", "ca-file"});
   if (!args) return usageError(args.status().message());
   auto& opts = args->options;
-  if (!opts.count("api")) return usageError("declare: --api URL is required");
-  if (!opts.count("post")) return usageError("declare: --post P is required");
-  if (args->positional.size() != 1) return usageError("declare: expected exactly one FILE");
+  if (!opts.count("api")) return usageError(command + ": --api URL is required");
+  if (!opts.count("post")) return usageError(command + ": --post P is required");
+  if (args->positional.size() != 1) return usageError(command + ": expected exactly one FILE");
   if (!isValidPostId(opts["post"])) {
     return usageError("--post: expected 1..64 characters of [A-Za-z0-9._-]");
   }
+  auto token = clientToken(opts);
+  if (!token) return usageError(token.status().message());
   const std::string& file = args->positional[0];
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -615,8 +738,11 @@ int declare(int argc, char** argv) {
   body << in.rdbuf();
   std::string api = opts["api"];
   while (!api.empty() && api.back() == '/') api.pop_back();
-  const std::string url = api + "/v1/posts/" + http::percentEncode(opts["post"]) + "/declarations";
-  auto response = http::request("POST", url, body.str());
+  const std::string url = api + "/v1/posts/" + http::percentEncode(opts["post"]) + "/" + resource;
+  http::ClientOptions client;
+  client.headers["Authorization"] = "Bearer " + *token;
+  if (opts.count("ca-file")) client.ca_file = opts["ca-file"];
+  auto response = http::request("POST", url, body.str(), "application/json", client);
   if (!response) {
     std::cerr << "kordon-central: " << response.status().message() << "\n";
     return kExitFailure;
@@ -627,6 +753,90 @@ int declare(int argc, char** argv) {
                                                                                            : "");
   if (!ok) {
     std::cerr << "kordon-central: " << url << ": HTTP " << response->status << "\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+// token
+
+std::vector<std::string> splitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+int token(int argc, char** argv) {
+  if (argc < 3) return usageError("token: expected add, revoke or list");
+  const std::string verb = argv[2];
+  auto args = parseArgs(argc, argv, 3, {"tokens", "name", "roles", "posts", "days"});
+  if (!args) return usageError(args.status().message());
+  if (!args->positional.empty()) return usageError("token: unexpected " + args->positional[0]);
+  auto& opts = args->options;
+  if (!opts.count("tokens")) return usageError("token: --tokens FILE is required");
+  const std::string path = opts["tokens"];
+  auto tokens = ApiTokens::load(path);
+  if (!tokens) {
+    std::cerr << "kordon-central: " << tokens.status().message() << "\n";
+    return kExitFailure;
+  }
+  SystemClock clock;
+  const WallMs now = clock.nowWallMs();
+  if (verb == "list") {
+    for (const ApiToken& t : tokens->tokens()) {
+      std::string posts;
+      for (const auto& p : t.posts) posts += (posts.empty() ? "" : ",") + p;
+      std::cout << t.name << " roles=" << t.rolesText() << " posts=" << posts
+                << " created=" << (t.created_ms ? formatUtcMs(t.created_ms) : "-")
+                << " expires=" << (t.expires_ms ? formatUtcMs(*t.expires_ms) : "never")
+                << " revoked=" << (t.revoked_ms ? formatUtcMs(*t.revoked_ms) : "no") << "\n";
+    }
+    return kExitOk;
+  }
+  if (!opts.count("name")) return usageError("token " + verb + ": --name N is required");
+  if (verb == "revoke") {
+    if (Status s = tokens->revoke(opts["name"], now); !s) return usageError(s.message());
+  } else if (verb == "add") {
+    if (!opts.count("roles")) return usageError("token add: --roles R[,R] is required");
+    std::set<Role> roles;
+    for (const auto& r : splitList(opts["roles"])) {
+      auto role = parseRole(r);
+      if (!role) return usageError("--roles: " + role.status().message());
+      roles.insert(*role);
+    }
+    const std::vector<std::string> posts =
+        opts.count("posts") ? splitList(opts["posts"]) : std::vector<std::string>{kAllPosts};
+    std::optional<WallMs> expires;
+    if (opts.count("days")) {
+      const std::string& d = opts["days"];
+      if (d.empty() || d.size() > 5 || d.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoi(d) < 1) {
+        return usageError("--days: expected a whole number of days, 1..99999");
+      }
+      expires = now + std::int64_t{std::stoi(d)} * 24 * 3600 * 1000;
+    }
+    auto made = tokens->add(opts["name"], roles, posts, now, expires);
+    if (!made) return usageError(made.status().message());
+    if (Status s = tokens->save(path); !s) {
+      std::cerr << "kordon-central: " << s.message() << "\n";
+      return kExitFailure;
+    }
+    std::cout << *made << "\n";
+    return kExitOk;
+  } else {
+    return usageError("token: expected add, revoke or list, not \"" + verb + "\"");
+  }
+  if (Status s = tokens->save(path); !s) {
+    std::cerr << "kordon-central: " << s.message() << "\n";
     return kExitFailure;
   }
   return kExitOk;
@@ -648,7 +858,9 @@ int run(int argc, char** argv) {
   }
   if (command == "serve") return serve(argc, argv);
   if (command == "events") return events(argc, argv);
-  if (command == "declare") return declare(argc, argv);
+  if (command == "declare") return postCommand(argc, argv, "declare", "declarations");
+  if (command == "policy") return postCommand(argc, argv, "policy", "policies");
+  if (command == "token") return token(argc, argv);
   return usageError("unknown command \"" + command + "\"");
 }
 

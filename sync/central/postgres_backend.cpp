@@ -13,8 +13,9 @@
 namespace kordon::central {
 namespace {
 
-constexpr int kPostgresSchemaVersion = 2;  // the SQLite schema's version, same tables
+constexpr int kPostgresSchemaVersion = 3;  // the SQLite schema's version, same tables
 
+// Version 2, as first created; kUpgrades take it forward.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE kordon_central_schema(version INTEGER NOT NULL);
 INSERT INTO kordon_central_schema VALUES(2);
@@ -62,6 +63,34 @@ CREATE TABLE rejects(
   envelope BYTEA NOT NULL,
   received_ms BIGINT NOT NULL);
 )sql";
+
+// kUpgrades[i] takes the schema from version i + 2 to i + 3 (as the SQLite migrations do).
+constexpr const char* kUpgrades[] = {
+    R"sql(
+CREATE TABLE api_audit(
+  id BIGSERIAL PRIMARY KEY,
+  time_ms BIGINT NOT NULL,
+  credential TEXT NOT NULL,
+  roles TEXT NOT NULL,
+  remote TEXT NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  post TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body_sha256 TEXT NOT NULL,
+  detail TEXT NOT NULL);
+CREATE TABLE unacceptable(
+  post TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  hash TEXT NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  received_ms BIGINT NOT NULL,
+  PRIMARY KEY(post, seq));
+ALTER TABLE posts ADD COLUMN unacceptable BIGINT NOT NULL DEFAULT 0;
+UPDATE kordon_central_schema SET version = 3;
+)sql",
+};
 
 Status pgError(const std::string& context, const std::exception& e) {
   std::string what = e.what();
@@ -140,6 +169,65 @@ class PostgresBackend final : public StoreBackend {
     });
   }
 
+  Result<bool> insertUnacceptable(const std::string& post, std::int64_t seq,
+                                  const std::string& hash, std::int64_t size_bytes,
+                                  const std::string& reason, WallMs received_ms) override {
+    return guarded("insert unacceptable", [&]() -> Result<bool> {
+      const pqxx::result r = tx_->exec_params(
+          "INSERT INTO unacceptable(post, seq, hash, size_bytes, reason, received_ms) "
+          "VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT(post, seq) DO NOTHING",
+          post, seq, hash, size_bytes, reason, received_ms);
+      return r.affected_rows() > 0;
+    });
+  }
+
+  Result<bool> seqSettled(const std::string& post, std::int64_t seq) override {
+    return guarded("seq settled", [&]() -> Result<bool> {
+      const pqxx::result r = tx_->exec_params(
+          "SELECT EXISTS(SELECT 1 FROM events WHERE post = $1 AND seq = $2) OR "
+          "EXISTS(SELECT 1 FROM unacceptable WHERE post = $1 AND seq = $2)",
+          post, seq);
+      return r[0][0].as<bool>();
+    });
+  }
+
+  Status insertAudit(const AuditRecord& a) override {
+    return guarded("insert audit", [&]() -> Status {
+      tx_->exec_params(
+          "INSERT INTO api_audit(time_ms, credential, roles, remote, method, path, post, "
+          "status, body_sha256, detail) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+          a.time_ms, a.credential, a.roles, a.remote, a.method, a.path, a.post, a.status,
+          a.body_sha256, a.detail);
+      return Status::ok();
+    });
+  }
+
+  Result<std::vector<AuditRecord>> auditAfter(std::int64_t after_id, int limit) override {
+    return guarded("audit", [&]() -> Result<std::vector<AuditRecord>> {
+      pqxx::read_transaction tx(*conn_);
+      std::vector<AuditRecord> out;
+      for (const pqxx::row& row : tx.exec_params(
+               "SELECT id, time_ms, credential, roles, remote, method, path, post, status, "
+               "body_sha256, detail FROM api_audit WHERE id > $1 ORDER BY id LIMIT $2",
+               after_id, limit)) {
+        AuditRecord a;
+        a.id = row[0].as<std::int64_t>();
+        a.time_ms = row[1].as<std::int64_t>();
+        a.credential = row[2].as<std::string>();
+        a.roles = row[3].as<std::string>();
+        a.remote = row[4].as<std::string>();
+        a.method = row[5].as<std::string>();
+        a.path = row[6].as<std::string>();
+        a.post = row[7].as<std::string>();
+        a.status = row[8].as<int>();
+        a.body_sha256 = row[9].as<std::string>();
+        a.detail = row[10].as<std::string>();
+        out.push_back(std::move(a));
+      }
+      return out;
+    });
+  }
+
   Result<std::pair<std::int64_t, std::int64_t>> postProgress(const std::string& post) override {
     using Progress = std::pair<std::int64_t, std::int64_t>;
     return guarded("post progress", [&]() -> Result<Progress> {
@@ -156,9 +244,9 @@ class PostgresBackend final : public StoreBackend {
       tx_->exec_params(
           "UPDATE posts SET highest_seq = $2, contiguous_seq = $3, events = events + $4, "
           "duplicates = duplicates + $5, rejected = rejected + $6, conflicts = conflicts + $7, "
-          "chain_breaks = chain_breaks + $8 WHERE post = $1",
+          "chain_breaks = chain_breaks + $8, unacceptable = unacceptable + $9 WHERE post = $1",
           post, highest, contiguous, delta.events, delta.duplicates, delta.rejected,
-          delta.conflicts, delta.chain_breaks);
+          delta.conflicts, delta.chain_breaks, delta.unacceptable);
       return Status::ok();
     });
   }
@@ -233,7 +321,7 @@ class PostgresBackend final : public StoreBackend {
       std::vector<PostStatus> out;
       for (const pqxx::row& row :
            tx.exec("SELECT post, highest_seq, contiguous_seq, last_seen_ms, events, duplicates, "
-                   "rejected, conflicts, chain_breaks FROM posts ORDER BY post")) {
+                   "rejected, conflicts, chain_breaks, unacceptable FROM posts ORDER BY post")) {
         PostStatus p;
         p.post = row[0].as<std::string>();
         p.highest_seq = row[1].as<std::int64_t>();
@@ -244,10 +332,19 @@ class PostgresBackend final : public StoreBackend {
         p.rejected = row[6].as<std::int64_t>();
         p.conflicts = row[7].as<std::int64_t>();
         p.chain_breaks = row[8].as<std::int64_t>();
+        p.unacceptable = row[9].as<std::int64_t>();
+        if (p.unacceptable > 0) {
+          for (const pqxx::row& u :
+               tx.exec_params("SELECT seq FROM unacceptable WHERE post = $1 ORDER BY seq LIMIT $2",
+                              p.post, std::int64_t{kMaxGapsListed})) {
+            p.unacceptable_seqs.push_back(u[0].as<std::int64_t>());
+          }
+        }
         const pqxx::result gaps = tx.exec_params(
             "SELECT prev + 1, seq - 1 FROM (SELECT seq, LAG(seq, 1, $2) OVER (ORDER BY seq) AS "
-            "prev FROM events WHERE post = $1 AND seq > $2) AS s WHERE seq - prev > 1 "
-            "ORDER BY seq LIMIT $3",
+            "prev FROM (SELECT seq FROM events WHERE post = $1 AND seq > $2 UNION "
+            "SELECT seq FROM unacceptable WHERE post = $1 AND seq > $2) AS settled) AS s "
+            "WHERE seq - prev > 1 ORDER BY seq LIMIT $3",
             p.post, p.contiguous_seq, std::int64_t{kMaxGapsListed + 1});
         for (const pqxx::row& g : gaps) {
           if (p.gaps.size() == static_cast<std::size_t>(kMaxGapsListed)) {
@@ -286,7 +383,12 @@ Result<std::unique_ptr<StoreBackend>> openPostgresBackend(const std::string& con
         version = tx.exec("SELECT version FROM kordon_central_schema")[0][0].as<int>();
       } else if (!read_only) {
         tx.exec(kSchema);
-        version = kPostgresSchemaVersion;
+        version = 2;
+      }
+      // Forward, in the same transaction: a failed upgrade leaves the database as it was.
+      while (!read_only && version >= 2 && version < kPostgresSchemaVersion) {
+        tx.exec(kUpgrades[version - 2]);
+        ++version;
       }
       tx.commit();
     }

@@ -63,6 +63,29 @@ CREATE TABLE rejects(
 )sql"},
        {2, "per-event signature status", R"sql(
 ALTER TABLE events ADD COLUMN sig_status TEXT NOT NULL DEFAULT 'unverified';
+)sql"},
+       {3, "the API's audit trail, and the seqs central can never store", R"sql(
+CREATE TABLE api_audit(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms INTEGER NOT NULL,
+  credential TEXT NOT NULL,
+  roles TEXT NOT NULL,
+  remote TEXT NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  post TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body_sha256 TEXT NOT NULL,
+  detail TEXT NOT NULL);
+CREATE TABLE unacceptable(
+  post TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  received_ms INTEGER NOT NULL,
+  PRIMARY KEY(post, seq));
+ALTER TABLE posts ADD COLUMN unacceptable INTEGER NOT NULL DEFAULT 0;
 )sql"}}};
   return kSchema;
 }
@@ -97,6 +120,15 @@ class SqliteBackend final : public StoreBackend {
          "envelope, received_ms, chain_ok, sig_status) "
          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
         {&set_chain_ok_, "UPDATE events SET chain_ok = ?3 WHERE post = ?1 AND seq = ?2"},
+        {&insert_unacceptable_,
+         "INSERT INTO unacceptable(post, seq, hash, size_bytes, reason, received_ms) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(post, seq) DO NOTHING"},
+        {&select_settled_,
+         "SELECT EXISTS(SELECT 1 FROM events WHERE post = ?1 AND seq = ?2) OR "
+         "EXISTS(SELECT 1 FROM unacceptable WHERE post = ?1 AND seq = ?2)"},
+        {&insert_audit_,
+         "INSERT INTO api_audit(time_ms, credential, roles, remote, method, path, post, status, "
+         "body_sha256, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
         {&touch_post_,
          "INSERT INTO posts(post, last_seen_ms) VALUES(?1, ?2) ON CONFLICT(post) DO UPDATE SET "
          "last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms)"},
@@ -104,7 +136,7 @@ class SqliteBackend final : public StoreBackend {
         {&update_post_,
          "UPDATE posts SET highest_seq = ?2, contiguous_seq = ?3, events = events + ?4, "
          "duplicates = duplicates + ?5, rejected = rejected + ?6, conflicts = conflicts + ?7, "
-         "chain_breaks = chain_breaks + ?8 WHERE post = ?1"},
+         "chain_breaks = chain_breaks + ?8, unacceptable = unacceptable + ?9 WHERE post = ?1"},
         {&insert_reject_,
          "INSERT INTO rejects(post, seq, reason, envelope, received_ms) "
          "VALUES(?1, ?2, ?3, ?4, ?5)"},
@@ -161,6 +193,69 @@ class SqliteBackend final : public StoreBackend {
     return set_chain_ok_.bind(1, post).bind(2, seq).bind(3, std::int64_t{ok ? 1 : 0}).run();
   }
 
+  Result<bool> insertUnacceptable(const std::string& post, std::int64_t seq,
+                                  const std::string& hash, std::int64_t size_bytes,
+                                  const std::string& reason, WallMs received_ms) override {
+    Status s = insert_unacceptable_.bind(1, post)
+                   .bind(2, seq)
+                   .bind(3, hash)
+                   .bind(4, size_bytes)
+                   .bind(5, reason)
+                   .bind(6, received_ms)
+                   .run();
+    if (!s) return s;
+    return sqlite3_changes(db_->handle()) > 0;
+  }
+
+  Result<bool> seqSettled(const std::string& post, std::int64_t seq) override {
+    RowReader reader(select_settled_.bind(1, post).bind(2, seq));
+    auto row = reader.next();
+    if (!row) return row.status();
+    return *row && select_settled_.columnInt(0) != 0;
+  }
+
+  Status insertAudit(const AuditRecord& a) override {
+    return insert_audit_.bind(1, a.time_ms)
+        .bind(2, a.credential)
+        .bind(3, a.roles)
+        .bind(4, a.remote)
+        .bind(5, a.method)
+        .bind(6, a.path)
+        .bind(7, a.post)
+        .bind(8, std::int64_t{a.status})
+        .bind(9, a.body_sha256)
+        .bind(10, a.detail)
+        .run();
+  }
+
+  Result<std::vector<AuditRecord>> auditAfter(std::int64_t after_id, int limit) override {
+    auto stmt = db_->prepare(
+        "SELECT id, time_ms, credential, roles, remote, method, path, post, status, body_sha256, "
+        "detail FROM api_audit WHERE id > ?1 ORDER BY id LIMIT ?2");
+    if (!stmt) return stmt.status();
+    stmt->bind(1, after_id).bind(2, std::int64_t{limit});
+    std::vector<AuditRecord> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return row.status();
+      if (!*row) break;
+      AuditRecord a;
+      a.id = stmt->columnInt(0);
+      a.time_ms = stmt->columnInt(1);
+      a.credential = stmt->columnText(2);
+      a.roles = stmt->columnText(3);
+      a.remote = stmt->columnText(4);
+      a.method = stmt->columnText(5);
+      a.path = stmt->columnText(6);
+      a.post = stmt->columnText(7);
+      a.status = static_cast<int>(stmt->columnInt(8));
+      a.body_sha256 = stmt->columnText(9);
+      a.detail = stmt->columnText(10);
+      out.push_back(std::move(a));
+    }
+    return out;
+  }
+
   Result<std::pair<std::int64_t, std::int64_t>> postProgress(const std::string& post) override {
     RowReader reader(select_post_.bind(1, post));
     auto row = reader.next();
@@ -179,6 +274,7 @@ class SqliteBackend final : public StoreBackend {
         .bind(6, delta.rejected)
         .bind(7, delta.conflicts)
         .bind(8, delta.chain_breaks)
+        .bind(9, delta.unacceptable)
         .run();
   }
 
@@ -210,8 +306,9 @@ class SqliteBackend final : public StoreBackend {
 
  private:
   std::unique_ptr<store::Database> db_;
-  store::Statement select_event_, insert_event_, set_chain_ok_, touch_post_, select_post_,
-      update_post_, insert_reject_, insert_conflict_;
+  store::Statement select_event_, insert_event_, set_chain_ok_, insert_unacceptable_,
+      select_settled_, insert_audit_, touch_post_, select_post_, update_post_, insert_reject_,
+      insert_conflict_;
 };
 
 Result<std::vector<StoredEvent>> SqliteBackend::eventsAfter(const EventQuery& query) {
@@ -262,13 +359,19 @@ Result<std::vector<StoredEvent>> SqliteBackend::eventsAfter(const EventQuery& qu
 Result<std::vector<PostStatus>> SqliteBackend::postStatus() {
   auto posts = db_->prepare(
       "SELECT post, highest_seq, contiguous_seq, last_seen_ms, events, duplicates, rejected, "
-      "conflicts, chain_breaks FROM posts ORDER BY post");
+      "conflicts, chain_breaks, unacceptable FROM posts ORDER BY post");
   if (!posts) return posts.status();
-  // Missing ranges above contiguous_seq: pairs of neighbouring stored seqs more than 1 apart.
+  // Missing ranges above contiguous_seq: pairs of neighbouring settled seqs (stored, or
+  // unacceptable) more than 1 apart.
   auto gaps = db_->prepare(
       "SELECT prev + 1, seq - 1 FROM (SELECT seq, LAG(seq, 1, ?2) OVER (ORDER BY seq) AS prev "
-      "FROM events WHERE post = ?1 AND seq > ?2) WHERE seq - prev > 1 ORDER BY seq LIMIT ?3");
+      "FROM (SELECT seq FROM events WHERE post = ?1 AND seq > ?2 UNION "
+      "SELECT seq FROM unacceptable WHERE post = ?1 AND seq > ?2)) "
+      "WHERE seq - prev > 1 ORDER BY seq LIMIT ?3");
   if (!gaps) return gaps.status();
+  auto unacceptable =
+      db_->prepare("SELECT seq FROM unacceptable WHERE post = ?1 ORDER BY seq LIMIT ?2");
+  if (!unacceptable) return unacceptable.status();
   std::vector<PostStatus> out;
   for (;;) {
     auto row = posts->step();
@@ -284,6 +387,17 @@ Result<std::vector<PostStatus>> SqliteBackend::postStatus() {
     p.rejected = posts->columnInt(6);
     p.conflicts = posts->columnInt(7);
     p.chain_breaks = posts->columnInt(8);
+    p.unacceptable = posts->columnInt(9);
+    if (p.unacceptable > 0) {
+      unacceptable->bind(1, p.post).bind(2, std::int64_t{kMaxGapsListed});
+      RowReader seqs(*unacceptable);
+      for (;;) {
+        auto u = seqs.next();
+        if (!u) return u.status();
+        if (!*u) break;
+        p.unacceptable_seqs.push_back(unacceptable->columnInt(0));
+      }
+    }
     gaps->bind(1, p.post).bind(2, p.contiguous_seq).bind(3, std::int64_t{kMaxGapsListed + 1});
     RowReader reader(*gaps);
     for (;;) {

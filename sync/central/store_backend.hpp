@@ -28,7 +28,8 @@
 namespace kordon::central {
 
 struct PostDelta {
-  std::int64_t events = 0, duplicates = 0, rejected = 0, conflicts = 0, chain_breaks = 0;
+  std::int64_t events = 0, duplicates = 0, rejected = 0, conflicts = 0, chain_breaks = 0,
+               unacceptable = 0;
 };
 
 class StoreBackend {
@@ -45,6 +46,13 @@ class StoreBackend {
   virtual Status insertEvent(const msg::Event& ev, const std::string& wire, WallMs received_ms,
                              std::optional<bool> chain_ok, const char* sig_status) = 0;
   virtual Status setChainOk(const std::string& post, std::int64_t seq, bool ok) = 0;
+  // A genuine event central can never store (kUnacceptable). False when (post, seq) was
+  // already recorded as such.
+  virtual Result<bool> insertUnacceptable(const std::string& post, std::int64_t seq,
+                                          const std::string& hash, std::int64_t size_bytes,
+                                          const std::string& reason, WallMs received_ms) = 0;
+  // True when (post, seq) is stored, as an event or as unacceptable: no longer a gap.
+  virtual Result<bool> seqSettled(const std::string& post, std::int64_t seq) = 0;
   // (highest_seq, contiguous_seq) of a post locked by lockPost().
   virtual Result<std::pair<std::int64_t, std::int64_t>> postProgress(const std::string& post) = 0;
   virtual Status updatePost(const std::string& post, std::int64_t highest, std::int64_t contiguous,
@@ -58,8 +66,12 @@ class StoreBackend {
 
   // Query is already validated.
   virtual Result<std::vector<StoredEvent>> eventsAfter(const EventQuery& query) = 0;
-  // Every post with its counters and up to kMaxGapsListed gaps above contiguous_seq.
+  // Every post with its counters and up to kMaxGapsListed gaps above contiguous_seq (a seq
+  // recorded as unacceptable is no gap).
   virtual Result<std::vector<PostStatus>> postStatus() = 0;
+
+  virtual Status insertAudit(const AuditRecord& record) = 0;  // inside transaction()
+  virtual Result<std::vector<AuditRecord>> auditAfter(std::int64_t after_id, int limit) = 0;
 };
 
 Result<std::unique_ptr<StoreBackend>> openSqliteBackend(const std::string& path, bool read_only);

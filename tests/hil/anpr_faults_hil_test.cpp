@@ -73,6 +73,7 @@ class AnprFaultsHil : public ::testing::Test {
           std::lock_guard lock(mutex_);
           reads_.push_back(read);
           reads_changed_.notify_all();
+          return Status::ok();
         },
         [this](const msg::DeviceStatus& status) {
           std::lock_guard lock(mutex_);

@@ -62,6 +62,7 @@ class AnprSimHil : public ::testing::Test {
           std::lock_guard lock(mutex_);
           reads_.push_back(read);
           reads_changed_.notify_all();
+          return Status::ok();
         });
     ASSERT_TRUE(camera) << camera.status().message();
     camera_ = std::move(camera).value();

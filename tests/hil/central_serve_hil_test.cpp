@@ -18,6 +18,7 @@
 #include "edge/msg/event.hpp"
 #include "edge/msg/signed_json.hpp"
 #include "edge/msg/topics.hpp"
+#include "tests/hil/post_config.hpp"
 #include "tests/hil/process.hpp"
 #include "tests/unit/central/central_test_util.hpp"
 #include "tests/unit/central/postgres_server.hpp"
@@ -69,8 +70,10 @@ class CentralServe : public ::testing::Test {
     writeFile(dir_.file("central.toml"),
               "[central]\ndb = \"" + (db.empty() ? dir_.file("central.db") : db) + "\"\n" +
                   central + "[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(mqtt_port_) +
-                  "\"\nclient_id = \"central-hil\"\n" + mqtt + "[http]\nlisten = \"127.0.0.1:" +
-                  std::to_string(http_port_) + "\"\n[log]\nlevel = \"debug\"\nformat = \"text\"\n");
+                  "\"\nclient_id = \"central-hil\"\n" + mqtt +
+                  "[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port_) +
+                  "\"\ntokens_file = \"" + test::writeCentralTokens(dir_.file("tokens.toml")) +
+                  "\"\n[log]\nlevel = \"debug\"\nformat = \"text\"\n");
   }
 
   void TearDown() override {
@@ -110,6 +113,11 @@ class CentralServe : public ::testing::Test {
   }
 
   std::string api() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
+  // The test's admin token, in a file for `kordon-central declare --token-file`.
+  std::string tokenFile() const {
+    writeFile(dir_.file("token"), test::testCentralToken() + "\n");
+    return dir_.file("token");
+  }
 
   // Publishes at QoS1 the way a post does; mosquitto_pub waits for the PUBACK.
   void publish(const std::string& topic, const std::string& payload, bool retain = false) {
@@ -128,7 +136,7 @@ class CentralServe : public ::testing::Test {
     json last;
     const auto deadline = std::chrono::steady_clock::now() + seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
-      auto res = http::request("GET", api() + "/v1/posts");
+      auto res = test::centralGet(api() + "/v1/posts");
       if (res.isOk() && res->status == 200) {
         const json body = json::parse(res->body, nullptr, false);
         if (!body.is_discarded()) {
@@ -199,7 +207,7 @@ TEST_F(CentralServe, CollectsEventsAcrossARestartAndServesThem) {
   EXPECT_EQ(p["gaps"], json::array());
   EXPECT_EQ(p["chain_breaks"], 0);
 
-  auto res = http::request("GET", api() + "/v1/events?post=" + kPost + "&after=0");
+  auto res = test::centralGet(api() + "/v1/events?post=" + kPost + "&after=0");
   ASSERT_TRUE(res.isOk()) << res.status().message();
   const json body = json::parse(res->body);
   ASSERT_EQ(body["events"].size(), 4u);
@@ -278,7 +286,7 @@ TEST_F(CentralServe, VerifiesSignaturesWithThePostsKey) {
   publish(msg::eventsTopic(kPost), testing::wire(good));
   publish(msg::eventsTopic(kPost), testing::wire(bad));
   waitForPost([](const json& p) { return p["events"] == 1 && p["rejected"] == 2; });
-  auto res = http::request("GET", api() + "/v1/events?post=" + kPost);
+  auto res = test::centralGet(api() + "/v1/events?post=" + kPost);
   ASSERT_TRUE(res.isOk());
   const json body = json::parse(res->body);
   ASSERT_EQ(body["meta"].size(), 1u);
@@ -409,9 +417,10 @@ TEST_F(CentralServe, PushesADeclarationDownToThePost) {
   // central connects in the background; retry while it answers 503.
   bool accepted = false;
   for (int attempt = 0; attempt < 50 && !accepted; ++attempt) {
-    auto declare = Process::spawn({KORDON_BIN_DIR "/kordon-central", "declare", "--api", api(),
-                                   "--post", kPost, dir_.file("decl.json")},
-                                  dir_.file("declare.out"));
+    auto declare =
+        Process::spawn({KORDON_BIN_DIR "/kordon-central", "declare", "--api", api(), "--post",
+                        kPost, "--token-file", tokenFile(), dir_.file("decl.json")},
+                       dir_.file("declare.out"));
     ASSERT_TRUE(declare.isOk());
     auto exit = declare->wait(seconds(10));
     ASSERT_TRUE(exit.isOk());
@@ -421,13 +430,16 @@ TEST_F(CentralServe, PushesADeclarationDownToThePost) {
   ASSERT_TRUE(accepted) << readFile(dir_.file("declare.out"));
   auto got = sub->wait(seconds(15));
   ASSERT_TRUE(got.isOk() && got->cleanExit()) << readFile(dir_.file("sub.out"));
-  std::string received = readFile(dir_.file("sub.out"));
-  EXPECT_EQ(json::parse(received), declaration);
+  json received = json::parse(readFile(dir_.file("sub.out")));
+  EXPECT_EQ(received["issued_by"], json({{"credential", "hil-admin"}, {"role", "declarant"}}));
+  received.erase("issued_by");
+  received.erase("issued_at");
+  EXPECT_EQ(received, declaration);
 
   // An invalid one is refused with the field's name and a non-zero exit.
   writeFile(dir_.file("bad.json"), R"({"schema":"kordon.declaration/1","id":"x","version":0})");
   auto bad = Process::spawn({KORDON_BIN_DIR "/kordon-central", "declare", "--api", api(), "--post",
-                             kPost, dir_.file("bad.json")},
+                             kPost, "--token-file", tokenFile(), dir_.file("bad.json")},
                             dir_.file("bad.out"));
   ASSERT_TRUE(bad.isOk());
   auto bad_exit = bad->wait(seconds(10));

@@ -10,14 +10,38 @@
 
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <string>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "edge/base/crypto.hpp"
 #include "edge/base/http.hpp"
 
 namespace kordon::test {
+
+// kordon-central's API takes a bearer token (sync/central/api_access.hpp). The HIL tests use one
+// admin token of their own; its tokens file is written here, independently of central's code.
+inline const std::string& testCentralToken() {
+  static const std::string token = "kct_" + sha256Hex("kordon hil test admin token");
+  return token;
+}
+
+// A tokens file for kordon-central: `name` holds `token` with `roles` (TOML array body, e.g.
+// "\"admin\"") on `posts` (e.g. "\"*\"").
+inline std::string centralTokenEntry(const std::string& name, const std::string& token,
+                                     const std::string& roles, const std::string& posts) {
+  return "[[token]]\nname = \"" + name + "\"\nroles = [" + roles + "]\nposts = [" + posts +
+         "]\nsha256 = \"" + sha256Hex(token) + "\"\n";
+}
+
+// Writes a tokens file holding testCentralToken() as admin; returns its path.
+inline std::string writeCentralTokens(const std::string& path, const std::string& extra = "") {
+  std::ofstream(path) << centralTokenEntry("hil-admin", testCentralToken(), "\"admin\"", "\"*\"")
+                      << extra;
+  return path;
+}
 
 inline std::string postConfig(const std::string& post, const std::string& state_dir,
                               const std::string& mqtt_uri, std::uint16_t http_port,
@@ -35,10 +59,21 @@ inline std::string postConfig(const std::string& post, const std::string& state_
   return text;
 }
 
-// GET http://127.0.0.1:<port><path> as JSON; null when it does not answer 200 with JSON.
+// GET `url` with the test's central token.
+inline Result<http::Response> centralGet(const std::string& url) {
+  http::ClientOptions options;
+  options.headers["Authorization"] = "Bearer " + testCentralToken();
+  return http::request("GET", url, "", "application/json", options);
+}
+
+// GET http://127.0.0.1:<port><path> as JSON, with the test's central token (kordond's /healthz
+// needs none and ignores it); null when it does not answer 200 with JSON.
 inline nlohmann::json getJson(std::uint16_t port, const std::string& path) {
+  http::ClientOptions options;
+  options.timeout = std::chrono::seconds(3);
+  options.headers["Authorization"] = "Bearer " + testCentralToken();
   auto r = http::request("GET", "http://127.0.0.1:" + std::to_string(port) + path, "",
-                         "application/json", std::chrono::seconds(3));
+                         "application/json", options);
   if (!r || r->status != 200) return nullptr;
   auto j = nlohmann::json::parse(r->body, nullptr, false);
   return j.is_discarded() ? nlohmann::json() : j;

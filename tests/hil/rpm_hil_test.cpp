@@ -120,7 +120,11 @@ class RpmHilTest : public ::testing::Test {
 
   void startDriver(const RadiationPortalConfig& config) {
     auto made = makeRadiationPortal(
-        config, *evidence_, clock_, [this](const RadiationOccupancy& o) { occupancies_.add(o); },
+        config, *evidence_, clock_,
+        [this](const RadiationOccupancy& o) {
+          occupancies_.add(o);
+          return Status::ok();
+        },
         [this](const DeviceStatus& s) { statuses_.add(s); });
     ASSERT_TRUE(made) << made.status().message();
     driver_ = std::move(*made);

@@ -69,6 +69,7 @@ class SyncRig : public ::testing::Test {
         << "/post-keys\"\n"
         << central_extra << "[mqtt]\nuri = \"" << broker_->uri()
         << "\"\nclient_id = \"central-test\"\n[http]\nlisten = \"127.0.0.1:" << central_http_
+        << "\"\ntokens_file = \"" << writeCentralTokens(dir_ + "/tokens.toml")
         << "\"\n[log]\nformat = \"text\"\n";
   }
 

@@ -97,6 +97,7 @@ TEST_F(TlsAcl, KordondAndCentralSyncOverTlsWithTheirCertificates) {
       << "[central]\ndb = \"" << dir_ << "/central.db\"\nbackfill_retry_s = 1\n[mqtt]\nuri = \""
       << tls_uri << "\"\n"
       << tlsFiles("kordon-central") << "[http]\nlisten = \"127.0.0.1:" << *central_http
+      << "\"\ntokens_file = \"" << writeCentralTokens(dir_ + "/tokens.toml")
       << "\"\n[log]\nformat = \"text\"\n";
   auto central = Process::spawn(
       {KORDON_BIN_DIR "/kordon-central", "serve", "--config", dir_ + "/central.toml"},

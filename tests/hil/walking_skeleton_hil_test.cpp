@@ -13,6 +13,7 @@
 
 #include "edge/base/http.hpp"
 #include "edge/msg/event.hpp"
+#include "tests/hil/post_config.hpp"
 #include "tests/hil/process.hpp"
 
 namespace kordon::test {
@@ -57,7 +58,9 @@ class WalkingSkeleton : public ::testing::Test {
               "[central]\ndb = \"" + dir_ +
                   "/central.db\"\n[mqtt]\nuri = \"tcp://127.0.0.1:" + std::to_string(mqtt_) +
                   "\"\nclient_id = \"central-hil\"\n[http]\nlisten = \"127.0.0.1:" +
-                  std::to_string(central_http_) + "\"\n[log]\nformat = \"text\"\n");
+                  std::to_string(central_http_) + "\"\ntokens_file = \"" +
+                  writeCentralTokens(dir_ + "/tokens.toml") + "\"\n[log]\nformat = \"text\"\n");
+    writeFile(dir_ + "/token", testCentralToken() + "\n");
     writeFile(
         dir_ + "/kordond.toml",
         std::string("[post]\nid = \"") + kPost + "\"\nstate_dir = \"" + dir_ +
@@ -158,6 +161,8 @@ TEST_F(WalkingSkeleton, GreenAndOverweightTrucksCrossAndCentralHasEveryEvent) {
   ASSERT_TRUE(truth.isOk()) << truth.status().message();
   std::this_thread::sleep_for(milliseconds(300));  // let the subscription settle
   auto scenario = Process::spawn({KORDON_BIN_DIR "/kordon-scenario",
+                                  "--central-token-file",
+                                  dir_ + "/token",
                                   "--post",
                                   kPost,
                                   "--central",
@@ -195,7 +200,7 @@ TEST_F(WalkingSkeleton, GreenAndOverweightTrucksCrossAndCentralHasEveryEvent) {
   // The last event (the barrier closing behind the green truck) reaches central in its own
   // time: under load (sanitizers, a build beside the tests) a fixed wait was too short.
   const std::string events_url = central() + "/v1/events?post=" + kPost + "&after=0&limit=1000";
-  auto res = http::request("GET", events_url);
+  auto res = centralGet(events_url);
   for (const auto deadline = std::chrono::steady_clock::now() + seconds(30);
        std::chrono::steady_clock::now() < deadline;) {
     if (res.isOk() && res->status == 200 &&
@@ -203,7 +208,7 @@ TEST_F(WalkingSkeleton, GreenAndOverweightTrucksCrossAndCentralHasEveryEvent) {
       break;
     }
     std::this_thread::sleep_for(milliseconds(200));
-    res = http::request("GET", events_url);
+    res = centralGet(events_url);
   }
   ASSERT_TRUE(res.isOk()) << res.status().message();
   ASSERT_EQ(res->status, 200) << res->body;
@@ -249,7 +254,7 @@ TEST_F(WalkingSkeleton, GreenAndOverweightTrucksCrossAndCentralHasEveryEvent) {
   EXPECT_EQ(released_passages, std::vector<std::string>{green["passage"].get<std::string>()});
 
   // Central's own view: nothing missing, nothing rejected.
-  auto posts = http::request("GET", central() + "/v1/posts");
+  auto posts = centralGet(central() + "/v1/posts");
   ASSERT_TRUE(posts.isOk());
   EXPECT_NE(posts->body.find("\"contiguous_seq\":" + std::to_string(events.size())),
             std::string::npos)

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <mutex>
@@ -22,6 +23,8 @@
 #include "edge/base/http.hpp"
 #include "tests/hil/process.hpp"
 #include "tests/hil/recorder.hpp"
+
+#include <unistd.h>
 
 namespace kordon::drivers {
 namespace {
@@ -91,7 +94,12 @@ class XrayHilTest : public ::testing::Test {
     config.poll_interval_ms = 50;
     config.association_timeout_s = 5;
     auto driver = makeXrayScanner(
-        config, *evidence_, clock_, [this](const msg::XrayResult& r) { results_.add(r); },
+        config, *evidence_, clock_,
+        [this](const msg::XrayResult& r) {
+          results_.add(r);
+          std::lock_guard lock(status_mutex_);
+          return saved_;
+        },
         [this](const msg::DeviceStatus& s) {
           std::lock_guard lock(status_mutex_);
           statuses_.push_back(s);
@@ -122,6 +130,7 @@ class XrayHilTest : public ::testing::Test {
   test::Recorder<msg::XrayResult> results_;
   std::mutex status_mutex_;
   std::vector<msg::DeviceStatus> statuses_;
+  Status saved_ = Status::ok();  // what the journal answers a result (under status_mutex_)
 };
 
 TEST_F(XrayHilTest, ScpReceivesClearAndAlarmScans) {
@@ -230,6 +239,139 @@ TEST_F(XrayHilTest, FolderDriverWithSimulatorDrops) {
   }
   EXPECT_EQ(driver_->counters().comms_errors.load(), 3U);
   EXPECT_EQ(results_.size(), 1U) << "no result may be invented from a bad file";
+}
+
+// DCMTK's own storescu (Debian's dcmtk), the stock DICOM sender, against the production SCP.
+class StorescuHilTest : public XrayHilTest {
+ protected:
+  void SetUp() override {
+    XrayHilTest::SetUp();
+    if (access(kStorescu, X_OK) != 0)
+      GTEST_SKIP() << kStorescu << " missing: scripts/setup.sh installs dcmtk";
+    startDriver("dicos-scp");
+  }
+
+  // Runs storescu with `options` before host, port and the fixture; its exit status and output.
+  std::pair<test::ExitStatus, std::string> storescu(
+      const std::vector<std::string>& options,
+      const std::string& fixture = "alarm_two_threats.dcs") {
+    std::vector<std::string> argv = {kStorescu, "-v", "-to", "10", "-ta", "10", "-td", "10"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.insert(argv.end(), {"127.0.0.1", std::to_string(scp_port_),
+                             std::string(KORDON_SOURCE_DIR) + "/tests/fixtures/xray/" + fixture});
+    const std::string log = dir_ + "/storescu-" + std::to_string(++runs_) + ".log";
+    auto process = test::Process::spawn(argv, log);
+    EXPECT_TRUE(process) << process.status().message();
+    if (!process) return {};
+    auto ended = process->wait(seconds(30));
+    EXPECT_TRUE(ended) << ended.status().message();
+    return {ended ? *ended : test::ExitStatus{}, test::readFile(log)};
+  }
+
+  // A workstation's or a router's profile: every storage class of the stock storescu.cfg
+  // that fits (up to 125 contexts, with JPEG and uncompressed transfer syntaxes), then TDR.
+  std::string workstationProfile() {
+    const std::string stock = test::readFile("/etc/dcmtk/storescu.cfg");
+    std::string contexts;
+    int n = 0;
+    std::size_t at = 0;
+    while (n < 125 && (at = stock.find("\nPresentationContext", at)) != std::string::npos) {
+      const std::size_t end = stock.find('\n', at + 1);
+      const std::string line = stock.substr(at + 1, end - at - 1);
+      const std::size_t eq = line.find('=');
+      contexts += "PresentationContext" + std::to_string(++n) + " =" + line.substr(eq + 1) + "\n";
+      at = end;
+    }
+    contexts += "PresentationContext" + std::to_string(++n) +
+                " = 1.2.840.10008.5.1.4.1.1.501.3\\JPEGLossless\n";
+    contexts += "PresentationContext" + std::to_string(++n) +
+                " = 1.2.840.10008.5.1.4.1.1.501.3\\Uncompressed\n";
+    const std::string path = dir_ + "/workstation.cfg";
+    std::ofstream(path)
+        << "[[TransferSyntaxes]]\n"
+           "[Uncompressed]\nTransferSyntax1 = LittleEndianExplicit\n"
+           "TransferSyntax2 = BigEndianExplicit\nTransferSyntax3 = LittleEndianImplicit\n"
+           "[JPEGBaseline]\nTransferSyntax1 = JPEGBaseline\n"
+           "[JPEGLossless]\nTransferSyntax1 = JPEGLossless:Non-hierarchical-1stOrderPrediction\n"
+           "[RLE]\nTransferSyntax1 = RLELossless\n"
+           "[MPEG2]\nTransferSyntax1 = MPEG2MainProfile@MainLevel\n"
+           "[MPEG4]\nTransferSyntax1 = MPEG4HighProfile/Level4.1\n"
+           "[[PresentationContexts]]\n[Workstation]\n"
+        << contexts << "[[Profiles]]\n[Workstation]\nPresentationContexts = Workstation\n";
+    proposed_contexts_ = n;
+    return path;
+  }
+
+  static constexpr const char* kStorescu = "/usr/bin/storescu";
+  int runs_ = 0;
+  int proposed_contexts_ = 0;
+};
+
+TEST_F(StorescuHilTest, ProposingOnlyTheClassItSendsIsAccepted) {
+  auto [exit_status, output] = storescu({"-R"});
+  EXPECT_TRUE(exit_status.cleanExit()) << exit_status.toString() << "\n" << output;
+  auto result = results_.waitFor(
+      0, [](const msg::XrayResult&) { return true; }, seconds(5));
+  ASSERT_TRUE(result) << output;
+  EXPECT_EQ(result->decision, msg::XrayDecision::kAlarm);
+  EXPECT_EQ(driver_->counters().readings.load(), 1U);
+}
+
+TEST_F(StorescuHilTest, AWorkstationProposingManyClassesIsAcceptedForTheOnesKordonTakes) {
+  if (!fs::exists("/etc/dcmtk/storescu.cfg")) GTEST_SKIP() << "dcmtk's storescu.cfg missing";
+  const std::string profile = workstationProfile();
+  ASSERT_GE(proposed_contexts_, 100);
+  auto [exit_status, output] = storescu({"-xf", profile, "Workstation"});
+  EXPECT_TRUE(exit_status.cleanExit()) << exit_status.toString() << "\n" << output;
+  EXPECT_NE(output.find("Association Accepted"), std::string::npos) << output;
+  ASSERT_TRUE(results_.waitFor(
+      0, [](const msg::XrayResult&) { return true; }, seconds(5)))
+      << output;
+  EXPECT_EQ(driver_->counters().refusals.load(), 0U);
+}
+
+TEST_F(StorescuHilTest, BigEndianAndDeflatedTransferSyntaxesAreTaken) {
+  for (const char* syntax : {"-xb", "-xd"}) {
+    const std::size_t before = results_.size();
+    auto [exit_status, output] = storescu({"-R", syntax});
+    EXPECT_TRUE(exit_status.cleanExit()) << syntax << ": " << exit_status.toString() << "\n"
+                                         << output;
+    EXPECT_TRUE(waitUntil([&] { return results_.size() > before; }, seconds(5))) << syntax;
+  }
+  EXPECT_EQ(driver_->counters().readings.load(), 2U);
+}
+
+TEST_F(StorescuHilTest, AnAssociationProposingNothingKordonTakesIsRefusedCountedAndSurvived) {
+  // Without -R, storescu 3.6.7 proposes its 64 built-in storage classes and never the file's
+  // DICOS class: no SCP could take the TDR on that association. It is refused as a whole,
+  // counted as a refusal (the sender's configuration), and the SCP keeps serving.
+  auto [refused, output] = storescu({});
+  EXPECT_FALSE(refused.cleanExit()) << output;
+  EXPECT_NE(output.find("Association Rejected"), std::string::npos) << output;
+  EXPECT_TRUE(waitUntil([&] { return driver_->counters().refusals.load() == 1; }, seconds(5)));
+  EXPECT_EQ(results_.size(), 0U);
+  auto [accepted, second] = storescu({"-R"});
+  EXPECT_TRUE(accepted.cleanExit()) << second;
+  EXPECT_TRUE(results_.waitFor(
+      0, [](const msg::XrayResult&) { return true; }, seconds(5)));
+}
+
+TEST_F(StorescuHilTest, AResultNotSavedIsAnsweredOutOfResourcesAndTheResendIsTaken) {
+  {
+    std::lock_guard lock(status_mutex_);
+    saved_ = Status::error("journal: database or disk is full");
+  }
+  auto [refused, output] = storescu({"-R"});
+  EXPECT_NE(output.find("Refused: OutOfResources"), std::string::npos) << output;
+  EXPECT_EQ(driver_->counters().store_failures.load(), 1U);
+  EXPECT_EQ(driver_->counters().readings.load(), 0U);
+  {
+    std::lock_guard lock(status_mutex_);
+    saved_ = Status::ok();
+  }
+  auto [accepted, second] = storescu({"-R"});
+  EXPECT_TRUE(accepted.cleanExit()) << second;
+  EXPECT_EQ(driver_->counters().readings.load(), 1U);
 }
 
 TEST_F(XrayHilTest, SimulatorExitsCleanlyOnSigterm) {

@@ -71,7 +71,11 @@ class DahuaCameraTest : public ::testing::Test {
     config_.path = "/anpr/L2";
     config_.stale_after_ms = 10'000;
     auto camera = makeAnprCamera(
-        config_, *evidence_, clock_, [this](const msg::PlateRead& read) { reads_.push_back(read); },
+        config_, *evidence_, clock_,
+        [this](const msg::PlateRead& read) {
+          reads_.push_back(read);
+          return plate_saved_;
+        },
         [this](const msg::DeviceStatus& status) { statuses_.push_back(status); });
     ASSERT_TRUE(camera) << camera.status().message();
     camera_ = std::move(camera).value();
@@ -94,6 +98,7 @@ class DahuaCameraTest : public ::testing::Test {
   std::unique_ptr<EvidenceStore> evidence_;
   std::unique_ptr<AnprCamera> camera_;
   std::vector<msg::PlateRead> reads_;
+  Status plate_saved_ = Status::ok();  // what the journal answers a read
   std::vector<msg::DeviceStatus> statuses_;
 };
 
@@ -152,6 +157,7 @@ TEST_F(DahuaCameraTest, EvidenceIsStoredBeforeTheCallbackRuns) {
     for (const auto& e : read.evidence) {
       existed.push_back(fs::exists(evidence_->pathFor(e.sha256, e.media_type)));
     }
+    return Status::ok();
   });
   EXPECT_EQ(
       camera.handle(post("/anpr/L2/NotificationInfo/TollgateInfo", fixture("tollgate_event.json")))

@@ -79,8 +79,10 @@ class IsapiCameraTest : public ::testing::Test {
     CameraConfig config;
     config.device_id = "cam-L1";
     config.lane = "L1";
-    auto camera = makeAnprCamera(config, *evidence_, clock_,
-                                 [this](const msg::PlateRead& read) { reads_.push_back(read); });
+    auto camera = makeAnprCamera(config, *evidence_, clock_, [this](const msg::PlateRead& read) {
+      reads_.push_back(read);
+      return plate_saved_;
+    });
     ASSERT_TRUE(camera) << camera.status().message();
     camera_ = std::move(camera).value();
   }
@@ -94,6 +96,7 @@ class IsapiCameraTest : public ::testing::Test {
   std::unique_ptr<EvidenceStore> evidence_;
   std::unique_ptr<AnprCamera> camera_;
   std::vector<msg::PlateRead> reads_;
+  Status plate_saved_ = Status::ok();  // what the journal answers a read
 };
 
 TEST_F(IsapiCameraTest, MultipartPushBecomesPlateReadWithDurableEvidence) {
@@ -241,17 +244,36 @@ TEST_F(IsapiCameraTest, NonJpegImageIsDroppedButTheReadIsKept) {
   EXPECT_EQ(camera_->counters().comms_errors.load(), 1u);
 }
 
-TEST_F(IsapiCameraTest, EvidenceStoreFailureKeepsTheReadAndCounts) {
-  // A regular file where the store's root directory should be: every put() fails.
+TEST_F(IsapiCameraTest, EvidenceStoreFailureIsAnsweredNotSavedAndCounted) {
+  // A regular file where the store's root directory should be: every put() fails. A camera
+  // does not re-send after a 200, so a read whose pictures were not saved is not answered 200:
+  // 503 with Retry-After, and the read is not delivered (it comes again with its pictures).
   const std::string blocked_root = root_ + "/not-a-dir";
   std::ofstream(blocked_root) << "x";
   EvidenceStore broken(blocked_root);
-  IsapiPushCamera camera(CameraConfig{}, broken, clock_,
-                         [this](const msg::PlateRead& read) { reads_.push_back(read); });
-  EXPECT_EQ(camera.handle(cameraPush()).status, 200);
-  ASSERT_EQ(reads_.size(), 1u);
-  EXPECT_TRUE(reads_[0].evidence.empty());
-  EXPECT_EQ(camera.evidenceWriteFailures(), 2u);
+  IsapiPushCamera camera(CameraConfig{}, broken, clock_, [this](const msg::PlateRead& read) {
+    reads_.push_back(read);
+    return Status::ok();
+  });
+  const http::Response response = camera.handle(cameraPush());
+  EXPECT_EQ(response.status, 503);
+  EXPECT_FALSE(response.headers.at("Retry-After").empty());
+  EXPECT_TRUE(reads_.empty());
+  EXPECT_EQ(camera.evidenceWriteFailures(), 1u);
+  EXPECT_EQ(camera.counters().store_failures.load(), 1u);
+}
+
+TEST_F(IsapiCameraTest, AReadTheJournalDidNotTakeIsAnswered503NotOk) {
+  plate_saved_ = Status::error("journal: database or disk is full");
+  const http::Response refused = camera_->handle(cameraPush());
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_NE(refused.body.find("disk is full"), std::string::npos) << refused.body;
+  EXPECT_EQ(camera_->counters().store_failures.load(), 1u);
+  EXPECT_EQ(camera_->counters().readings.load(), 0u);
+  // The camera re-sends once the journal takes writes again, and that one is a 200.
+  plate_saved_ = Status::ok();
+  EXPECT_EQ(camera_->handle(cameraPush()).status, 200);
+  EXPECT_EQ(camera_->counters().readings.load(), 1u);
 }
 
 TEST(AnprCameraFactory, UnknownTypeNamesItAndListsKnownTypes) {

@@ -53,7 +53,7 @@ TEST(Declaration, PartiesAndOriginAreOptionalAndRoundTrip) {
 TEST(Declaration, ErrorsNameTheField) {
   auto w = wire();
   w["version"] = 0;
-  EXPECT_EQ(parseDeclaration(w).status().message(), "version: required integer >= 1");
+  EXPECT_EQ(parseDeclaration(w).status().message(), "version: required integer in 1..2000000000");
   w = wire();
   w["risk"]["corridor"] = "purple";
   EXPECT_EQ(parseDeclaration(w).status().message(), "risk.corridor: expected green, yellow or red");

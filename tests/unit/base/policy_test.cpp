@@ -53,7 +53,8 @@ TEST(Policy, ErrorsNameTheField) {
   EXPECT_EQ(error(w), "schema: expected \"kordon.policy/1\"");
   EXPECT_EQ(error(wire("speed_limits", nlohmann::json::object())),
             "kind: expected ruleset, risk_profiles, allow_list or deny_list");
-  EXPECT_EQ(error(wire("ruleset", nlohmann::json::object(), 0)), "version: required integer >= 1");
+  EXPECT_EQ(error(wire("ruleset", nlohmann::json::object(), 0)),
+            "version: required integer in 1..2000000000");
   w = wire("ruleset", nlohmann::json::object());
   w["issued"] = "yesterday";
   EXPECT_EQ(error(w), "issued: required RFC 3339 UTC time");

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "edge/base/crypto.hpp"
 #include "edge/msg/event.hpp"
 #include "edge/msg/signed_json.hpp"
+#include "sync/central/api_access.hpp"
 #include "sync/central/central_store.hpp"
 #include "tests/unit/central/central_test_util.hpp"
 
@@ -28,9 +30,19 @@ constexpr const char* kDeclaration = R"({"schema":"kordon.declaration/1","action
   "goods":[{"hs":"870323","mass_kg":36000,"description":"cars, \"new\""}],
   "risk":{"corridor":"green","controls":[]},"aeo":false,"expires_at":"2026-12-01T00:00:00Z"})";
 
+constexpr const char* kRuleset = R"({"schema":"kordon.policy/1","kind":"ruleset","version":2,
+  "issued":"2026-11-21T09:00:00Z","body":{"weight_tolerance_pct":3.0}})";
+
 struct Published {
   std::string topic;
   std::string payload;
+};
+
+class FixedClock final : public Clock {
+ public:
+  WallMs nowWallMs() const override { return now_ms; }
+  std::chrono::steady_clock::time_point nowSteady() const override { return {}; }
+  WallMs now_ms = kNow;
 };
 
 class CentralApiTest : public ::testing::Test {
@@ -41,11 +53,25 @@ class CentralApiTest : public ::testing::Test {
     ASSERT_TRUE(opened.isOk()) << opened.status().message();
     store_ = std::move(opened).value();
     api_ = std::make_unique<CentralApi>(
-        *store_, [this](const std::string& topic, const std::string& payload) -> Status {
+        *store_,
+        [this](const std::string& topic, const std::string& payload) -> Status {
           if (!broker_up_) return Status::error("mqtt: not connected");
           published_.push_back({topic, payload});
           return Status::ok();
-        });
+        },
+        clock_);
+    admin_ = addToken("ops", {Role::kAdmin}, {"*"});
+    token_ = admin_;
+  }
+
+  // Makes a token and puts the set in force; returns its text.
+  std::string addToken(const std::string& name, const std::set<Role>& roles,
+                       const std::vector<std::string>& posts,
+                       std::optional<WallMs> expires = std::nullopt) {
+    auto made = tokens_.add(name, roles, posts, kNow - 1000, expires);
+    EXPECT_TRUE(made) << made.status().message();
+    api_->setTokens(tokens_);
+    return made ? *made : "";
   }
 
   void ingest(const msg::Event& e) {
@@ -59,6 +85,7 @@ class CentralApiTest : public ::testing::Test {
     r.method = "GET";
     r.path = path;
     r.query = std::move(query);
+    if (!token_.empty()) r.headers["authorization"] = "Bearer " + token_;
     return api_->handle(r);
   }
 
@@ -67,8 +94,18 @@ class CentralApiTest : public ::testing::Test {
     r.method = "POST";
     r.path = path;
     r.body = body;
+    r.remote = "10.0.0.7:40000";
     r.headers["content-type"] = "application/json";
+    if (!token_.empty()) r.headers["authorization"] = "Bearer " + token_;
     return api_->handle(r);
+  }
+
+  json auditTrail() {
+    const std::string saved = token_;
+    token_ = admin_;
+    const json trail = body(get("/v1/audit"))["audit"];
+    token_ = saved;
+    return trail;
   }
 
   static json body(const http::Response& r) {
@@ -87,17 +124,133 @@ class CentralApiTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  FixedClock clock_;
   std::unique_ptr<CentralStore> store_;
   std::unique_ptr<CentralApi> api_;
+  ApiTokens tokens_;
+  std::string admin_;
+  std::string token_;  // sent with every request; "" = none
   std::vector<Published> published_;
   bool broker_up_ = true;
 };
 
-TEST_F(CentralApiTest, AnswersHealth) {
+TEST_F(CentralApiTest, AnswersHealthWithoutAToken) {
+  token_.clear();
   const auto r = get("/healthz");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(body(r), json({{"ok", true}}));
+  EXPECT_EQ(body(r)["ok"], true);
   EXPECT_EQ(post("/healthz", "").status, 405);
+}
+
+TEST_F(CentralApiTest, EverythingElseNeedsAValidToken) {
+  Journal a("KZ-A");
+  ingest(a.next());
+  for (const std::string& bad : {std::string(), std::string("kct_") + std::string(64, '0'),
+                                 std::string("not even a token")}) {
+    token_ = bad;
+    for (const auto& r : {get("/v1/events"), get("/v1/posts"), get("/v1/audit"),
+                          post("/v1/posts/KZ-A/declarations", kDeclaration)}) {
+      EXPECT_EQ(r.status, 401) << r.body;
+      EXPECT_EQ(r.headers.at("WWW-Authenticate"), "Bearer realm=\"kordon-central\"");
+      EXPECT_EQ(body(r)["error"].get<std::string>().rfind("unauthorized: ", 0), 0u) << r.body;
+    }
+  }
+  token_ = "kct_x";
+  EXPECT_EQ(body(get("/v1/events"))["error"], "unauthorized: unknown token");
+  EXPECT_TRUE(published_.empty());
+  // The refused writes are on the record, with no credential.
+  const json trail = auditTrail();
+  ASSERT_EQ(trail.size(), 3u);
+  EXPECT_EQ(trail[0]["credential"], "");
+  EXPECT_EQ(trail[0]["status"], 401);
+  EXPECT_EQ(trail[0]["post"], "KZ-A");
+  EXPECT_EQ(trail[0]["remote"], "10.0.0.7:40000");
+}
+
+TEST_F(CentralApiTest, ExpiredAndRevokedTokensAreRefused) {
+  token_ = addToken("old", {Role::kViewer}, {"*"}, kNow + 60'000);
+  EXPECT_EQ(get("/v1/posts").status, 200);
+  clock_.now_ms = kNow + 60'000;
+  auto r = get("/v1/posts");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(body(r)["error"],
+            "unauthorized: token \"old\" expired at " + formatUtcMs(kNow + 60'000));
+  token_ = addToken("gone", {Role::kViewer}, {"*"});
+  EXPECT_EQ(get("/v1/posts").status, 200);
+  ASSERT_TRUE(tokens_.revoke("gone", clock_.now_ms));
+  api_->setTokens(tokens_);
+  r = get("/v1/posts");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(body(r)["error"].get<std::string>().find("revoked"), std::string::npos);
+}
+
+TEST_F(CentralApiTest, RolesAndPostGrantsDecideWhatATokenMayDo) {
+  Journal a("KZ-A");
+  Journal b("KZ-B");
+  ingest(a.next());
+  ingest(b.next());
+  const std::string viewer_a = addToken("viewer-a", {Role::kViewer}, {"KZ-A"});
+  const std::string declarant_a = addToken("keden-a", {Role::kDeclarant}, {"KZ-A"});
+  const std::string risk = addToken("risk-unit", {Role::kRisk}, {"*"});
+
+  token_ = viewer_a;
+  EXPECT_EQ(get("/v1/events", {{"post", "KZ-A"}}).status, 200);
+  EXPECT_EQ(get("/v1/events", {{"post", "KZ-B"}}).status, 403);
+  auto all = get("/v1/events");
+  EXPECT_EQ(all.status, 403) << "a token of some posts must name one";
+  EXPECT_EQ(body(all)["error"],
+            "forbidden: post= is required; token \"viewer-a\" may read only KZ-A");
+  const json posts = body(get("/v1/posts"))["posts"];
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0]["post"], "KZ-A");
+  EXPECT_EQ(post("/v1/posts/KZ-A/declarations", kDeclaration).status, 403);
+  EXPECT_EQ(get("/v1/audit").status, 403);
+
+  token_ = declarant_a;
+  EXPECT_EQ(post("/v1/posts/KZ-A/declarations", kDeclaration).status, 202);
+  const auto other = post("/v1/posts/KZ-B/declarations", kDeclaration);
+  EXPECT_EQ(other.status, 403);
+  EXPECT_EQ(body(other)["error"], "forbidden: token \"keden-a\" is not granted post KZ-B");
+  EXPECT_EQ(post("/v1/posts/KZ-A/policies", kRuleset).status, 403) << "no risk role";
+  EXPECT_EQ(get("/v1/events", {{"post", "KZ-A"}}).status, 403) << "no viewer role";
+
+  token_ = risk;
+  EXPECT_EQ(post("/v1/posts/KZ-B/policies", kRuleset).status, 202);
+  EXPECT_EQ(post("/v1/posts/KZ-B/declarations", kDeclaration).status, 403);
+
+  ASSERT_EQ(published_.size(), 2u);
+  EXPECT_EQ(published_[0].topic, "kordon/v1/KZ-A/cmd/declarations");
+  EXPECT_EQ(published_[1].topic, "kordon/v1/KZ-B/cmd/policy");
+  const json policy = json::parse(published_[1].payload);
+  EXPECT_EQ(policy["issued_by"], json({{"credential", "risk-unit"}, {"role", "risk"}}));
+
+  // Every write and every refused attempt, in order, with who and what.
+  const json trail = auditTrail();
+  ASSERT_EQ(trail.size(), 6u) << trail.dump();
+  EXPECT_EQ(trail[0]["credential"], "viewer-a");
+  EXPECT_EQ(trail[0]["status"], 403);
+  EXPECT_EQ(trail[1]["credential"], "keden-a");
+  EXPECT_EQ(trail[1]["roles"], "declarant");
+  EXPECT_EQ(trail[1]["status"], 202);
+  EXPECT_EQ(trail[1]["detail"], "declaration KZ-TD-0001 v3");
+  EXPECT_EQ(trail[1]["body_sha256"], sha256Hex(kDeclaration));
+  EXPECT_EQ(trail[2]["post"], "KZ-B");
+  EXPECT_EQ(trail[2]["status"], 403);
+  EXPECT_EQ(trail[4]["detail"], "policy ruleset v2");
+  EXPECT_EQ(trail[4]["status"], 202);
+}
+
+TEST_F(CentralApiTest, APageOfEventsStopsBeforeItGrowsPastTheResponseBound) {
+  Journal a("KZ-A");
+  const std::string filler(900 * 1024, 'x');
+  for (int i = 0; i < 12; ++i) ingest(a.next("passage.decided", "L1", {{"note", filler}}));
+  const auto r = get("/v1/events", {{"post", "KZ-A"}, {"limit", "1000"}});
+  ASSERT_EQ(r.status, 200);
+  EXPECT_LE(r.body.size(), kMaxResponseBytes + 64 * 1024);
+  const json j = body(r);
+  ASSERT_GE(j["events"].size(), 1u);
+  EXPECT_LT(j["events"].size(), 12u);
+  EXPECT_EQ(j["next"], j["events"].size()) << "the cursor says where the page ended";
 }
 
 TEST_F(CentralApiTest, UnknownPathAndWrongMethod) {
@@ -108,6 +261,7 @@ TEST_F(CentralApiTest, UnknownPathAndWrongMethod) {
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.headers.at("Allow"), "GET");
   EXPECT_EQ(get("/v1/posts/KZ-A/declarations").status, 405);
+  EXPECT_EQ(get("/v1/posts/KZ-A/policies").status, 405);
   EXPECT_EQ(post("/v1/posts", "{}").status, 405);
 }
 
@@ -235,7 +389,12 @@ TEST_F(CentralApiTest, PublishesAValidDeclaration) {
   EXPECT_EQ(body(r), json({{"ok", true}, {"topic", "kordon/v1/KZ-KHORGOS/cmd/declarations"}}));
   ASSERT_EQ(published_.size(), 1u);
   EXPECT_EQ(published_[0].topic, "kordon/v1/KZ-KHORGOS/cmd/declarations");
-  EXPECT_EQ(json::parse(published_[0].payload), json::parse(kDeclaration));
+  json sent = json::parse(published_[0].payload);
+  EXPECT_EQ(sent["issued_by"], json({{"credential", "ops"}, {"role", "declarant"}}));
+  EXPECT_EQ(sent["issued_at"], formatUtcMs(kNow));
+  sent.erase("issued_by");
+  sent.erase("issued_at");
+  EXPECT_EQ(sent, json::parse(kDeclaration));
 }
 
 TEST_F(CentralApiTest, SignsADeclarationWhenItHasAKey) {
@@ -247,6 +406,8 @@ TEST_F(CentralApiTest, SignsADeclarationWhenItHasAKey) {
   json sent = json::parse(published_[0].payload);
   EXPECT_TRUE(msg::verifyJson(sent, VerifyKey::of(key)));
   sent.erase("sig");
+  sent.erase("issued_by");
+  sent.erase("issued_at");
   EXPECT_EQ(sent, json::parse(kDeclaration));
 }
 
@@ -260,6 +421,9 @@ TEST_F(CentralApiTest, RefusesAnInvalidDeclaration) {
   bad_corridor["risk"]["corridor"] = 3;  // a wrong type is an error, never an exception
   EXPECT_EQ(post("/v1/posts/KZ-A/declarations", bad_corridor.dump()).status, 400);
   expectBadRequest(post("/v1/posts/KZ+A/declarations", kDeclaration), "post:");
+  json huge_version = json::parse(kDeclaration);
+  huge_version["version"] = std::int64_t{1} << 62;
+  expectBadRequest(post("/v1/posts/KZ-A/declarations", huge_version.dump()), "version:");
   EXPECT_TRUE(published_.empty());
 }
 

@@ -446,6 +446,74 @@ TEST_P(CentralStoreTest, VerifiesSignaturesWithPostKeys) {
   EXPECT_EQ(status("KZ-B").rejected, 1);
 }
 
+// A post's own event that central can never store (too large) is recorded as unacceptable,
+// counted, and no longer a gap; a forged one of the same size stays a rejected gap.
+TEST_P(CentralStoreTest, RecordsAGenuineOversizedEventAsUnacceptableNotAsAGap) {
+  const SigningKey key_a = SigningKey::generate();
+  std::ofstream(dir_.file("KZ-A.pub")) << key_a.publicPem();
+  auto keys = loadPostKeys(dir_.path());
+  ASSERT_TRUE(keys.isOk());
+  store_->setPostKeys(std::move(keys).value());
+  Journal a("KZ-A", key_a);
+  const msg::Event e1 = a.next();
+  const msg::Event big = a.next("plate.read", "L1", {{"raw", std::string(1200 * 1024, 'A')}});
+  const msg::Event e3 = a.next();
+  ASSERT_GT(wire(big).size(), kMaxEnvelopeBytes);
+
+  ASSERT_EQ(ingest(wire(e1)), IngestOutcome::kStored);
+  ASSERT_EQ(ingest(wire(e3)), IngestOutcome::kStored);
+  EXPECT_EQ(status("KZ-A").gaps.size(), 1u);
+
+  // The same oversized bytes, signed by another key: not KZ-A's; the gap stays.
+  Journal forged("KZ-A", SigningKey::generate());
+  forged.next();
+  IngestDetail d;
+  EXPECT_EQ(
+      ingest(wire(forged.next("plate.read", "L1", {{"raw", std::string(1200 * 1024, 'A')}})), &d),
+      IngestOutcome::kRejected);
+  EXPECT_EQ(status("KZ-A").gaps.size(), 1u);
+
+  ASSERT_EQ(ingest(wire(big), &d), IngestOutcome::kUnacceptable);
+  EXPECT_NE(d.reason.find("exceeds the limit"), std::string::npos) << d.reason;
+  PostStatus p = status("KZ-A");
+  EXPECT_TRUE(p.gaps.empty());
+  EXPECT_EQ(p.contiguous_seq, 3);
+  EXPECT_EQ(p.unacceptable, 1);
+  EXPECT_EQ(p.unacceptable_seqs, std::vector<std::int64_t>({2}));
+  EXPECT_EQ(p.events, 2);
+  // A re-send (a backfill answer) changes nothing.
+  EXPECT_EQ(ingest(wire(big)), IngestOutcome::kUnacceptable);
+  EXPECT_EQ(status("KZ-A").unacceptable, 1);
+  // Larger than central will even look at: rejected unparsed.
+  EXPECT_EQ(ingest(std::string(kMaxInspectBytes + 1, '{')), IngestOutcome::kRejected);
+}
+
+TEST_P(CentralStoreTest, KeepsTheAuditTrailInOrder) {
+  for (int i = 1; i <= 3; ++i) {
+    AuditRecord r;
+    r.time_ms = kNow + i;
+    r.credential = "keden-" + std::to_string(i);
+    r.roles = "declarant";
+    r.remote = "10.0.0.1:1";
+    r.method = "POST";
+    r.path = "/v1/posts/KZ-A/declarations";
+    r.post = "KZ-A";
+    r.status = i == 2 ? 403 : 202;
+    r.body_sha256 = std::string(64, 'a');
+    r.detail = "declaration D v" + std::to_string(i);
+    ASSERT_TRUE(store_->recordAudit(r));
+  }
+  auto all = store_->auditAfter(0, 10);
+  ASSERT_TRUE(all) << all.status().message();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[1].credential, "keden-2");
+  EXPECT_EQ((*all)[1].status, 403);
+  EXPECT_EQ((*all)[2].detail, "declaration D v3");
+  auto after = store_->auditAfter((*all)[0].id, 10);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->size(), 2u);
+}
+
 // central_test runs the cases on SQLite; central_postgres_test (this file built again) on
 // PostgreSQL, as one ctest process so that one server serves every case.
 #ifndef KORDON_CENTRAL_STORE_BACKEND

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "edge/msg/plate.hpp"
+#include "edge/store/sqlite.hpp"
 #include "tests/unit/edge/test_support.hpp"
 
 namespace kordon::lane {
@@ -30,8 +31,8 @@ class LaneTest : public ::testing::Test {
 
   void setUpLane(const LaneConfig& config, const std::vector<std::string>& controls = {}) {
     // A fresh database per lane set-up, so each test's declaration is the one it asked for.
-    auto s =
-        store::Store::open(dir_.file("k" + std::to_string(++stores_) + ".db"), "KZ-TEST", clock_);
+    db_path_ = dir_.file("k" + std::to_string(++stores_) + ".db");
+    auto s = store::Store::open(db_path_, "KZ-TEST", clock_);
     ASSERT_TRUE(s.isOk()) << s.status().message();
     store_ = std::move(*s);
     types_.clear();
@@ -53,6 +54,19 @@ class LaneTest : public ::testing::Test {
             .isOk());
   }
 
+  void declare(const std::string& id, const std::string& plate_text, std::int64_t gross_kg) {
+    msg::Declaration d;
+    d.id = id;
+    d.version = 1;
+    d.tractor_plate = plate_text;
+    d.gross_mass_kg = gross_kg;
+    ASSERT_TRUE(store_
+                    ->transact([&](store::Transaction& tx) {
+                      return tx.upsertDeclaration(d, msg::normalisePlate(plate_text), 0).status();
+                    })
+                    .isOk());
+  }
+
   msg::WeightReading weight(std::int64_t kg, msg::WeightState state) {
     msg::WeightReading r;
     r.device_id = "L1-wb";
@@ -70,6 +84,37 @@ class LaneTest : public ::testing::Test {
     p.plate_raw = text;
     p.confidence_pct = 95;
     return p;
+  }
+
+  std::vector<msg::Event> journal() {
+    auto events = store_->undelivered(0, 1000);
+    EXPECT_TRUE(events.isOk());
+    return events.isOk() ? *events : std::vector<msg::Event>{};
+  }
+
+  // The last journalled event of `type`; an empty event when there is none.
+  msg::Event lastEvent(const std::string& type) {
+    msg::Event found;
+    for (auto& e : journal()) {
+      if (e.type == type) found = e;
+    }
+    return found;
+  }
+
+  // Makes every journal write fail (as a full disk does) until allowJournalWrites(), through a
+  // second connection to the same file, as another process could.
+  void refuseJournalWrites() {
+    auto db = store::Database::open(db_path_, store::Durability::kNormal);
+    ASSERT_TRUE(db.isOk());
+    ASSERT_TRUE((*db)
+                    ->exec("CREATE TRIGGER refuse BEFORE INSERT ON journal BEGIN "
+                           "SELECT RAISE(ABORT, 'database or disk is full'); END")
+                    .isOk());
+  }
+  void allowJournalWrites() {
+    auto db = store::Database::open(db_path_, store::Durability::kNormal);
+    ASSERT_TRUE(db.isOk());
+    ASSERT_TRUE((*db)->exec("DROP TRIGGER refuse").isOk());
   }
 
   std::string lastDecisionCorridor() {
@@ -97,13 +142,14 @@ class LaneTest : public ::testing::Test {
   std::unique_ptr<Lane> lane_;
   std::vector<std::string> types_;
   int stores_ = 0;
+  std::string db_path_;
 };
 
 TEST_F(LaneTest, GreenTruckIsReleasedThenDeparts) {
   lane_->onWeight(weight(12000, msg::WeightState::kMotion));
   lane_->onWeight(weight(38400, msg::WeightState::kStable));
-  EXPECT_TRUE(barrier_.opens.empty());  // no plate yet
-  lane_->onPlate(plate("123 АВС 02"));  // Cyrillic read of a Latin declaration
+  EXPECT_TRUE(barrier_.opens.empty());                      // no plate yet
+  EXPECT_TRUE(lane_->onPlate(plate("123 АВС 02")).isOk());  // Cyrillic read of a Latin declaration
   ASSERT_EQ(barrier_.opens.size(), 1u);
   EXPECT_EQ(lastDecisionCorridor(), "green");
   barrierReports(msg::BarrierPosition::kOpen, barrier_.opens[0]);
@@ -123,7 +169,7 @@ TEST_F(LaneTest, GreenTruckIsReleasedThenDeparts) {
 }
 
 TEST_F(LaneTest, OverweightTruckIsYellowAndTheBarrierStaysShut) {
-  lane_->onPlate(plate("123ABC02"));
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
   lane_->onWeight(weight(45000, msg::WeightState::kStable));
   EXPECT_EQ(lastDecisionCorridor(), "yellow");
   EXPECT_TRUE(barrier_.opens.empty());
@@ -133,16 +179,17 @@ TEST_F(LaneTest, OverweightTruckIsYellowAndTheBarrierStaysShut) {
 }
 
 TEST_F(LaneTest, MotionNeverDecides) {
-  lane_->onPlate(plate("123ABC02"));
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
   lane_->onWeight(weight(38420, msg::WeightState::kMotion));
   EXPECT_EQ(lastDecisionCorridor(), "");
   EXPECT_TRUE(barrier_.opens.empty());
 }
 
 TEST_F(LaneTest, UnhealthyWeighbridgeGivesNoWeightAndTimeoutDecidesYellow) {
+  lane_->onWeight(weight(12000, msg::WeightState::kMotion));  // the vehicle drives on
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
   auto bad = weight(38420, msg::WeightState::kStable);
   bad.health = msg::DeviceHealth::kNotConnected;
-  lane_->onPlate(plate("123ABC02"));
   lane_->onWeight(bad);
   EXPECT_EQ(lastDecisionCorridor(), "");
   clock_.advance(std::chrono::milliseconds(LaneConfig{}.identify_timeout_ms));
@@ -158,14 +205,14 @@ TEST_F(LaneTest, RadiationLaneWaitsForTheOccupancyAndAnAlarmIsRed) {
   msg::RadiationOccupancy start;
   start.device_id = "L1-rpm";
   start.phase = msg::OccupancyPhase::kStart;
-  lane_->onRadiation(start);
-  lane_->onPlate(plate("123ABC02"));
+  EXPECT_TRUE(lane_->onRadiation(start).isOk());
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
   lane_->onWeight(weight(38420, msg::WeightState::kStable));
   EXPECT_EQ(lastDecisionCorridor(), "");  // plate and weight, but the portal has not finished
   msg::RadiationOccupancy end = start;
   end.phase = msg::OccupancyPhase::kEnd;
   end.alarm = msg::RadiationAlarm::kNeutron;
-  lane_->onRadiation(end);
+  EXPECT_TRUE(lane_->onRadiation(end).isOk());
   EXPECT_EQ(lastDecisionCorridor(), "red");
   EXPECT_TRUE(barrier_.opens.empty());
   EXPECT_NE(std::find(types_.begin(), types_.end(), "radiation.measured"), types_.end());
@@ -175,7 +222,7 @@ TEST_F(LaneTest, XrayWhenRequiredByTheDeclaration) {
   LaneConfig config;
   config.xray_policy = "when_required";
   setUpLane(config, {"xray"});
-  lane_->onPlate(plate("123ABC02"));
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
   lane_->onWeight(weight(38420, msg::WeightState::kStable));
   EXPECT_EQ(lastDecisionCorridor(), "");
   msg::XrayResult xray;
@@ -183,7 +230,7 @@ TEST_F(LaneTest, XrayWhenRequiredByTheDeclaration) {
   xray.scan_id = "1.2.3.4";
   xray.object_ref = "123ABC02";
   xray.decision = msg::XrayDecision::kClear;
-  lane_->onXray(xray);
+  EXPECT_TRUE(lane_->onXray(xray).isOk());
   EXPECT_EQ(lastDecisionCorridor(), "green");
   EXPECT_EQ(barrier_.opens.size(), 1u);
 }
@@ -202,7 +249,7 @@ TEST_F(LaneTest, DeviceHealthIsJournalledOnChangeOnly) {
 
 TEST_F(LaneTest, UnknownPlateIsYellow) {
   lane_->onWeight(weight(38420, msg::WeightState::kStable));
-  lane_->onPlate(plate("999 ZZZ 01"));
+  EXPECT_TRUE(lane_->onPlate(plate("999 ZZZ 01")).isOk());
   EXPECT_EQ(lastDecisionCorridor(), "yellow");
   EXPECT_TRUE(barrier_.opens.empty());
 }
@@ -218,7 +265,7 @@ TEST_F(LaneTest, AtTheStorageBoundGreenBecomesYellowAndTheBarrierStaysShut) {
   condition_.storage_used_bytes = 1000;
   condition_.storage_max_bytes = 900;
   lane_->onWeight(weight(38400, msg::WeightState::kStable));
-  lane_->onPlate(plate("123ABC02"));
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
   EXPECT_EQ(lastDecisionCorridor(), "yellow");
   EXPECT_TRUE(barrier_.opens.empty());
   auto events = store_->undelivered(0, 100);
@@ -229,6 +276,144 @@ TEST_F(LaneTest, AtTheStorageBoundGreenBecomesYellowAndTheBarrierStaysShut) {
   ASSERT_NE(decided, events->end());
   EXPECT_EQ(decided->payload["reasons"].back()["rule"], "STORAGE-FULL");
   EXPECT_EQ(decided->payload["policies"]["ruleset"], "builtin-1");
+}
+
+}  // namespace
+}  // namespace kordon::lane
+
+namespace kordon::lane {
+namespace {
+
+using std::chrono::milliseconds;
+
+bool hasReason(const msg::Event& decided, const std::string& rule) {
+  for (const auto& r : decided.payload["reasons"]) {
+    if (r["rule"] == rule) return true;
+  }
+  return false;
+}
+
+TEST_F(LaneTest, AReadWithNoVehicleIsHeldThenDroppedOnTheRecord) {
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
+  const msg::Event read = lastEvent("plate.read");
+  EXPECT_EQ(read.payload["vehicle_present"], false);
+  EXPECT_EQ(read.passage, "");
+  EXPECT_EQ(lane_->statusJson()["held_reads"], 1);
+  clock_.advance(milliseconds(LaneConfig{}.plate_hold_ms));
+  lane_->tick();
+  const msg::Event dropped = lastEvent("plate.dropped");
+  EXPECT_EQ(dropped.payload["plate"], "123ABC02");
+  EXPECT_EQ(dropped.payload["read_event"], read.id);
+  EXPECT_EQ(lane_->statusJson()["held_reads"], 0);
+  EXPECT_EQ(lane_->statusJson()["reads_dropped"], 1);
+  // The truck that comes afterwards is not given the dropped read's identity.
+  lane_->onWeight(weight(38420, msg::WeightState::kStable));
+  EXPECT_EQ(lastDecisionCorridor(), "");
+  clock_.advance(milliseconds(LaneConfig{}.identify_timeout_ms));
+  lane_->tick();
+  EXPECT_EQ(lastDecisionCorridor(), "yellow");
+  EXPECT_TRUE(hasReason(lastEvent("passage.decided"), "PLATE-UNREAD"));
+  EXPECT_TRUE(barrier_.opens.empty());
+}
+
+TEST_F(LaneTest, AHeldReadIdentifiesTheVehicleThatComesInTime) {
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
+  const msg::Event read = lastEvent("plate.read");
+  clock_.advance(milliseconds(LaneConfig{}.plate_hold_ms - 1000));
+  lane_->tick();
+  lane_->onWeight(weight(38420, msg::WeightState::kStable));
+  const msg::Event identified = lastEvent("passage.identified");
+  EXPECT_EQ(identified.payload["read"], "held");
+  EXPECT_EQ(identified.payload["read_event"], read.id);
+  EXPECT_EQ(lastDecisionCorridor(), "green");
+  EXPECT_EQ(barrier_.opens.size(), 1u);
+  EXPECT_EQ(lastEvent("plate.dropped").type, "");
+}
+
+TEST_F(LaneTest, AnotherPlateForTheSamePassageIsAConflictNotAContestOfConfidences) {
+  declare("KZ-TD-2", "777 GRN 02", 38000);  // a green declaration of similar weight
+  lane_->onWeight(weight(12000, msg::WeightState::kMotion));
+  msg::PlateRead real = plate("123ABC02");
+  real.confidence_pct = 71;
+  EXPECT_TRUE(lane_->onPlate(real).isOk());
+  msg::PlateRead injected = plate("777GRN02");
+  injected.confidence_pct = 99;
+  EXPECT_TRUE(lane_->onPlate(injected).isOk());
+  EXPECT_EQ(lastEvent("plate.read").payload["conflicts_with"], "123ABC02");
+  lane_->onWeight(weight(38100, msg::WeightState::kStable));
+  const msg::Event decided = lastEvent("passage.decided");
+  EXPECT_EQ(decided.payload["corridor"], "yellow");
+  ASSERT_TRUE(hasReason(decided, "PLATE-CONFLICT"));
+  for (const auto& r : decided.payload["reasons"]) {
+    if (r["rule"] != "PLATE-CONFLICT") continue;
+    ASSERT_EQ(r["values"]["reads"].size(), 2u);
+    EXPECT_EQ(r["values"]["reads"][0]["plate"], "123ABC02");
+    EXPECT_EQ(r["values"]["reads"][1]["plate"], "777GRN02");
+  }
+  EXPECT_EQ(decided.payload["plate"], "123ABC02");  // the identity was never taken over
+  EXPECT_TRUE(barrier_.opens.empty());
+  EXPECT_EQ(lane_->statusJson()["plate_conflicts"], 1);
+}
+
+TEST_F(LaneTest, HeldReadsOfTwoPlatesAreAConflictForTheVehicleThatComes) {
+  declare("KZ-TD-2", "777 GRN 02", 38000);
+  EXPECT_TRUE(lane_->onPlate(plate("777GRN02")).isOk());
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  const msg::Event decided = lastEvent("passage.decided");
+  EXPECT_EQ(decided.payload["corridor"], "yellow");
+  EXPECT_TRUE(hasReason(decided, "PLATE-CONFLICT"));
+  EXPECT_TRUE(barrier_.opens.empty());
+}
+
+TEST_F(LaneTest, TheSamePlateReadTwiceIsNoConflict) {
+  lane_->onWeight(weight(12000, msg::WeightState::kMotion));
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
+  EXPECT_TRUE(lane_->onPlate(plate("123 АВС 02")).isOk());  // the same plate, another script
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  EXPECT_EQ(lastDecisionCorridor(), "green");
+  EXPECT_FALSE(hasReason(lastEvent("passage.decided"), "PLATE-CONFLICT"));
+}
+
+TEST_F(LaneTest, HeldReadsAreBoundedAndTheOldestIsDroppedOnTheRecord) {
+  for (std::size_t i = 0; i <= kMaxHeldReads; ++i) {
+    EXPECT_TRUE(lane_->onPlate(plate("100AA" + std::to_string(10 + i))).isOk());
+  }
+  EXPECT_EQ(lane_->statusJson()["held_reads"], kMaxHeldReads);
+  EXPECT_EQ(lastEvent("plate.dropped").payload["plate"], "100AA10");
+}
+
+TEST_F(LaneTest, AReadTheJournalRefusesIsAnErrorAndTheLaneIsAsItWas) {
+  lane_->onWeight(weight(12000, msg::WeightState::kMotion));  // a vehicle is on the lane
+  refuseJournalWrites();
+  const Status refused = lane_->onPlate(plate("123ABC02"));
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_NE(refused.message().find("disk is full"), std::string::npos) << refused.message();
+  EXPECT_EQ(lane_->statusJson()["passage"]["plate"], "");  // not identified by a lost record
+  EXPECT_EQ(lane_->storeErrors(), 1u);
+  // A stable weight now is not recorded either, so nothing is decided on it.
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  EXPECT_EQ(lastDecisionCorridor(), "");
+  EXPECT_TRUE(barrier_.opens.empty());
+  // The camera re-sends once the disk takes writes again, and the truck is decided then.
+  allowJournalWrites();
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  EXPECT_EQ(lastDecisionCorridor(), "green");
+  EXPECT_EQ(barrier_.opens.size(), 1u);
+}
+
+TEST_F(LaneTest, ABarrierOpeningTheJournalMissedIsRecordedFromTheTick) {
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  ASSERT_EQ(barrier_.opens.size(), 1u);
+  refuseJournalWrites();
+  barrierReports(msg::BarrierPosition::kOpen, barrier_.opens[0]);
+  EXPECT_EQ(lastEvent("passage.released").type, "");
+  allowJournalWrites();
+  lane_->tick();
+  EXPECT_EQ(lastEvent("barrier.opened").payload["command"], barrier_.opens[0]);
+  EXPECT_EQ(lastEvent("passage.released").type, "passage.released");
 }
 
 }  // namespace

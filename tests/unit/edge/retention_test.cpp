@@ -28,9 +28,14 @@ class RetentionTest : public ::testing::Test {
     std::filesystem::create_directories(dir_.path() / "evidence");
   }
 
+  // The file system's free space plays no part here (min and warn free are 0): only max_bytes.
   void makeRetention(StorageConfig config) {
+    config.min_free_bytes = 0;
+    config.warn_free_bytes = 0;
+    gauge_ = std::make_unique<StorageGauge>(dir_.path().string(), config.limits());
     retention_ = std::make_unique<Retention>(
-        *store_, clock_, config, [this](const EvidenceRow& r) { return evidencePath(r.sha256); },
+        *store_, clock_, config, *gauge_,
+        [this](const EvidenceRow& r) { return evidencePath(r.sha256); },
         [this](const std::vector<msg::Event>& events) {
           for (const auto& e : events)
             alarms_.push_back(e.type + ":" + e.payload.value("level", ""));
@@ -78,6 +83,7 @@ class RetentionTest : public ::testing::Test {
   TempDir dir_;
   FakeClock clock_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<StorageGauge> gauge_;
   std::unique_ptr<Retention> retention_;
   std::vector<std::string> alarms_;
 };

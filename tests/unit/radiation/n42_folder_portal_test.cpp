@@ -44,7 +44,10 @@ class N42FolderPortalTest : public ::testing::Test {
     config.folder = (root_ / "in").string();
     portal_ = std::make_unique<N42FolderPortal>(
         config, *evidence_, clock_,
-        [this](const msg::RadiationOccupancy& o) { occupancies_.push_back(o); },
+        [this](const msg::RadiationOccupancy& o) {
+          occupancies_.push_back(o);
+          return saved_;
+        },
         [this](const msg::DeviceStatus& s) { statuses_.push_back(s); });
   }
   void TearDown() override {
@@ -60,6 +63,7 @@ class N42FolderPortalTest : public ::testing::Test {
   std::unique_ptr<EvidenceStore> evidence_;
   std::unique_ptr<N42FolderPortal> portal_;
   std::vector<msg::RadiationOccupancy> occupancies_;
+  Status saved_ = Status::ok();  // what the journal answers an occupancy
   std::vector<msg::DeviceStatus> statuses_;
 };
 
@@ -119,6 +123,26 @@ TEST_F(N42FolderPortalTest, BadDocumentsGoToFailedAndDegradeHealth) {
   EXPECT_EQ(portal_->health(), msg::DeviceHealth::kGood);
 }
 
+TEST_F(N42FolderPortalTest, AnOccupancyTheJournalDidNotTakeStaysInTheFolderAndIsTakenAgain) {
+  write("a.n42", fixture("portal_alarm_prefixed.n42"));
+  saved_ = Status::error("journal: database or disk is full");
+  portal_->scanForTest();
+  portal_->scanForTest();
+  ASSERT_EQ(occupancies_.size(), 1U);  // offered, refused
+  EXPECT_TRUE(fs::exists(root_ / "in" / "a.n42"));
+  EXPECT_FALSE(fs::exists(root_ / "in" / "done" / "a.n42"));
+  EXPECT_EQ(portal_->counters().store_failures.load(), 1U);
+  EXPECT_EQ(portal_->health(), msg::DeviceHealth::kDegraded);
+  saved_ = Status::ok();
+  for (int i = 0; i < 3 && !fs::exists(root_ / "in" / "done" / "a.n42"); ++i) {
+    portal_->scanForTest();
+  }
+  EXPECT_TRUE(fs::exists(root_ / "in" / "done" / "a.n42"));
+  EXPECT_EQ(occupancies_.size(), 2U);
+  EXPECT_EQ(portal_->counters().readings.load(), 1U);
+  EXPECT_EQ(portal_->health(), msg::DeviceHealth::kGood);
+}
+
 TEST_F(N42FolderPortalTest, MissingFolderIsNotConnected) {
   fs::remove_all(root_ / "in");
   portal_->scanForTest();
@@ -132,7 +156,7 @@ TEST_F(N42FolderPortalTest, MissingFolderIsNotConnected) {
 TEST(RadiationPortalFactory, RejectsUnknownTypesAndBadConfig) {
   FixedClock clock;
   EvidenceStore evidence((fs::temp_directory_path() / "kordon-n42-unused").string());
-  const auto on_occ = [](const msg::RadiationOccupancy&) {};
+  const auto on_occ = [](const msg::RadiationOccupancy&) { return Status::ok(); };
   const auto on_status = [](const msg::DeviceStatus&) {};
   RadiationPortalConfig config;
   config.type = "modbus-rtu";

@@ -56,7 +56,11 @@ class FolderScannerTest : public ::testing::Test {
 
   std::unique_ptr<DicosFolderScanner> make() {
     return std::make_unique<DicosFolderScanner>(
-        config_, *evidence_, clock_, [this](const msg::XrayResult& r) { results_.push_back(r); },
+        config_, *evidence_, clock_,
+        [this](const msg::XrayResult& r) {
+          results_.push_back(r);
+          return saved_;
+        },
         [this](const msg::DeviceStatus& s) { statuses_.push_back(s); });
   }
 
@@ -65,6 +69,7 @@ class FolderScannerTest : public ::testing::Test {
   std::unique_ptr<EvidenceStore> evidence_;
   XrayScannerConfig config_;
   std::vector<msg::XrayResult> results_;
+  Status saved_ = Status::ok();  // what the journal answers a result
   std::vector<msg::DeviceStatus> statuses_;
 };
 
@@ -97,6 +102,26 @@ TEST_F(FolderScannerTest, GarbageAndTruncatedGoToFailed) {
   EXPECT_EQ(scanner->counters().comms_errors.load(), 2U);
   EXPECT_TRUE(fs::exists(dir_ / "in" / "failed" / "garbage.dcm"));
   EXPECT_TRUE(fs::exists(dir_ / "in" / "failed" / "cut.DCS"));
+}
+
+TEST_F(FolderScannerTest, AResultTheJournalDidNotTakeStaysInTheFolderAndIsTakenAgain) {
+  auto scanner = make();
+  writeFile(dir_ / "in" / "a.dcs", fixture("alarm_two_threats.dcs"));
+  saved_ = Status::error("journal: database or disk is full");
+  scanner->pollOnceForTest();
+  scanner->pollOnceForTest();
+  ASSERT_EQ(results_.size(), 1U);  // offered, refused
+  EXPECT_TRUE(fs::exists(dir_ / "in" / "a.dcs"));
+  EXPECT_FALSE(fs::exists(dir_ / "in" / "done" / "a.dcs"));
+  EXPECT_EQ(scanner->counters().store_failures.load(), 1U);
+  EXPECT_EQ(scanner->counters().readings.load(), 0U);
+  saved_ = Status::ok();
+  for (int i = 0; i < 3 && !fs::exists(dir_ / "in" / "done" / "a.dcs"); ++i) {
+    scanner->pollOnceForTest();
+  }
+  EXPECT_TRUE(fs::exists(dir_ / "in" / "done" / "a.dcs"));
+  EXPECT_EQ(results_.size(), 2U);
+  EXPECT_EQ(scanner->counters().readings.load(), 1U);
 }
 
 TEST_F(FolderScannerTest, StartChecksFolderAndStopIsPrompt) {
