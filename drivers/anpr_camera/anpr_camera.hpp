@@ -129,6 +129,9 @@ class PushHealth {
   // Calls on_status when the health value differs from the last one published; logs a warn
   // on a transition away from good and an info on the return to good.
   void publishIfChanged(const DeviceCounters& counters);
+  // The outcome of writing a push's pictures: logs a warn when the evidence store starts
+  // failing and an info when it takes pictures again, once per transition.
+  void noteEvidence(const Status& written);
 
  private:
   void recordOutcome(bool error);
@@ -142,6 +145,7 @@ class PushHealth {
   unsigned recent_outcomes_ = 0;  // bit i set: the i-th most recent request had an error
   int recent_count_ = 0;          // requests recorded, up to kHealthWindowRequests
   std::optional<msg::DeviceHealth> published_;
+  bool evidence_failing_ = false;
 };
 
 // Returns an error naming the field for a bad configuration or an unknown type.

@@ -199,14 +199,7 @@ PushCompletion DahuaItsapiCamera::prepareTollgate(const http::Request& request) 
                  {{"camera", config_.device_id}, {"event", read.source_event_id}});
       return answered(reply(200, {{"Result", true}, {"Duplicate", true}}));
     }
-    if (!written && !evidence_failing_) {
-      evidence_failing_ = true;
-      log::warn("evidence store failing; events are answered 503 until it takes pictures again",
-                {{"camera", config_.device_id}, {"error", written.message()}});
-    } else if (written && evidence_failing_) {
-      evidence_failing_ = false;
-      log::info("evidence store recovered", {{"camera", config_.device_id}});
-    }
+    health_.noteEvidence(written);
     const Status saved = !written ? written.withContext("pictures not saved")
                                   : (on_plate_ ? on_plate_(read) : Status::ok());
     if (!saved) {

@@ -106,7 +106,6 @@ class DahuaItsapiCamera final : public AnprCamera {
   std::deque<std::string> rejected_bodies_;   // SHA-256 of recent malformed bodies
   std::deque<std::string> delivered_events_;  // event keys of recent deliveries
   std::string last_logged_reject_reason_;
-  bool evidence_failing_ = false;
   bool store_failing_ = false;
 };
 

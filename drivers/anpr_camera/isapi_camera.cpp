@@ -159,17 +159,6 @@ Result<std::vector<msg::Evidence>> IsapiPushCamera::storeImages(
   return stored;
 }
 
-void IsapiPushCamera::noteEvidence(const Status& written) {
-  if (!written && !evidence_failing_) {
-    evidence_failing_ = true;
-    log::warn("evidence store failing; pushes are answered 503 until it takes pictures again",
-              {{"camera", config_.device_id}, {"error", written.message()}});
-  } else if (written && evidence_failing_) {
-    evidence_failing_ = false;
-    log::info("evidence store recovered", {{"camera", config_.device_id}});
-  }
-}
-
 PushCompletion IsapiPushCamera::prepare(const http::Request& request) {
   if (request.method != "POST") {
     return [this, method = request.method] {
@@ -239,7 +228,7 @@ PushCompletion IsapiPushCamera::prepareValid(const http::Request& request, BodyK
   if (evidence) read.evidence = std::move(evidence).value();
   return [this, read = std::move(read), written, rejected, time_unparsed,
           date_time = msg::clipText(alert->date_time_text, 64)] {
-    noteEvidence(written);
+    health_.noteEvidence(written);
     if (!last_logged_reject_reason_.empty()) {
       last_logged_reject_reason_.clear();
       log::info("anpr camera sends valid events again", {{"camera", config_.device_id}});

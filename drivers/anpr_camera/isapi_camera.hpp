@@ -70,7 +70,6 @@ class IsapiPushCamera final : public AnprCamera {
   PushCompletion prepareValid(const http::Request& request, BodyKind kind);
   // Control loop: delivers the read and answers.
   http::Response deliver(const msg::PlateRead& read, bool pictures_rejected);
-  void noteEvidence(const Status& written);
 
   CameraConfig config_;
   EvidenceStore& evidence_;
@@ -84,7 +83,6 @@ class IsapiPushCamera final : public AnprCamera {
   // Log de-duplication, so a camera stuck sending the same bad body does not flood the log
   // (control loop only).
   std::string last_logged_reject_reason_;
-  bool evidence_failing_ = false;
   bool store_failing_ = false;
 };
 

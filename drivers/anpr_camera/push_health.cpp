@@ -93,4 +93,15 @@ void PushHealth::publishIfChanged(const DeviceCounters& counters) {
   if (on_status_) on_status_(now);
 }
 
+void PushHealth::noteEvidence(const Status& written) {
+  if (!written && !evidence_failing_) {
+    evidence_failing_ = true;
+    log::warn("evidence store failing; pushes are answered 503 until it takes pictures again",
+              {{"camera", config_.device_id}, {"error", written.message()}});
+  } else if (written && evidence_failing_) {
+    evidence_failing_ = false;
+    log::info("evidence store recovered", {{"camera", config_.device_id}});
+  }
+}
+
 }  // namespace kordon::drivers
