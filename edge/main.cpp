@@ -31,6 +31,7 @@
 #include "drivers/xray_scanner/xray_scanner.hpp"
 #include "edge/base/address_filter.hpp"
 #include "edge/base/clock.hpp"
+#include "edge/base/clock_watch.hpp"
 #include "edge/base/crypto.hpp"
 #include "edge/base/http.hpp"
 #include "edge/base/http_auth.hpp"
@@ -111,6 +112,11 @@ class Daemon {
       return 1;
     }
     store_ = std::move(*store);
+    // The high-water mark starts at the journal's last event, so a clock that comes back from a
+    // restart behind it cannot bring expired declarations back.
+    clock_watch_ = std::make_unique<ClockWatch>(clock_, store_->lastEventTimeMs(),
+                                                readKernelClockSync);
+    applyClock();
     log::info("store open", {{"path", config_.storePath()},
                              {"schema_version", store_->schemaVersion()},
                              {"last_seq", store_->lastSeq()}});
@@ -164,6 +170,37 @@ class Daemon {
       retention_->check();
       applyStorageLevel();
     }
+  }
+
+  void applyClock() {
+    condition_.clock = clock_watch_->sync();
+    condition_.high_water = clock_watch_->highWater();
+  }
+
+  // A step of the wall clock is journalled: the events around it carry wall times that do not
+  // compare, and central must know why (durations are measured on the monotonic clock).
+  void watchClock() {
+    const std::optional<ClockStep> step = clock_watch_->sample();
+    applyClock();
+    if (!step) return;
+    log::warn("wall clock stepped", {{"step_ms", step->step_ms},
+                                     {"from", formatUtcMs(step->expected_ms)},
+                                     {"to", formatUtcMs(step->wall_ms)},
+                                     {"synchronized", condition_.clock.synchronized}});
+    auto events = store_->transact([&](store::Transaction& tx) {
+      return tx.emit({"clock.stepped",
+                      "",
+                      "",
+                      {{"step_ms", step->step_ms},
+                       {"from", formatUtcMs(step->expected_ms)},
+                       {"to", formatUtcMs(step->wall_ms)},
+                       {"clock", toJson(condition_.clock)}}});
+    });
+    if (!events.isOk()) {
+      log::error("cannot journal clock.stepped", {{"error", events.status().message()}});
+      return;
+    }
+    onEventsCommitted(*events);
   }
 
   void applyStorageLevel() {
@@ -253,6 +290,7 @@ class Daemon {
                              {"time", formatUtcMs(clock_.nowWallMs())},
                              {"last_seq", store_->lastSeq()}};
     status["storage"] = store::toString(retention_->level());  // "ok" | "warn" | "full"
+    status["clock"] = toJson(clock_watch_->sync());
     (void)mqtt_->publish(msg::statusTopic(config_.post_id), status.dump(), 1, true, nullptr);
   }
 
@@ -447,6 +485,10 @@ class Daemon {
                         {"level", store::toString(storage)},
                         {"reason", retention_->reason()}});
     }
+    if (policies_.rules.require_synced_clock && !clock_watch_->sync().synchronized) {
+      alarms.push_back({{"alarm", "clock"},
+                        {"reason", "the clock is not synchronised: no green (CLOCK-UNTRUSTED)"}});
+    }
     // Not ok while the post cannot record everything it is told: a full disk.
     const bool ok = storage != store::StorageLevel::kFull;
     return {{"ok", ok},
@@ -458,6 +500,7 @@ class Daemon {
             {"downlink", downlink_->statusJson()},
             {"policies", policies_.versionsJson()},
             {"storage", retention_->statusJson()},
+            {"clock", clock_watch_->statusJson()},
             {"http", http_ ? http_->statsJson() : nlohmann::json()},
             {"receivers",
              {{"pending", receivers_ ? receivers_->pending() : 0}, {"busy", receivers_busy_}}}};
@@ -467,6 +510,7 @@ class Daemon {
     tick_timer_.expires_after(std::chrono::seconds(1));
     tick_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
+      watchClock();
       for (auto& rt : lanes_) {
         rt.lane->tick();
         rt.camera->tick();  // push cameras go stale by silence, which only a clock can see
@@ -562,6 +606,7 @@ class Daemon {
   config::DaemonConfig config_;
   std::string config_path_;
   SystemClock clock_;
+  std::unique_ptr<ClockWatch> clock_watch_;  // steps, sync state, high-water mark
   asio::io_context io_;
   asio::signal_set signals_;
   asio::signal_set reload_signal_;

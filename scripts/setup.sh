@@ -30,6 +30,8 @@ PACKAGES=(
   socat openssl
   # HIL: DCMTK's own storescu is the stock DICOM client the X-ray SCP test sends with
   dcmtk
+  # HIL: libfaketime steps kordond's wall clock (not its monotonic one) for the clock tests
+  libfaketime
 )
 # The ANPR benchmark's baseline only (scripts/bench-anpr.sh), not needed to build or test:
 #   KORDON_BENCH=1 scripts/setup.sh

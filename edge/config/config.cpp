@@ -231,6 +231,7 @@ Result<DaemonConfig> readConfig(ConfigReader& r, const std::string& state_dir_ov
   c.rules.weight_tolerance_pct = r.getDouble("rules.weight_tolerance_pct", 5.0, 0.0, 100.0);
   c.rules.weight_tolerance_min_kg = r.getInt("rules.weight_tolerance_min_kg", 200, 0, 100000);
   c.rules.max_cache_age_s = r.getInt("rules.max_cache_age_s", 0, 0, 365LL * 24 * 3600);
+  c.rules.require_synced_clock = r.getBool("rules.require_synced_clock", false);
   auto& st = c.storage;
   st.max_bytes = r.getInt("storage.max_bytes", st.max_bytes, 64 * 1024, INT64_MAX / 2);
   st.min_free_bytes = r.getInt("storage.min_free_bytes", st.min_free_bytes, 0, INT64_MAX / 2);

@@ -187,14 +187,25 @@ void limitGreen(const DecisionInput& input, const RuleSet& rules, std::vector<Re
   const auto& c = input.condition;
   if (rules.max_cache_age_s > 0) {
     const bool never = !c.last_command_ms.has_value();
-    const std::int64_t age_s = never ? -1 : (input.now_ms - *c.last_command_ms) / 1000;
-    if (never || age_s > rules.max_cache_age_s) {
-      reasons.push_back({"CACHE-STALE",
-                         Corridor::kYellow,
-                         "no word from central for longer than the rule set allows for green",
-                         {{"age_s", never ? nlohmann::json() : nlohmann::json(age_s)},
-                          {"max_cache_age_s", rules.max_cache_age_s}}});
+    const std::int64_t age_ms = never ? 0 : input.now_ms - *c.last_command_ms;
+    // A negative age is a wall clock behind the one that recorded the command: nothing can be
+    // said of the cache's age, so it is not fresh.
+    const bool behind = !never && age_ms < 0;
+    if (never || behind || age_ms / 1000 > rules.max_cache_age_s) {
+      reasons.push_back(
+          {"CACHE-STALE",
+           Corridor::kYellow,
+           behind ? "the clock is behind central's last command: the cache's age is unknown"
+                  : "no word from central for longer than the rule set allows for green",
+           {{"age_s", never ? nlohmann::json() : nlohmann::json(age_ms / 1000)},
+            {"max_cache_age_s", rules.max_cache_age_s}}});
     }
+  }
+  if (rules.require_synced_clock && !c.clock.synchronized) {
+    reasons.push_back({"CLOCK-UNTRUSTED",
+                       Corridor::kYellow,
+                       "the post's clock is not synchronised, and the rule set needs it for green",
+                       toJson(c.clock)});
   }
   if (c.storage_full) {
     reasons.push_back({"STORAGE-FULL",
@@ -213,6 +224,7 @@ void Policies::apply(const msg::Policy& policy) {
       rules.weight_tolerance_pct = policy.ruleset.weight_tolerance_pct;
       rules.weight_tolerance_min_kg = policy.ruleset.weight_tolerance_min_kg;
       rules.max_cache_age_s = policy.ruleset.max_cache_age_s;
+      rules.require_synced_clock = policy.ruleset.require_synced_clock;
       ruleset_version = policy.version;
       break;
     case msg::PolicyKind::kRiskProfiles:

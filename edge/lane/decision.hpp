@@ -16,7 +16,9 @@
 // reasons, the deny list forces red (DENY-LIST), the allow list waives the yellow that a risk
 // profile alone would cause (ALLOW-LIST; never red, never another rule's yellow). Last, two
 // conditions of the post itself can only take green away: a stale declarations cache
-// (CACHE-STALE) and a full disk (STORAGE-FULL). Every decision names the versions it used.
+// (CACHE-STALE; an age below zero, a clock behind central's last command, is stale too), a full
+// disk (STORAGE-FULL) and, when the rule set asks, an unsynchronised clock (CLOCK-UNTRUSTED).
+// Every decision names the versions it used.
 
 #include <cstdint>
 #include <optional>
@@ -26,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edge/base/clock.hpp"
+#include "edge/base/clock_watch.hpp"
 #include "edge/msg/declaration.hpp"
 #include "edge/msg/policy.hpp"
 #include "edge/msg/radiation_occupancy.hpp"
@@ -60,6 +63,8 @@ struct RuleSet {
   std::int64_t weight_tolerance_min_kg = 200;
   // Green needs a command from central within this many seconds (0: no limit).
   std::int64_t max_cache_age_s = 0;
+  // No green while the kernel says the wall clock is not synchronised (CLOCK-UNTRUSTED).
+  bool require_synced_clock = false;
 };
 
 // Everything central sets that a decision reads. Version 0 = none received; the rule set then
@@ -85,6 +90,12 @@ struct PostCondition {
   bool storage_full = false;
   std::int64_t storage_used_bytes = 0;
   std::int64_t storage_max_bytes = 0;
+  // The wall clock as the kernel sees it (edge/base/clock_watch.hpp). Unit tests that do not
+  // care about the clock get a synchronised one.
+  ClockSync clock{true, -1};
+  // The latest wall time seen (ClockWatch::highWater): the lane judges expiry and the cache's
+  // age at high_water.now(), so a backward step brings no expired declaration back.
+  WallHighWater high_water;
 };
 
 // Picks the declaration for a normalised plate among the cached candidates: active, not
@@ -117,7 +128,7 @@ struct DecisionInput {
   std::optional<msg::RadiationOccupancy> radiation;  // the completed occupancy (phase kEnd)
   bool xray_required = false;
   std::optional<msg::XrayResult> xray;
-  WallMs now_ms = 0;  // for the cache age
+  WallMs now_ms = 0;  // for the cache age: never earlier than a time already seen
   PostCondition condition;
 };
 

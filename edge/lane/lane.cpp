@@ -192,7 +192,7 @@ Match Lane::lookup(const std::string& plate_norm) {
     log::error("declaration lookup failed",
                {{"lane", config_.id}, {"error", candidates.status().message()}});
   }
-  return matchDeclaration(declarations, clock_.nowWallMs());
+  return matchDeclaration(declarations, condition_.high_water.now(clock_));
 }
 
 void Lane::dropExpiredReads() {
@@ -277,6 +277,12 @@ bool Lane::xrayRequired(const Match& match) const {
   return std::find(controls.begin(), controls.end(), "xray") != controls.end();
 }
 
+std::int64_t Lane::sinceArrivalMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.nowSteady() -
+                                                               passage_opened_at_)
+      .count();
+}
+
 nlohmann::json Lane::readsJson() const {
   nlohmann::json reads = nlohmann::json::array();
   for (const SeenRead& r : passage_reads_) {
@@ -303,7 +309,7 @@ void Lane::tryDecide(bool timed_out) {
   input.radiation = radiation_;
   input.xray_required = xrayRequired(input.match);
   input.xray = xray_;
-  input.now_ms = clock_.nowWallMs();
+  input.now_ms = condition_.high_water.now(clock_);
   input.condition = condition_;
   const bool complete = !input.plate_norm.empty() && input.measured_gross_kg.has_value() &&
                         (!input.radiation_required || input.radiation.has_value()) &&
@@ -329,7 +335,9 @@ void Lane::tryDecide(bool timed_out) {
              {"plate", next.plate_norm},
              {"declaration", next.declaration_id},
              {"gross_kg", next.gross_kg ? nlohmann::json(*next.gross_kg) : nlohmann::json()},
-             {"timed_out", timed_out}},
+             {"timed_out", timed_out},
+             {"since_arrival_ms", sinceArrivalMs()},
+             {"clock", toJson(condition_.clock)}},
             next));
   const bool release = decision.corridor == Corridor::kGreen && barrier_ != nullptr;
   std::string command_id;
@@ -358,7 +366,11 @@ void Lane::depart() {
   next.state = "departed";
   std::vector<msg::EventDraft> drafts;
   drafts.push_back(
-      draft("passage.departed", {{"released", released}, {"corridor", next.corridor}}, next));
+      draft("passage.departed",
+            {{"released", released},
+             {"corridor", next.corridor},
+             {"since_arrival_ms", sinceArrivalMs()}},
+            next));
   std::string close_command;
   if (barrier_ != nullptr && (barrier_position_ == msg::BarrierPosition::kOpen ||
                               barrier_position_ == msg::BarrierPosition::kOpening)) {
@@ -446,7 +458,11 @@ void Lane::recordRelease() {
   store::PassageRecord next = *passage_;
   next.released_ms = clock_.nowWallMs();
   next.state = "released";
-  if (!commit(next, {draft("passage.released", {{"corridor", next.corridor}}, next)})) return;
+  if (!commit(next, {draft("passage.released",
+                           {{"corridor", next.corridor}, {"since_arrival_ms", sinceArrivalMs()}},
+                           next)})) {
+    return;
+  }
   pending_open_command_.clear();
 }
 

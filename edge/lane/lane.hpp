@@ -10,6 +10,8 @@
 //   open --(plate and weight known, or identify timeout)--> decided (passage.decided)
 //        green: barrier.open_requested ... barrier reports open -> barrier.opened, passage.released
 //   any --(stable weight below threshold)--> departed (passage.departed; barrier closes)
+// passage.decided, .released and .departed carry since_arrival_ms, measured on the monotonic
+// clock; passage.decided also carries the clock's sync state.
 //
 // A plate read is evidence about a vehicle, never a vehicle: a read that arrives while no vehicle
 // is on the lane is journalled (plate.read, held) and held for plate_hold_ms; a vehicle that
@@ -134,6 +136,9 @@ class Lane {
     return draft(std::move(type), std::move(payload), passage_);
   }
   nlohmann::json readsJson() const;
+  // How long the open passage has been on the lane, on the monotonic clock: milestones carry it
+  // so release times stay right when the wall clock is stepped.
+  std::int64_t sinceArrivalMs() const;
 
   LaneConfig config_;
   store::Store& store_;

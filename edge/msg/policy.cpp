@@ -97,9 +97,14 @@ Status readInt(const Json& obj, const char* key, const std::string& path, std::i
 Status parseRuleset(const Json& body, RulesetPolicy* out) {
   const std::string path = "body";
   if (Status s = checkKeys(body, path,
-                           {"weight_tolerance_pct", "weight_tolerance_min_kg", "max_cache_age_s"});
+                           {"weight_tolerance_pct", "weight_tolerance_min_kg", "max_cache_age_s",
+                            "require_synced_clock"});
       !s) {
     return s;
+  }
+  if (const auto it = body.find("require_synced_clock"); it != body.end()) {
+    if (!it->is_boolean()) return Status::error(at(path, "require_synced_clock") + ": expected true or false");
+    out->require_synced_clock = it->get<bool>();
   }
   if (Status s =
           readNumber(body, "weight_tolerance_pct", path, 0.0, 100.0, &out->weight_tolerance_pct);

@@ -8,8 +8,10 @@
 // One policy of each kind is in force at a time; a newer version replaces the whole of it.
 // Bodies by kind:
 //   ruleset:       {"weight_tolerance_pct":5.0,"weight_tolerance_min_kg":200,
-//                   "max_cache_age_s":86400}                    (all optional; defaults shown,
-//                                                                max_cache_age_s 0 = no limit)
+//                   "max_cache_age_s":86400,"require_synced_clock":false}
+//                                                  (all optional; max_cache_age_s 0 = no limit;
+//                                                   require_synced_clock: no green while the
+//                                                   kernel says the clock is unsynchronised)
 //   risk_profiles: {"profiles":[{"id":"RP-2026-014","corridor":"yellow"|"red","text":"...",
 //                   "match":{"hs_prefix":["8703"],"consignor":["..."],"consignee":["..."],
 //                            "origin_country":["CN"],"plate":["123ABC02"]}}]}
@@ -44,6 +46,7 @@ struct RulesetPolicy {
   double weight_tolerance_pct = 5.0;
   std::int64_t weight_tolerance_min_kg = 200;
   std::int64_t max_cache_age_s = 0;
+  bool require_synced_clock = false;
 };
 
 struct RiskProfile {

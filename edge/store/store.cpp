@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "edge/base/crypto.hpp"
+#include "edge/msg/limits.hpp"
 #include "edge/store/migrations.hpp"
 #include "edge/store/post_schema.hpp"
 
@@ -126,6 +127,13 @@ Status Transaction::emit(msg::EventDraft draft) {
   if (e.payload.is_null()) e.payload = nlohmann::json::object();  // the envelope requires an object
   const std::string envelope =
       msg::sealEvent(e, store_.signing_key_ ? &*store_.signing_key_ : nullptr);
+  // Central takes every event up to this size; one it could never take must not enter the
+  // chain (it would be a gap there for ever). Fields from outside are clipped long before this.
+  if (envelope.size() > msg::kMaxEventBytes) {
+    return Status::error("event " + e.type + " is " + std::to_string(envelope.size()) +
+                         " bytes, over the " + std::to_string(msg::kMaxEventBytes) +
+                         "-byte bound: not journalled");
+  }
 
   auto& journal = store_.insert_journal_;
   journal.bind(1, e.seq)
@@ -235,13 +243,14 @@ Status Store::prepareStatements() {
 }
 
 Status Store::loadChainHead() {
-  auto stmt = db_->prepare("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
+  auto stmt = db_->prepare("SELECT seq, hash, time_ms FROM journal ORDER BY seq DESC LIMIT 1");
   if (!stmt.isOk()) return stmt.status();
   auto row = stmt->step();
   if (!row.isOk()) return row.status();
   if (*row) {
     last_seq_ = stmt->columnInt(0);
     last_hash_ = stmt->columnText(1);
+    last_time_ms_ = stmt->columnInt(2);
   }
   return Status::ok();
 }
@@ -252,6 +261,7 @@ Result<std::vector<msg::Event>> Store::transact(const std::function<Status(Trans
   if (!s) return s;
   last_seq_ = tx.head_seq_;
   last_hash_ = tx.head_hash_;
+  if (!tx.emitted_.empty()) last_time_ms_ = tx.emitted_.back().time_ms;
   return std::move(tx.emitted_);
 }
 

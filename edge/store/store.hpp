@@ -104,7 +104,8 @@ class Transaction {
   // its version is newer than the stored one; kStale otherwise.
   Result<UpsertResult> upsertPolicy(const msg::Policy& policy, const nlohmann::json& wire,
                                     WallMs received_ms);
-  // Appends to the journal and the outbox. The envelope is returned by transact().
+  // Appends to the journal and the outbox. The envelope is returned by transact(). An envelope
+  // over msg::kMaxEventBytes is refused (an error, so the transaction rolls back).
   Status emit(msg::EventDraft draft);
 
  private:
@@ -160,6 +161,9 @@ class Store {
   // For backfill: the rows still held in [from, to] (at most `limit`), and the held range.
   Result<JournalRange> journalRange(std::int64_t from, std::int64_t to, int limit);
   std::int64_t lastSeq() const { return last_seq_; }
+  // The wall time of the chain head (0 for an empty journal): where the clock's high-water mark
+  // starts after a restart.
+  WallMs lastEventTimeMs() const { return last_time_ms_; }
   const std::string& postId() const { return post_id_; }
 
  private:
@@ -175,6 +179,7 @@ class Store {
   int schema_version_ = 0;
   std::int64_t last_seq_ = 0;
   std::string last_hash_ = msg::kGenesisHash;
+  WallMs last_time_ms_ = 0;
   std::optional<SigningKey> signing_key_;
 
   Statement select_declaration_version_;

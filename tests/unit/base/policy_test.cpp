@@ -28,6 +28,12 @@ TEST(Policy, ParsesEachKind) {
   EXPECT_DOUBLE_EQ(rs->ruleset.weight_tolerance_pct, 3.5);
   EXPECT_EQ(rs->ruleset.weight_tolerance_min_kg, 200);  // default kept
   EXPECT_EQ(rs->ruleset.max_cache_age_s, 600);
+  EXPECT_FALSE(rs->ruleset.require_synced_clock);  // default
+  auto synced = parsePolicy(wire("ruleset", {{"require_synced_clock", true}}, 5));
+  ASSERT_TRUE(synced.isOk()) << synced.status().message();
+  EXPECT_TRUE(synced->ruleset.require_synced_clock);
+  EXPECT_EQ(error(wire("ruleset", {{"require_synced_clock", "yes"}})),
+            "body.require_synced_clock: expected true or false");
 
   auto rp = parsePolicy(wire(
       "risk_profiles", {{"profiles",

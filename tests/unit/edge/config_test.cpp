@@ -168,11 +168,12 @@ namespace {
 
 TEST(Config, StorageAndCacheAgeKeys) {
   auto c = loadText(
-      "[rules]\nmax_cache_age_s = 3600\n"
+      "[rules]\nmax_cache_age_s = 3600\nrequire_synced_clock = true\n"
       "[storage]\nmax_bytes = 1048576\nwarn_pct = 70\nretain_delivered_days = 7\n"
       "retain_evidence_days = 3\ncheck_interval_s = 30\n");
   ASSERT_TRUE(c.isOk()) << c.status().message();
   EXPECT_EQ(c->rules.max_cache_age_s, 3600);
+  EXPECT_TRUE(c->rules.require_synced_clock);
   EXPECT_EQ(c->storage.max_bytes, 1048576);
   EXPECT_EQ(c->storage.warn_pct, 70);
   EXPECT_EQ(c->storage.retain_delivered_days, 7);

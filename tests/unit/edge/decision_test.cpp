@@ -313,6 +313,41 @@ TEST(DecidePolicies, StaleCacheTurnsGreenYellow) {
   EXPECT_EQ(decide(in, policies).corridor, Corridor::kGreen);
 }
 
+TEST(DecidePolicies, ACacheAgeBelowZeroIsStaleNotFresh) {
+  Policies policies;
+  policies.rules.max_cache_age_s = 3600;
+  DecisionInput in = cleanInput(declaration());
+  in.condition.last_command_ms = kNow + 10 * 60 * 1000;  // recorded on a clock 10 min ahead
+  const Decision d = decide(in, policies);
+  EXPECT_EQ(d.corridor, Corridor::kYellow);
+  ASSERT_NE(find(d, "CACHE-STALE"), nullptr);
+  EXPECT_EQ(find(d, "CACHE-STALE")->values["age_s"], -600);
+  EXPECT_NE(find(d, "CACHE-STALE")->text.find("behind"), std::string::npos);
+}
+
+TEST(DecidePolicies, AnUnsynchronisedClockRefusesGreenOnlyWhenTheRuleSetAsks) {
+  Policies policies;
+  DecisionInput in = cleanInput(declaration());
+  in.condition.clock = {false, 16000};
+  EXPECT_EQ(decide(in, policies).corridor, Corridor::kGreen);  // the default rule set does not ask
+  policies.rules.require_synced_clock = true;
+  Decision d = decide(in, policies);
+  EXPECT_EQ(d.corridor, Corridor::kYellow);
+  ASSERT_NE(find(d, "CLOCK-UNTRUSTED"), nullptr);
+  EXPECT_EQ(find(d, "CLOCK-UNTRUSTED")->values["synchronized"], false);
+  EXPECT_EQ(find(d, "CLOCK-UNTRUSTED")->values["max_error_ms"], 16000);
+  in.condition.clock = {true, 40};
+  EXPECT_EQ(decide(in, policies).corridor, Corridor::kGreen);
+  // Central's rule set carries the switch.
+  msg::Policy ruleset;
+  ruleset.kind = msg::PolicyKind::kRuleset;
+  ruleset.version = 4;
+  ruleset.ruleset.require_synced_clock = true;
+  Policies from_central;
+  from_central.apply(ruleset);
+  EXPECT_TRUE(from_central.rules.require_synced_clock);
+}
+
 TEST(DecidePolicies, FullStorageTurnsGreenYellowOnly) {
   DecisionInput in = cleanInput(declaration());
   in.condition.storage_full = true;

@@ -416,5 +416,62 @@ TEST_F(LaneTest, ABarrierOpeningTheJournalMissedIsRecordedFromTheTick) {
   EXPECT_EQ(lastEvent("passage.released").type, "passage.released");
 }
 
+TEST_F(LaneTest, MilestonesCarryMonotonicDurationsWhenTheWallClockGoesBack) {
+  lane_->onWeight(weight(12000, msg::WeightState::kMotion));
+  clock_.advance(std::chrono::milliseconds(2000));
+  clock_.wall_ms -= 3600 * 1000;  // stepped an hour back while the truck is on the lane
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
+  const msg::Event decided = lastEvent("passage.decided");
+  EXPECT_EQ(decided.payload["corridor"], "green");
+  EXPECT_EQ(decided.payload["since_arrival_ms"], 2000);
+  EXPECT_EQ(decided.payload["clock"]["synchronized"], true);
+  // The wall times say the truck was decided before it arrived; the duration does not.
+  EXPECT_LT(decided.time_ms, lastEvent("passage.arrived").time_ms);
+  ASSERT_EQ(barrier_.opens.size(), 1u);
+  clock_.advance(std::chrono::milliseconds(1500));
+  barrierReports(msg::BarrierPosition::kOpen, barrier_.opens[0]);
+  EXPECT_EQ(lastEvent("passage.released").payload["since_arrival_ms"], 3500);
+  clock_.advance(std::chrono::milliseconds(6000));
+  lane_->onWeight(weight(0, msg::WeightState::kStable));
+  EXPECT_EQ(lastEvent("passage.departed").payload["since_arrival_ms"], 9500);
+}
+
+TEST_F(LaneTest, ABackwardStepBringsNoExpiredDeclarationBack) {
+  msg::Declaration d;
+  d.id = "KZ-TD-EXPIRED";
+  d.version = 1;
+  d.tractor_plate = "777 XYZ 01";
+  d.gross_mass_kg = 20000;
+  d.expires_at = clock_.wall_ms - 60 * 1000;  // expired a minute ago
+  ASSERT_TRUE(store_
+                  ->transact([&](store::Transaction& tx) {
+                    return tx.upsertDeclaration(d, msg::normalisePlate(d.tractor_plate), 0)
+                        .status();
+                  })
+                  .isOk());
+  // The daemon's ClockWatch has seen now; then the wall clock is stepped a day back.
+  condition_.high_water = {clock_.wall_ms, clock_.steady};
+  clock_.wall_ms -= 86400 * 1000;
+  clock_.advance(std::chrono::milliseconds(1000));
+  lane_->onWeight(weight(20000, msg::WeightState::kStable));
+  EXPECT_TRUE(lane_->onPlate(plate("777XYZ01")).isOk());
+  EXPECT_EQ(lastDecisionCorridor(), "yellow");
+  EXPECT_TRUE(barrier_.opens.empty());
+  EXPECT_EQ(lastEvent("passage.decided").payload["declaration"], "");
+}
+
+TEST_F(LaneTest, TheDecisionRecordsAnUnsynchronisedClockAndTheRuleSetCanRefuseGreen) {
+  condition_.clock = {false, 16000};
+  rules_.rules.require_synced_clock = true;
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  EXPECT_TRUE(lane_->onPlate(plate("123ABC02")).isOk());
+  const msg::Event decided = lastEvent("passage.decided");
+  EXPECT_EQ(decided.payload["corridor"], "yellow");
+  EXPECT_EQ(decided.payload["clock"]["synchronized"], false);
+  EXPECT_EQ(decided.payload["reasons"].back()["rule"], "CLOCK-UNTRUSTED");
+  EXPECT_TRUE(barrier_.opens.empty());
+}
+
 }  // namespace
 }  // namespace kordon::lane

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "edge/msg/limits.hpp"
 #include "edge/msg/plate.hpp"
 #include "edge/store/migrations.hpp"
 #include "tests/unit/edge/test_support.hpp"
@@ -150,6 +151,40 @@ TEST(Store, FailedTransactionLeavesNeitherStateNorEvents) {
   auto ok = s.transact([](Transaction& tx) { return tx.emit({"x", "", "", {}}); });
   ASSERT_TRUE(ok.isOk());
   EXPECT_EQ((*ok)[0].seq, 1);
+}
+
+TEST(Store, AnEnvelopeCentralCouldNeverTakeIsRefusedAndLeavesNoGap) {
+  TempDir dir;
+  FakeClock clock;
+  auto store = Store::open(dir.file("k.db"), "KZ-TEST", clock);
+  ASSERT_TRUE(store.isOk());
+  Store& s = **store;
+  const std::string huge(msg::kMaxEventBytes, 'x');
+  auto refused = s.transact([&](Transaction& tx) { return tx.emit({"x", "", "", {{"t", huge}}}); });
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_NE(refused.status().message().find("over the 65536-byte bound"), std::string::npos)
+      << refused.status().message();
+  EXPECT_EQ(s.lastSeq(), 0);
+  auto ok = s.transact([](Transaction& tx) { return tx.emit({"x", "", "", {}}); });
+  ASSERT_TRUE(ok.isOk());
+  EXPECT_EQ((*ok)[0].seq, 1);
+  EXPECT_EQ(s.lastEventTimeMs(), clock.wall_ms);
+}
+
+TEST(Store, TheChainHeadsTimeSurvivesAReopen) {
+  TempDir dir;
+  FakeClock clock;
+  const WallMs written = clock.wall_ms;
+  {
+    auto store = Store::open(dir.file("k.db"), "KZ-TEST", clock);
+    ASSERT_TRUE(store.isOk());
+    EXPECT_EQ((*store)->lastEventTimeMs(), 0);
+    ASSERT_TRUE((*store)->transact([](Transaction& tx) { return tx.emit({"x", "", "", {}}); }).isOk());
+  }
+  clock.wall_ms -= 86400 * 1000;
+  auto store = Store::open(dir.file("k.db"), "KZ-TEST", clock);
+  ASSERT_TRUE(store.isOk());
+  EXPECT_EQ((*store)->lastEventTimeMs(), written);
 }
 
 TEST(Store, DeclarationUpsertIsIdempotentByIdAndVersion) {
