@@ -677,6 +677,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   log::configure(config->log_level, config->log_format, "kordond");
+  log::info("open file limit", {{"nofile", http::raiseOpenFileLimit()}});
   Daemon daemon(std::move(*config), config_path, state_dir);
   return daemon.run();
 }

@@ -118,6 +118,11 @@ struct ServerStats {
   nlohmann::json toJson() const;
 };
 
+// Raises this process's soft limit on open files to its hard limit (the units set the hard one
+// with LimitNOFILE) and returns the soft limit now in force. A server's own connection bounds
+// then stay far below it, so accept never fails for want of a descriptor the journal needs.
+std::uint64_t raiseOpenFileLimit();
+
 class Server {
  public:
   Server(boost::asio::io_context& io, Handler handler, ServerLimits limits = {});

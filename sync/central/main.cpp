@@ -605,6 +605,7 @@ int serve(int argc, char** argv) {
     return kExitUsage;
   }
   log::configure(cfg->log_level, cfg->log_format, "central");
+  log::info("open file limit", {{"nofile", http::raiseOpenFileLimit()}});
   auto store = CentralStore::open(cfg->db);
   if (!store) {
     log::error("cannot open store", {{"error", store.status().message()}});

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -87,9 +88,14 @@ class SyncRig : public ::testing::Test {
         << readTail(dir_ + "/central.log");
   }
 
-  void startKordond() {
-    auto p = Process::spawn({KORDON_BIN_DIR "/kordond", "--config", dir_ + "/kordond.toml"},
-                            dir_ + "/kordond.log");
+  // `wrapper` runs kordond (e.g. {"prlimit", "--nofile=1024:4096", "--"}); `env` is added to
+  // its environment ("NAME=value").
+  void startKordond(const std::vector<std::string>& wrapper = {},
+                    const std::vector<std::string>& env = {}) {
+    std::vector<std::string> argv = wrapper;
+    for (const char* a : {KORDON_BIN_DIR "/kordond", "--config"}) argv.emplace_back(a);
+    argv.push_back(dir_ + "/kordond.toml");
+    auto p = Process::spawn(argv, dir_ + "/kordond.log", env);
     ASSERT_TRUE(p) << p.status().message();
     kordond_.emplace(std::move(*p));
     ASSERT_TRUE(waitForTcpPort("127.0.0.1", post_http_, std::chrono::seconds(10)))
