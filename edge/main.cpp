@@ -114,8 +114,8 @@ class Daemon {
     store_ = std::move(*store);
     // The high-water mark starts at the journal's last event, so a clock that comes back from a
     // restart behind it cannot bring expired declarations back.
-    clock_watch_ = std::make_unique<ClockWatch>(clock_, store_->lastEventTimeMs(),
-                                                readKernelClockSync);
+    clock_watch_ =
+        std::make_unique<ClockWatch>(clock_, store_->lastEventTimeMs(), readKernelClockSync);
     applyClock();
     log::info("store open", {{"path", config_.storePath()},
                              {"schema_version", store_->schemaVersion()},
@@ -183,18 +183,14 @@ class Daemon {
     const std::optional<ClockStep> step = clock_watch_->sample();
     applyClock();
     if (!step) return;
-    log::warn("wall clock stepped", {{"step_ms", step->step_ms},
-                                     {"from", formatUtcMs(step->expected_ms)},
-                                     {"to", formatUtcMs(step->wall_ms)},
+    nlohmann::json payload = toJson(*step);
+    payload["clock"] = toJson(condition_.clock);
+    log::warn("wall clock stepped", {{"step_ms", payload["step_ms"]},
+                                     {"from", payload["from"]},
+                                     {"to", payload["to"]},
                                      {"synchronized", condition_.clock.synchronized}});
     auto events = store_->transact([&](store::Transaction& tx) {
-      return tx.emit({"clock.stepped",
-                      "",
-                      "",
-                      {{"step_ms", step->step_ms},
-                       {"from", formatUtcMs(step->expected_ms)},
-                       {"to", formatUtcMs(step->wall_ms)},
-                       {"clock", toJson(condition_.clock)}}});
+      return tx.emit({"clock.stepped", "", "", payload});
     });
     if (!events.isOk()) {
       log::error("cannot journal clock.stepped", {{"error", events.status().message()}});

@@ -24,6 +24,12 @@ nlohmann::json toJson(const ClockSync& sync) {
            sync.max_error_ms < 0 ? nlohmann::json() : nlohmann::json(sync.max_error_ms)}};
 }
 
+nlohmann::json toJson(const ClockStep& step) {
+  return {{"step_ms", step.step_ms},
+          {"from", formatUtcMs(step.expected_ms)},
+          {"to", formatUtcMs(step.wall_ms)}};
+}
+
 WallMs WallHighWater::now(const Clock& clock) const {
   const auto carried =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock.nowSteady() - seen_at);
@@ -61,11 +67,7 @@ nlohmann::json ClockWatch::statusJson() const {
   nlohmann::json j = toJson(sync_);
   j["steps"] = steps_;
   j["high_water"] = formatUtcMs(high_water_.wall_ms);
-  if (last_step_) {
-    j["last_step"] = {{"step_ms", last_step_->step_ms},
-                      {"from", formatUtcMs(last_step_->expected_ms)},
-                      {"to", formatUtcMs(last_step_->wall_ms)}};
-  }
+  if (last_step_) j["last_step"] = toJson(*last_step_);
   return j;
 }
 

@@ -54,6 +54,9 @@ struct ClockStep {
   WallMs wall_ms = 0;        // where it is
 };
 
+// {step_ms, from, to}: the clock.stepped payload and the status's last_step.
+nlohmann::json toJson(const ClockStep& step);
+
 class ClockWatch {
  public:
   using SyncSource = std::function<ClockSync()>;

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "edge/base/http.hpp"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <cctype>
 #include <list>
@@ -18,6 +16,8 @@
 #include <boost/beast/ssl.hpp>
 
 #include "edge/base/log.hpp"
+
+#include <sys/resource.h>
 
 namespace kordon::http {
 

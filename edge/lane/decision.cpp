@@ -202,8 +202,7 @@ void limitGreen(const DecisionInput& input, const RuleSet& rules, std::vector<Re
     }
   }
   if (rules.require_synced_clock && !c.clock.synchronized) {
-    reasons.push_back({"CLOCK-UNTRUSTED",
-                       Corridor::kYellow,
+    reasons.push_back({"CLOCK-UNTRUSTED", Corridor::kYellow,
                        "the post's clock is not synchronised, and the rule set needs it for green",
                        toJson(c.clock)});
   }

@@ -365,12 +365,10 @@ void Lane::depart() {
   const bool released = next.released_ms != 0;
   next.state = "departed";
   std::vector<msg::EventDraft> drafts;
-  drafts.push_back(
-      draft("passage.departed",
-            {{"released", released},
-             {"corridor", next.corridor},
-             {"since_arrival_ms", sinceArrivalMs()}},
-            next));
+  drafts.push_back(draft(
+      "passage.departed",
+      {{"released", released}, {"corridor", next.corridor}, {"since_arrival_ms", sinceArrivalMs()}},
+      next));
   std::string close_command;
   if (barrier_ != nullptr && (barrier_position_ == msg::BarrierPosition::kOpen ||
                               barrier_position_ == msg::BarrierPosition::kOpening)) {

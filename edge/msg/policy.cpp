@@ -103,7 +103,8 @@ Status parseRuleset(const Json& body, RulesetPolicy* out) {
     return s;
   }
   if (const auto it = body.find("require_synced_clock"); it != body.end()) {
-    if (!it->is_boolean()) return Status::error(at(path, "require_synced_clock") + ": expected true or false");
+    if (!it->is_boolean())
+      return Status::error(at(path, "require_synced_clock") + ": expected true or false");
     out->require_synced_clock = it->get<bool>();
   }
   if (Status s =

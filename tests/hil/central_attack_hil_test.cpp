@@ -172,7 +172,9 @@ TEST_F(AttackedCentral, OnlyTheRightTokenForThePostMayWriteAndEveryWriteIsAudite
   for (const auto& a : trail) {
     if (a["method"] == "POST") by_credential[a["credential"]].push_back(a["status"]);
   }
-  EXPECT_EQ(by_credential["keden-kz-a"].front(), 202);
+  // Writes before central reached the broker were answered (and audited) 503.
+  EXPECT_EQ(std::count(by_credential["keden-kz-a"].begin(), by_credential["keden-kz-a"].end(), 202),
+            1);
   EXPECT_EQ(std::count(by_credential["keden-kz-a"].begin(), by_credential["keden-kz-a"].end(), 403),
             2);
   EXPECT_EQ(by_credential["ops-viewer"], std::vector<int>{403});

@@ -5,26 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/edge/test_support.hpp"
+
 namespace kordon {
 namespace {
 
 using std::chrono::milliseconds;
 
-class SteppableClock final : public Clock {
- public:
-  WallMs nowWallMs() const override { return wall_ms; }
-  std::chrono::steady_clock::time_point nowSteady() const override { return steady; }
-  void advance(milliseconds d) {
-    wall_ms += d.count();
-    steady += d;
-  }
-  WallMs wall_ms = 1795602300000;  // 2026-11-25T10:25:00Z
-  std::chrono::steady_clock::time_point steady{std::chrono::hours(5)};
-};
-
 class ClockWatchTest : public ::testing::Test {
  protected:
-  SteppableClock clock_;
+  testing::FakeClock clock_;
   ClockSync kernel_{true, 12};
   ClockWatch watch_{clock_, 0, [this] { return kernel_; }};
 };

@@ -444,12 +444,12 @@ TEST_F(LaneTest, ABackwardStepBringsNoExpiredDeclarationBack) {
   d.tractor_plate = "777 XYZ 01";
   d.gross_mass_kg = 20000;
   d.expires_at = clock_.wall_ms - 60 * 1000;  // expired a minute ago
-  ASSERT_TRUE(store_
-                  ->transact([&](store::Transaction& tx) {
-                    return tx.upsertDeclaration(d, msg::normalisePlate(d.tractor_plate), 0)
-                        .status();
-                  })
-                  .isOk());
+  ASSERT_TRUE(
+      store_
+          ->transact([&](store::Transaction& tx) {
+            return tx.upsertDeclaration(d, msg::normalisePlate(d.tractor_plate), 0).status();
+          })
+          .isOk());
   // The daemon's ClockWatch has seen now; then the wall clock is stepped a day back.
   condition_.high_water = {clock_.wall_ms, clock_.steady};
   clock_.wall_ms -= 86400 * 1000;

@@ -179,7 +179,11 @@ TEST(Store, TheChainHeadsTimeSurvivesAReopen) {
     auto store = Store::open(dir.file("k.db"), "KZ-TEST", clock);
     ASSERT_TRUE(store.isOk());
     EXPECT_EQ((*store)->lastEventTimeMs(), 0);
-    ASSERT_TRUE((*store)->transact([](Transaction& tx) { return tx.emit({"x", "", "", {}}); }).isOk());
+    ASSERT_TRUE((*store)
+                    ->transact([](Transaction& tx) {
+                      return tx.emit({"x", "", "", {}});
+                    })
+                    .isOk());
   }
   clock.wall_ms -= 86400 * 1000;
   auto store = Store::open(dir.file("k.db"), "KZ-TEST", clock);
