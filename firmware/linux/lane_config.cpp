@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "firmware/linux/lane_config.hpp"
 
+#include "edge/base/address_filter.hpp"
 #include "edge/base/config_reader.hpp"
 #include "edge/base/http.hpp"
 
@@ -38,6 +39,10 @@ Result<LaneAppConfig> read(ConfigReader& r) {
   m.parity = r.getEnum("modbus.parity", "N", {"N", "E", "O"})[0];
   m.data_bits = static_cast<int>(r.getInt("modbus.data_bits", 8, 5, 8));
   m.stop_bits = static_cast<int>(r.getInt("modbus.stop_bits", 1, 1, 2));
+  m.allow_from = r.getStringArray("modbus.allow_from", m.allow_from);
+  if (auto allow = AddressFilter::parse(m.allow_from); !allow) {
+    r.fail("modbus.allow_from", allow.status().message());
+  }
   if (m.mode == "rtu" && m.serial_device.empty())
     r.fail("modbus.serial_device", "required for rtu");
 

@@ -55,7 +55,8 @@ void onSignal(int) { g_stop = true; }
 void usage() {
   std::fprintf(stderr,
                "usage: kordon-lane [--config FILE] [--hal gpio|sim] [--modbus HOST:PORT]\n"
-               "                   [--rtu DEVICE] [--baud N] [--unit N] [--control HOST:PORT]\n"
+               "                   [--rtu DEVICE] [--baud N] [--unit N] [--allow-from A,B]\n"
+               "                   [--control HOST:PORT]\n"
                "                   [--travel-ms N] [--heartbeat-timeout-ms N] [--pulse-ms N]\n");
 }
 
@@ -89,6 +90,15 @@ bool applyArgs(int argc, char** argv, LaneAppConfig& c, std::string& config_path
       c.modbus.baud = static_cast<int>(n);
     } else if (arg == "--unit" && parseUint(value, &n) && n >= 1 && n <= 247) {
       c.modbus.unit = static_cast<int>(n);
+    } else if (arg == "--allow-from") {
+      // Comma-separated addresses or CIDR blocks, as modbus.allow_from.
+      c.modbus.allow_from.clear();
+      std::string list = value;
+      for (std::size_t start = 0; start <= list.size();) {
+        const std::size_t comma = std::min(list.find(',', start), list.size());
+        if (comma > start) c.modbus.allow_from.push_back(list.substr(start, comma - start));
+        start = comma + 1;
+      }
     } else if (arg == "--control") {
       c.sim_control = value;
     } else if (arg == "--travel-ms" && parseUint(value, &n)) {
@@ -124,7 +134,7 @@ nlohmann::json recordJson(const LogRecord& r) {
 
 // The simulated lane's control surface. Runs on the HTTP thread; locks `mutex`.
 http::Response control(const http::Request& req, std::mutex& mutex, SimHal& sim,
-                       const LaneController& controller) {
+                       const LaneController& controller, const ModbusServer& server) {
   std::lock_guard lock(mutex);
   auto flag = [&req](const char* name, bool& field) {
     const std::string v = req.param(name);
@@ -162,7 +172,8 @@ http::Response control(const http::Request& req, std::mutex& mutex, SimHal& sim,
                         {"alarm", out.alarm},
                         {"open_pulse", out.open_pulse},
                         {"close_pulse", out.close_pulse},
-                        {"log_count", controller.log().total()}};
+                        {"log_count", controller.log().total()},
+                        {"refused_clients", server.refusedClients()}};
     return http::Response::json(200, j.dump());
   }
   if (req.method == "GET" && req.path == "/log") {
@@ -253,8 +264,9 @@ int run(int argc, char** argv) {
       log::error("bad --control", {{"value", config.sim_control}});
       g_stop = true;
     } else {
-      http_server = std::make_unique<http::Server>(
-          io, [&](const http::Request& req) { return control(req, mutex, *sim, controller); });
+      http_server = std::make_unique<http::Server>(io, [&](const http::Request& req) {
+        return control(req, mutex, *sim, controller, server);
+      });
       Result<std::uint16_t> bound = http_server->listen(host, port);
       if (!bound) {
         log::error("cannot listen for control", {{"error", bound.status().message()}});

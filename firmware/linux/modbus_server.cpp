@@ -11,7 +11,10 @@
 #include "edge/base/log.hpp"
 #include "firmware/core/register_map.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace kordon::firmware {
@@ -21,6 +24,22 @@ constexpr int kFcWriteSingle = 0x06;
 constexpr int kFcWriteMultiple = 0x10;
 
 int word(const std::uint8_t* p) { return p[0] << 8 | p[1]; }
+
+// The numeric source address of a connected socket ("127.0.0.1"; IPv4-mapped IPv6 as IPv4).
+std::string peerAddress(int fd) {
+  sockaddr_storage addr{};
+  socklen_t length = sizeof(addr);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0) return "";
+  char text[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&addr);
+    ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
+  } else if (addr.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+    ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
+  }
+  return text;
+}
 
 }  // namespace
 
@@ -41,6 +60,9 @@ Status ModbusServer::open() {
   if (mapping_ == nullptr)
     return Status::error("modbus mapping: " + std::string(modbus_strerror(errno)));
   if (config_.mode == "tcp") {
+    auto allow = AddressFilter::parse(config_.allow_from);
+    if (!allow) return allow.status().withContext("modbus.allow_from");
+    allow_ = std::move(*allow);
     ctx_ = modbus_new_tcp_pi(config_.host.c_str(), std::to_string(config_.port).c_str());
     if (ctx_ == nullptr) return Status::error("modbus tcp: " + std::string(modbus_strerror(errno)));
     listen_fd_ = modbus_tcp_pi_listen(ctx_, 8);
@@ -91,7 +113,16 @@ void ModbusServer::run() {
     if (FD_ISSET(listen_fd_, &fds)) {
       int listener = listen_fd_;
       const int client = modbus_tcp_pi_accept(ctx_, &listener);
-      if (client >= 0 && client < FD_SETSIZE) {
+      const std::string peer = client >= 0 ? peerAddress(client) : std::string();
+      if (client >= 0 && !allow_.allows(peer)) {
+        // Only kordond may command the barrier: anyone else is closed before a byte is read.
+        ::close(client);
+        const std::uint64_t refused = ++refused_;
+        if (refused == 1 || refused % 100 == 0) {
+          log::warn("modbus client refused: not in modbus.allow_from",
+                    {{"remote", peer}, {"refused", refused}});
+        }
+      } else if (client >= 0 && client < FD_SETSIZE) {
         clients.insert(client);
       } else if (client >= 0) {
         ::close(client);  // select() cannot watch it

@@ -15,7 +15,9 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <vector>
 
+#include "edge/base/address_filter.hpp"
 #include "edge/base/status.hpp"
 #include "firmware/core/lane_controller.hpp"
 
@@ -34,6 +36,9 @@ struct ModbusServerConfig {
   char parity = 'N';
   int data_bits = 8;
   int stop_bits = 1;
+  // TCP: the source addresses kordond may connect from; anyone else is closed at once, counted
+  // and logged. kordond runs on the same box by default.
+  std::vector<std::string> allow_from = {"127.0.0.1", "::1"};
 };
 
 class ModbusServer {
@@ -48,6 +53,7 @@ class ModbusServer {
   void run();  // serves until stop()
   void stop() { stop_ = true; }
   std::uint64_t requests() const { return requests_; }
+  std::uint64_t refusedClients() const { return refused_; }
 
  private:
   void serveRtu();
@@ -59,8 +65,10 @@ class ModbusServer {
   _modbus* ctx_ = nullptr;
   _modbus_mapping_t* mapping_ = nullptr;  // register image handed to modbus_reply()
   int listen_fd_ = -1;
+  AddressFilter allow_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> requests_{0};
+  std::atomic<std::uint64_t> refused_{0};
 };
 
 }  // namespace kordon::firmware

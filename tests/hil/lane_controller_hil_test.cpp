@@ -28,6 +28,11 @@
 #include "tests/hil/pty_pair.hpp"
 #include "tests/hil/recorder.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace kordon::drivers {
 namespace {
 
@@ -226,6 +231,52 @@ TEST_F(LaneControllerHilTest, ReadOnlyRegistersRefuseWritesAndRestartLeavesOutpu
   EXPECT_EQ(s["close_pulse"], false);
   EXPECT_EQ(s["green_light"], false);
   EXPECT_EQ(s["open_pulses"], 0);
+}
+
+// Only kordond may command the barrier: a client from outside modbus.allow_from is closed before
+// a byte is read and counted; one from inside is answered.
+TEST_F(LaneControllerHilTest, AClientOutsideTheAllowListIsClosedAndCounted) {
+  auto port = test::freeLoopbackPort();
+  ASSERT_TRUE(port);
+  startController({"--modbus", "127.0.0.1:" + std::to_string(*port), "--allow-from", "127.0.0.2"});
+  ASSERT_TRUE(test::waitForTcpPort("127.0.0.1", *port, seconds(5)));  // counted as one refusal
+  auto link = LibmodbusLink::tcp({.host = "127.0.0.1", .port = *port}, milliseconds(500));
+  ASSERT_TRUE(link);
+  (void)(*link)->connect();
+  EXPECT_FALSE((*link)->readHolding(1, 0, 2)) << "a client from 127.0.0.1 was answered";
+  (*link)->close();
+  EXPECT_TRUE(waitState([](const auto& s) { return s["refused_clients"] >= 2; }, seconds(2)))
+      << state().dump();
+
+  // From 127.0.0.2 (a socket bound to it): FC03 of the two magic registers is answered.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, "127.0.0.2", &from.sin_addr);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)), 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(*port);
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
+  const std::uint8_t request[] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x06,
+                                  0x01, 0x03, 0x00, 0x00, 0x00, 0x02};
+  ASSERT_EQ(::send(fd, request, sizeof(request), 0), static_cast<ssize_t>(sizeof(request)));
+  timeval timeout{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  std::uint8_t reply[64] = {};
+  std::size_t got = 0;
+  while (got < 13) {
+    const ssize_t n = ::recv(fd, reply + got, sizeof(reply) - got, 0);
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  ASSERT_EQ(got, 13u);        // MBAP 7 + FC 1 + byte count 1 + 2 registers
+  EXPECT_EQ(reply[7], 0x03);  // no exception
+  EXPECT_EQ(reply[9], 0x4B);  // "KL", the map's magic
+  EXPECT_EQ(reply[10], 0x4C);
 }
 
 // A figure for docs/BENCHMARKS.md: one status read (FC03, 11 registers) over loopback TCP.

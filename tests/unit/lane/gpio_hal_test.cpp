@@ -164,6 +164,21 @@ TEST(LaneConfig, RejectsUnknownKeysAndMissingRequiredLines) {
   EXPECT_TRUE(parseLaneConfig("[hal]\ntype = \"sim\"\n", "t"));
 }
 
+TEST(LaneConfig, TheModbusAllowListIsReadAndChecked) {
+  const std::string wired =
+      "[gpio.open_relay]\nline = 1\n[gpio.close_relay]\nline = 2\n"
+      "[gpio.limit_open]\nline = 3\n[gpio.limit_closed]\nline = 4\n";
+  auto c = parseLaneConfig(wired, "t");
+  ASSERT_TRUE(c) << c.status().message();
+  EXPECT_EQ(c->modbus.allow_from, (std::vector<std::string>{"127.0.0.1", "::1"}));  // kordond
+  c = parseLaneConfig(wired + "[modbus]\nallow_from = [\"10.10.1.5\", \"fd00::/64\"]\n", "t");
+  ASSERT_TRUE(c) << c.status().message();
+  EXPECT_EQ(c->modbus.allow_from, (std::vector<std::string>{"10.10.1.5", "fd00::/64"}));
+  auto bad = parseLaneConfig(wired + "[modbus]\nallow_from = [\"10.0.0.0/33\"]\n", "t");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.status().message().find("modbus.allow_from"), std::string::npos);
+}
+
 // gpio-sim (kernel >= 5.17, configfs): a real chardev chip whose input pulls the test sets.
 // Needs root and the module; most CI kernels, this one included, lack it.
 TEST(GpioSim, RealLibgpiodAgainstAKernelSimulatedChip) {
