@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a whole border post on this machine, on embedded defaults: mosquitto, the weighbridge,
-# camera, radiation portal and X-ray simulators, the lane controller (kordon-lane --hal sim, the
+# camera, radiation portal and X-ray simulators, the lane controller (kordon-sim-lane, the
 # barrier), kordond, kordon-central, then drives simulated
 # trucks through lane L1 until Ctrl-C. Only the state directories are placed under build/demo/ so nothing lands in /var/lib.
 #
@@ -68,7 +68,7 @@ printf '[central]\ndb = "%s/central.db"\n[http]\ntokens_file = "%s/tokens.toml"\
 start kordon-central 8090 "$bin/kordon-central" serve --config "$demo/central.toml"
 start weighbridge-sim 8501 "$bin/kordon-sim-weighbridge"
 start rpm-sim 8503 "$bin/kordon-sim-rpm"
-start lane-controller 8505 "$bin/kordon-lane" --hal sim --control 127.0.0.1:8505
+start lane-controller 8505 "$bin/kordon-sim-lane" --control 127.0.0.1:8505
 start kordond 8080 "$bin/kordond" --state-dir "$demo/kordond"
 start anpr-sim 8502 "$bin/kordon-sim-anpr"
 start xray-sim 8504 "$bin/kordon-sim-xray"

@@ -57,6 +57,7 @@ fi
 preset=${KORDON_PRESET:-release}
 binary_dir=build
 [[ $preset == asan-ubsan ]] && binary_dir=build-asan
+[[ $preset == tsan ]] && binary_dir=build-tsan
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 # Relative paths in the cache key, so a fresh clone elsewhere (CI) reuses earlier compiles.
 export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1

@@ -6,18 +6,15 @@
 #include "edge/msg/backfill.hpp"
 #include "edge/msg/command.hpp"
 #include "edge/msg/declaration.hpp"
+#include "edge/msg/event_types.hpp"
 #include "edge/msg/plate.hpp"
 #include "edge/msg/signed_json.hpp"
 #include "edge/msg/topics.hpp"
 
 namespace kordon::sync {
 
-Downlink::Downlink(store::Store& store, const Clock& clock, EventsCommitted on_events,
-                   std::optional<VerifyKey> central_key)
-    : store_(store),
-      clock_(clock),
-      on_events_(std::move(on_events)),
-      central_key_(std::move(central_key)) {}
+Downlink::Downlink(store::Store& store, const Clock& clock, std::optional<VerifyKey> central_key)
+    : store_(store), clock_(clock), central_key_(std::move(central_key)) {}
 
 bool Downlink::record(const std::function<Status(store::Transaction&)>& body) {
   auto events = store_.transact(body);
@@ -26,7 +23,6 @@ bool Downlink::record(const std::function<Status(store::Transaction&)>& body) {
     log::error("downlink store write failed", {{"error", events.status().message()}});
     return false;
   }
-  if (on_events_) on_events_(*events);
   return true;
 }
 
@@ -35,13 +31,8 @@ void Downlink::reject(const std::string& topic, const std::string& payload,
   ++rejected_;
   log::warn("downlink message rejected", {{"topic", topic}, {"reason", reason}});
   record([&](store::Transaction& tx) {
-    return tx.emit({"downlink.rejected",
-                    "",
-                    "",
-                    {{"topic", topic},
-                     {"reason", reason},
-                     {"payload_sha256", sha256Hex(payload)},
-                     {"payload_bytes", payload.size()}}});
+    return tx.emit(msg::draft(msg::DownlinkRejected{topic, reason, sha256Hex(payload),
+                                                    static_cast<std::int64_t>(payload.size())}));
   });
 }
 
@@ -96,13 +87,8 @@ void Downlink::applyDeclaration(const std::string& topic, const std::string& pay
     auto held = tx.declarationVersion(d.id);
     if (!held) return held.status();
     auto ignore = [&](const std::string& reason) {
-      return tx.emit({"declaration.ignored",
-                      "",
-                      "",
-                      {{"declaration", d.id},
-                       {"version", d.version},
-                       {"reason", reason},
-                       {"issued_by", msg::toJson(*origin)}}});
+      return tx.emit(
+          msg::draft(msg::DeclarationIgnored{d.id, d.version, reason, msg::issuedBy(*origin)}));
     };
     if (Status step = msg::checkVersionStep(d.version, *held); !step) {
       ++version_jumps_;
@@ -121,14 +107,9 @@ void Downlink::applyDeclaration(const std::string& topic, const std::string& pay
                                                                      : "cancelled";
     log::info("declaration applied",
               {{"declaration", d.id}, {"version", d.version}, {"outcome", outcome}});
-    return tx.emit({"declaration.applied",
-                    "",
-                    "",
-                    {{"declaration", d.id},
-                     {"version", d.version},
-                     {"outcome", outcome},
-                     {"plate", d.cancelled ? "" : msg::normalisePlate(d.tractor_plate)},
-                     {"issued_by", msg::toJson(*origin)}}});
+    return tx.emit(msg::draft(msg::DeclarationApplied{
+        d.id, d.version, outcome, d.cancelled ? "" : msg::normalisePlate(d.tractor_plate),
+        msg::issuedBy(*origin)}));
   });
   if (ok && on_accepted_) on_accepted_(clock_.nowWallMs());
 }
@@ -151,13 +132,8 @@ void Downlink::applyPolicy(const std::string& topic, const std::string& payload,
   const bool ok = record([&](store::Transaction& tx) -> Status {
     applied = false;
     auto ignore = [&](const std::string& reason) {
-      return tx.emit({"policy.ignored",
-                      "",
-                      "",
-                      {{"kind", kind},
-                       {"version", p.version},
-                       {"reason", reason},
-                       {"issued_by", msg::toJson(*origin)}}});
+      return tx.emit(
+          msg::draft(msg::PolicyIgnored{kind, p.version, reason, msg::issuedBy(*origin)}));
     };
     auto held = tx.policyVersion(p.kind);
     if (!held) return held.status();
@@ -170,17 +146,20 @@ void Downlink::applyPolicy(const std::string& topic, const std::string& payload,
     if (!result.isOk()) return result.status();
     if (*result == store::UpsertResult::kStale) return ignore("stale version");
     applied = true;
-    nlohmann::json event = {{"kind", kind},
-                            {"version", p.version},
-                            {"issued", p.issued},
-                            {"payload_sha256", sha256Hex(payload)},
-                            {"issued_by", msg::toJson(*origin)}};
-    if (p.kind == msg::PolicyKind::kRiskProfiles) event["profiles"] = p.risk_profiles.size();
-    if (p.kind == msg::PolicyKind::kAllowList || p.kind == msg::PolicyKind::kDenyList) {
-      event["plates"] = p.list.plates.size();
-      event["companies"] = p.list.companies.size();
+    msg::PolicyApplied event;
+    event.kind = kind;
+    event.version = p.version;
+    event.issued = p.issued;
+    event.payload_sha256 = sha256Hex(payload);
+    event.issued_by = msg::issuedBy(*origin);
+    if (p.kind == msg::PolicyKind::kRiskProfiles) {
+      event.profiles = static_cast<std::int64_t>(p.risk_profiles.size());
     }
-    return tx.emit({"policy.applied", "", "", event});
+    if (p.kind == msg::PolicyKind::kAllowList || p.kind == msg::PolicyKind::kDenyList) {
+      event.plates = static_cast<std::int64_t>(p.list.plates.size());
+      event.companies = static_cast<std::int64_t>(p.list.companies.size());
+    }
+    return tx.emit(msg::draft(event));
   });
   if (!ok) return;
   if (applied) {

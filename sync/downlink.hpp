@@ -36,9 +36,9 @@ namespace kordon::sync {
 
 class Downlink {
  public:
-  using EventsCommitted = std::function<void(const std::vector<msg::Event>&)>;
   using BackfillHandler = std::function<void(const msg::BackfillRequest&)>;
-  Downlink(store::Store& store, const Clock& clock, EventsCommitted on_events,
+  // Its events reach the outbox through the store's commit feed (Store::onCommitted).
+  Downlink(store::Store& store, const Clock& clock,
            std::optional<VerifyKey> central_key = std::nullopt);
 
   void onMessage(const std::string& topic, const std::string& payload);
@@ -63,7 +63,6 @@ class Downlink {
 
   store::Store& store_;
   const Clock& clock_;
-  EventsCommitted on_events_;
   BackfillHandler on_backfill_;
   std::optional<VerifyKey> central_key_;
   std::function<void(const msg::Policy&)> on_policy_;

@@ -4,8 +4,8 @@
 // An in-process simulated barrier (STYLE.md §C "class seam"): it obeys every request after
 // travel_ms and reports its positions with device health kGood. It has no safety logic of its
 // own; the real one is the lane controller (firmware/, type "lane-modbus-*"), whose host build
-// (kordon-lane --hal sim) is the barrier simulator for HIL tests. This stays for fast
-// in-process tests of edge/lane.
+// (kordon-sim-lane) is the barrier simulator for HIL tests. This stays for fast
+// in-process tests of edge/kordond/lane.
 
 #include <boost/asio/steady_timer.hpp>
 

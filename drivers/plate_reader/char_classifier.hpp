@@ -7,13 +7,9 @@
 // grow with the training set (the reader classifies ~50 blobs per frame within a 50 ms budget)
 // and its 36 outputs give the top-k alternatives directly.
 //
-// Training data is generated, never downloaded: glyphs of the DejaVu, Liberation Sans and Roboto
-// fonts (Debian fonts-dejavu-core, fonts-liberation2, fonts-roboto-unhinted) rendered with
-// FreeType, condensed, sheared, rotated, blurred, noised and binarised the way the reader
-// binarises a plate (renderTrainingGlyph(), seeded). The build runs `kordon-anpr train` once to
-// write the model, which adds the reader's own segmented crops of synthetic training scenes
-// (kordon_anpr_main.cpp, trainCommand); a reader without a model file trains a glyph-only model
-// in-process (a few seconds).
+// The reader only loads and runs the model. Training is tooling (simulators/anpr_tools,
+// char_training.hpp): the build runs `kordon-anpr train` once, on rendered glyphs and on the
+// reader's own crops of synthetic scenes, whatever the build options.
 
 #include <string>
 #include <string_view>
@@ -51,19 +47,8 @@ struct LabelledGlyph {
 class CharClassifier {
  public:
   static Result<CharClassifier> load(const std::string& path);
-  // Renders the training set (seeded) and trains on it plus `extra` (e.g. characters segmented
-  // from synthetic scenes). `samples_per_class` ~150 takes a few s; `epochs` RPROP epochs.
-  // With `members` > 1, trains that many MLPs, each on its own rendering of the glyphs and from
-  // its own initial weights (in parallel), and classifies by their mean output: an ensemble
-  // makes fewer mistakes than any one of its members, whose errors differ.
-  static Result<CharClassifier> train(unsigned seed, int samples_per_class,
-                                      const std::vector<LabelledGlyph>& extra = {},
-                                      int epochs = 150, int members = 1);
-  // An ensemble whose member m also learns from extra_by_member[m] (bagging: members that see
-  // different scenes make more different errors, which their mean then cancels).
-  static Result<CharClassifier> trainBagged(
-      unsigned seed, int samples_per_class,
-      const std::vector<std::vector<LabelledGlyph>>& extra_by_member, int epochs);
+  // An ensemble of trained MLPs (simulators/anpr_tools trains them); classifies by their mean.
+  static CharClassifier fromMembers(std::vector<cv::Ptr<cv::ml::ANN_MLP>> members);
   Status save(const std::string& path) const;
 
   // Top `k` classes for one glyph, probabilities normalised over all classes.
@@ -76,9 +61,5 @@ class CharClassifier {
       : members_(std::move(members)) {}
   std::vector<cv::Ptr<cv::ml::ANN_MLP>> members_;
 };
-
-// Renders one augmented training glyph as the reader would see it; empty ink on failure.
-// Exposed for tests.
-Glyph renderTrainingGlyph(char c, unsigned seed);
 
 }  // namespace kordon::drivers::anpr

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <map>
 
-#include "drivers/plate_reader/plate_eval.hpp"
+#include "edge/msg/plate.hpp"
 
 namespace kordon::drivers::anpr {
 namespace {
@@ -18,7 +18,7 @@ void PlateFusion::add(const PlateResult& read, std::chrono::steady_clock::time_p
   int best_distance = kMaxJoinDistance + 1;
   for (Track& track : tracks_) {
     for (const PlateResult& earlier : track.reads) {
-      const int d = levenshtein(earlier.plate, read.plate);
+      const int d = msg::levenshtein(earlier.plate, read.plate);
       if (d < best_distance) {
         best_distance = d;
         joined = &track;

@@ -28,9 +28,7 @@ namespace {
 constexpr int kDetectWidth = 640;  // locate on a frame this wide (or less)
 constexpr int kCropHeight = 96;    // rectified candidate height, px
 constexpr int kMinChars = 4;
-constexpr int kMaxChars = 12;       // a plate's nine plus strays a format may skip
-constexpr unsigned kTrainSeed = 6;  // the in-process fallback trains like the build does
-constexpr int kTrainSamplesPerClass = 120;
+constexpr int kMaxChars = 12;  // a plate's nine plus strays a format may skip
 
 struct Blob {
   cv::Rect box;             // in crop pixels
@@ -667,11 +665,8 @@ Result<std::shared_ptr<const PlateReader>> PlateReader::create(const ReaderOptio
     if (!classifier) return classifier.status();
     return std::make_shared<const PlateReader>(std::move(*classifier), options);
   }
-  if (!options.model_path.empty()) return Status::error("anpr: model not found: " + path);
-  log::warn("anpr model not built; training in-process", {{"path", path}});
-  auto classifier = CharClassifier::train(kTrainSeed, kTrainSamplesPerClass);
-  if (!classifier) return classifier.status();
-  return std::make_shared<const PlateReader>(std::move(*classifier), options);
+  return Status::error("anpr: model not found: " + (path.empty() ? "(none built)" : path) +
+                       " (the build trains it: kordon-anpr train)");
 }
 
 std::vector<Candidate> PlateReader::Impl::locate(const cv::Mat& gray) const {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "edge/msg/plate.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 namespace kordon::msg {
 namespace {
@@ -121,6 +123,21 @@ std::string normalisePlate(std::string_view raw) {
     }
   }
   return out;
+}
+
+int levenshtein(std::string_view a, std::string_view b) {
+  std::vector<int> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int>(j);
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    int diagonal = row[0];
+    row[0] = static_cast<int>(i);
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const int up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
 }
 
 }  // namespace kordon::msg

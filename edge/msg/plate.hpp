@@ -14,4 +14,8 @@ namespace kordon::msg {
 
 std::string normalisePlate(std::string_view raw_utf8);
 
+// Edit distance (insertions, deletions, substitutions) between two normalised plates: how far a
+// read is from another read or from a declared plate.
+int levenshtein(std::string_view a, std::string_view b);
+
 }  // namespace kordon::msg

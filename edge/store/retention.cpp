@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "edge/base/log.hpp"
+#include "edge/msg/event_types.hpp"
 
 namespace kordon::store {
 namespace {
@@ -15,12 +16,11 @@ constexpr WallMs kAnyAge = std::numeric_limits<WallMs>::max();
 }  // namespace
 
 Retention::Retention(Store& store, const Clock& clock, StorageConfig config, StorageGauge& gauge,
-                     EvidencePath evidence_path, EventsCommitted on_events)
+                     EvidencePath evidence_path)
     : store_(store),
       clock_(clock),
       config_(config),
       evidence_path_(std::move(evidence_path)),
-      on_events_(std::move(on_events)),
       gauge_(gauge) {}
 
 bool Retention::pruneBatch(WallMs journal_before_ms, WallMs evidence_before_ms) {
@@ -114,17 +114,17 @@ void Retention::check() {
     }
   }
   if (recorded_level_ != level_) {
-    const nlohmann::json payload = {
-        {"level", toString(level_)},
-        {"reason", reading.reason},
-        {"used_bytes", reading.used_bytes},
-        {"max_bytes", config_.max_bytes},
-        {"warn_bytes", warnBytes()},
-        {"free_bytes", reading.free_bytes ? nlohmann::json(*reading.free_bytes) : nlohmann::json()},
-        {"min_free_bytes", config_.min_free_bytes}};
+    msg::StorageReading payload;
+    payload.level = toString(level_);
+    payload.reason = reading.reason;
+    payload.used_bytes = reading.used_bytes;
+    payload.max_bytes = config_.max_bytes;
+    payload.warn_bytes = warnBytes();
+    if (reading.free_bytes) payload.free_bytes = static_cast<std::int64_t>(*reading.free_bytes);
+    payload.min_free_bytes = config_.min_free_bytes;
     auto events = store_.transact([&](Transaction& tx) {
-      return tx.emit(
-          {level_ == StorageLevel::kOk ? "storage.ok" : "storage.alarm", "", "", payload});
+      return tx.emit(level_ == StorageLevel::kOk ? msg::draft(msg::StorageOk{payload})
+                                                 : msg::draft(msg::StorageAlarm{payload}));
     });
     if (!events.isOk()) {
       // Tried again at the next check: the alarm is in status and /healthz meanwhile.
@@ -132,7 +132,6 @@ void Retention::check() {
       log::error("retention: alarm not journalled", {{"error", events.status().message()}});
     } else {
       recorded_level_ = level_;
-      if (on_events_) on_events_(*events);
     }
   }
   checking_ = false;

@@ -56,13 +56,12 @@ using kordon::toString;
 
 class Retention {
  public:
-  using EventsCommitted = std::function<void(const std::vector<msg::Event>&)>;
   // evidence_path maps an evidence row to its file (drivers::EvidenceStore::pathFor).
   using EvidencePath = std::function<std::string(const EvidenceRow&)>;
 
   // `gauge` holds the same limits (config.limits()); the evidence store asks it before writing.
   Retention(Store& store, const Clock& clock, StorageConfig config, StorageGauge& gauge,
-            EvidencePath evidence_path, EventsCommitted on_events);
+            EvidencePath evidence_path);
 
   void run();
   // Re-reads the level (free space now, records as last measured plus what was written since)
@@ -86,7 +85,6 @@ class Retention {
   const Clock& clock_;
   StorageConfig config_;
   EvidencePath evidence_path_;
-  EventsCommitted on_events_;
   StorageGauge& gauge_;
   StorageLevel level_ = StorageLevel::kOk;           // in force
   StorageLevel recorded_level_ = StorageLevel::kOk;  // as last journalled

@@ -34,6 +34,7 @@ Result<UpsertResult> Transaction::upsertDeclaration(const msg::Declaration& decl
   auto stored = storedVersion(store_.select_declaration_version_, declaration.id);
   if (!stored.isOk()) return stored.status();
   const bool exists = stored->has_value();
+  declarations_changed_ = true;  // (a stale version changes nothing, but this costs one lookup)
   // Versions only move forward: a re-sent or reordered older version changes nothing.
   if (exists && declaration.version <= **stored) return UpsertResult::kStale;
 
@@ -67,13 +68,13 @@ Status Transaction::savePassage(const PassageRecord& p) {
   auto optTime = [](WallMs t) { return t == 0 ? std::optional<std::int64_t>() : std::optional(t); };
   stmt.bind(1, p.id)
       .bind(2, p.lane)
-      .bind(3, p.state)
+      .bind(3, std::string(msg::toString(p.state)))
       .bind(4, p.plate_raw)
       .bind(5, p.plate_norm)
       .bind(6, static_cast<std::int64_t>(p.plate_confidence_pct))
       .bind(7, p.gross_kg)
       .bind(8, p.declaration_id)
-      .bind(9, p.corridor)
+      .bind(9, p.corridor ? std::string(msg::toString(*p.corridor)) : std::string())
       .bind(10, p.reasons_json)
       .bind(11, p.ruleset)
       .bind(12, optTime(p.arrived_ms))
@@ -261,7 +262,11 @@ Result<std::vector<msg::Event>> Store::transact(const std::function<Status(Trans
   if (!s) return s;
   last_seq_ = tx.head_seq_;
   last_hash_ = tx.head_hash_;
-  if (!tx.emitted_.empty()) last_time_ms_ = tx.emitted_.back().time_ms;
+  if (tx.declarations_changed_) ++declarations_version_;
+  if (!tx.emitted_.empty()) {
+    last_time_ms_ = tx.emitted_.back().time_ms;
+    for (const CommitListener& listener : listeners_) listener(tx.emitted_);
+  }
   return std::move(tx.emitted_);
 }
 
@@ -297,13 +302,14 @@ Result<std::optional<PassageRecord>> Store::passage(const std::string& id) {
   PassageRecord p;
   p.id = stmt.columnText(0);
   p.lane = stmt.columnText(1);
-  p.state = stmt.columnText(2);
+  // The store wrote these from the enums; anything else reads as the earliest state.
+  p.state = msg::parsePassageState(stmt.columnText(2)).value_or(msg::PassageState::kOpen);
   p.plate_raw = stmt.columnText(3);
   p.plate_norm = stmt.columnText(4);
   p.plate_confidence_pct = static_cast<int>(stmt.columnInt(5));
   if (!stmt.columnIsNull(6)) p.gross_kg = stmt.columnInt(6);
   p.declaration_id = stmt.columnText(7);
-  p.corridor = stmt.columnText(8);
+  p.corridor = msg::parseCorridor(stmt.columnText(8));
   p.reasons_json = stmt.columnText(9);
   p.ruleset = stmt.columnText(10);
   p.arrived_ms = stmt.columnInt(11);

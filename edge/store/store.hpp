@@ -21,6 +21,7 @@
 
 #include "edge/base/clock.hpp"
 #include "edge/base/status.hpp"
+#include "edge/msg/corridor.hpp"
 #include "edge/msg/declaration.hpp"
 #include "edge/msg/event.hpp"
 #include "edge/msg/plate_read.hpp"
@@ -69,13 +70,13 @@ struct JournalRange {
 struct PassageRecord {
   std::string id;
   std::string lane;
-  std::string state;  // "open" | "decided" | "released" | "departed"
+  msg::PassageState state = msg::PassageState::kOpen;
   std::string plate_raw;
   std::string plate_norm;
   int plate_confidence_pct = 0;
   std::optional<std::int64_t> gross_kg;
   std::string declaration_id;
-  std::string corridor;
+  std::optional<msg::Corridor> corridor;  // set once decided
   std::string reasons_json = "[]";
   std::string ruleset;
   WallMs arrived_ms = 0;
@@ -115,6 +116,7 @@ class Transaction {
   std::int64_t head_seq_;  // tentative chain head; becomes the store's on commit
   std::string head_hash_;
   std::vector<msg::Event> emitted_;
+  bool declarations_changed_ = false;
 };
 
 class Store {
@@ -129,8 +131,24 @@ class Store {
   static int latestSchemaVersion();
   int schemaVersion() const { return schema_version_; }
 
-  // Runs body inside BEGIN IMMEDIATE..COMMIT; returns the events it emitted once committed.
+  // Runs body inside BEGIN IMMEDIATE..COMMIT; returns the events it emitted once committed,
+  // after announcing them to every commit listener.
   Result<std::vector<msg::Event>> transact(const std::function<Status(Transaction&)>& body);
+
+  // The commit feed: called once per committed transaction that emitted events, with those
+  // events in seq order, on the thread that committed (kordond's control loop), after the
+  // commit and before transact() returns. The outbox pump, the status and (next) the kiosk's
+  // live view and metrics hang on it. A listener may itself transact (a storage alarm); those
+  // events are announced in their own call. The writer takes the committed state as its own
+  // only after transact() returns, so a listener that wants a component's new state (a lane's
+  // snapshot) reads it in a completion it posts to the loop. Listeners live as long as the
+  // store.
+  using CommitListener = std::function<void(const std::vector<msg::Event>&)>;
+  void onCommitted(CommitListener listener) { listeners_.push_back(std::move(listener)); }
+
+  // Changes whenever a committed transaction changed the declarations cache, so a reader may
+  // keep what it looked up while this stays the same (the lane's one lookup per plate read).
+  std::uint64_t declarationsVersion() const { return declarations_version_; }
 
   Result<std::vector<CachedDeclaration>> declarationsForPlate(const std::string& plate_norm);
   Result<std::optional<PassageRecord>> passage(const std::string& id);
@@ -167,6 +185,8 @@ class Store {
   const std::string& postId() const { return post_id_; }
 
  private:
+  std::vector<CommitListener> listeners_;
+  std::uint64_t declarations_version_ = 0;
   friend class Transaction;
   Store(std::unique_ptr<Database> db, std::string post_id, const Clock& clock)
       : db_(std::move(db)), post_id_(std::move(post_id)), clock_(clock) {}

@@ -2,7 +2,7 @@
 #pragma once
 
 // The lane controller's hardware abstraction. Two implementations: firmware/linux (libgpiod
-// lines on the box) and firmware/host (a simulated barrier with travel time and limit
+// lines on the box) and simulators/lane_sim (a simulated barrier with travel time and limit
 // switches, driven over HTTP in HIL tests). The core never sees which one runs.
 //
 // Thread-safety: called only from the controller's loop thread.

@@ -15,7 +15,7 @@ GpioLine readLine(ConfigReader& r, const std::string& name, bool default_active_
   return line;
 }
 
-Result<LaneAppConfig> read(ConfigReader& r) {
+Result<LaneAppConfig> read(ConfigReader& r, GpioWiring wiring) {
   LaneAppConfig c;
   c.core.pulse_ms = static_cast<std::uint32_t>(r.getInt("controller.pulse_ms", 500, 100, 5000));
   c.core.motion_timeout_ms =
@@ -46,7 +46,6 @@ Result<LaneAppConfig> read(ConfigReader& r) {
   if (m.mode == "rtu" && m.serial_device.empty())
     r.fail("modbus.serial_device", "required for rtu");
 
-  c.hal = r.getEnum("hal.type", "gpio", {"gpio", "sim"});
   auto& g = c.gpio;
   g.chip = r.getString("gpio.chip", g.chip);
   g.presence_loop = readLine(r, "presence_loop", false);
@@ -60,16 +59,14 @@ Result<LaneAppConfig> read(ConfigReader& r) {
   g.close_relay = readLine(r, "close_relay", false);
   g.green_relay = readLine(r, "green_relay", false);
   g.alarm_relay = readLine(r, "alarm_relay", false);
-  if (c.hal == "gpio") {
+  if (wiring == GpioWiring::kRequired) {
     // Without these the controller can neither command nor see the barrier.
     for (const char* required : {"open_relay", "close_relay", "limit_open", "limit_closed"}) {
       if (!r.has(std::string("gpio.") + required + ".line")) {
-        r.fail(std::string("gpio.") + required + ".line", "required for hal.type = \"gpio\"");
+        r.fail(std::string("gpio.") + required + ".line", "required: the barrier is wired here");
       }
     }
   }
-  c.sim_travel_ms = static_cast<std::uint32_t>(r.getInt("sim.travel_ms", 1500, 0, 60000));
-  c.sim_control = r.getString("sim.control", "");
 
   if (Status s = r.finish(); !s) return s;
   return c;
@@ -77,16 +74,17 @@ Result<LaneAppConfig> read(ConfigReader& r) {
 
 }  // namespace
 
-Result<LaneAppConfig> parseLaneConfig(const std::string& text, const std::string& source) {
+Result<LaneAppConfig> parseLaneConfig(const std::string& text, const std::string& source,
+                                      GpioWiring wiring) {
   Result<ConfigReader> r = ConfigReader::fromString(text, source);
   if (!r) return r.status();
-  return read(*r);
+  return read(*r, wiring);
 }
 
-Result<LaneAppConfig> readLaneConfigFile(const std::string& path) {
+Result<LaneAppConfig> readLaneConfigFile(const std::string& path, GpioWiring wiring) {
   Result<ConfigReader> r = ConfigReader::fromFile(path);
   if (!r) return r.status();
-  return read(*r);
+  return read(*r, wiring);
 }
 
 }  // namespace kordon::firmware

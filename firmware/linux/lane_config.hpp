@@ -17,15 +17,18 @@ struct LaneAppConfig {
   CoreConfig core;
   std::uint32_t cycle_ms = 20;  // control loop period
   ModbusServerConfig modbus;
-  std::string hal = "gpio";  // "gpio" or "sim"
   GpioMap gpio;
-  std::uint32_t sim_travel_ms = 1500;
-  std::string sim_control;  // "127.0.0.1:8601", empty: no control surface
   std::string log_level = "info";
 };
 
+// Whether the file must wire the barrier's GPIO lines: the box does; the simulated lane
+// (simulators/lane_sim) has no lines and reads the same file for the rest.
+enum class GpioWiring { kRequired, kNotUsed };
+
 // `source` names the text in error messages. Empty text gives the defaults.
-Result<LaneAppConfig> parseLaneConfig(const std::string& text, const std::string& source);
-Result<LaneAppConfig> readLaneConfigFile(const std::string& path);
+Result<LaneAppConfig> parseLaneConfig(const std::string& text, const std::string& source,
+                                      GpioWiring wiring = GpioWiring::kRequired);
+Result<LaneAppConfig> readLaneConfigFile(const std::string& path,
+                                         GpioWiring wiring = GpioWiring::kRequired);
 
 }  // namespace kordon::firmware

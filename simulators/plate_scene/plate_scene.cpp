@@ -10,13 +10,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "drivers/plate_reader/glyph_font.hpp"
 #include "edge/msg/plate.hpp"
+#include "simulators/plate_scene/glyph_font.hpp"
 
 namespace kordon::sim {
 namespace {
-
-using drivers::anpr::GlyphFont;
 
 class Rng {
  public:
@@ -37,13 +35,11 @@ class Rng {
 };
 
 const GlyphFont* plateFont() {
-  static const auto font =
-      GlyphFont::load(std::string(drivers::anpr::kDejaVuDir) + "/DejaVuSans-Bold.ttf");
+  static const auto font = GlyphFont::load(std::string(kDejaVuDir) + "/DejaVuSans-Bold.ttf");
   return font ? &*font : nullptr;
 }
 const GlyphFont* smallFont() {
-  static const auto font =
-      GlyphFont::load(std::string(drivers::anpr::kDejaVuDir) + "/DejaVuSans.ttf");
+  static const auto font = GlyphFont::load(std::string(kDejaVuDir) + "/DejaVuSans.ttf");
   return font ? &*font : nullptr;
 }
 
@@ -406,7 +402,7 @@ Result<Scene> render(std::uint64_t seed, PlateSpec spec, const SceneOptions& opt
   const GlyphFont* font = plateFont();
   if (font == nullptr) {
     return Status::error(std::string("plate_scene: DejaVuSans-Bold.ttf not found in ") +
-                         drivers::anpr::kDejaVuDir + " (install fonts-dejavu-core)");
+                         kDejaVuDir + " (install fonts-dejavu-core)");
   }
   Rng rng(seed ^ 0x9E3779B97F4A7C15ull);
   Scene out;

@@ -10,7 +10,7 @@
 // Run recipe (what scripts/demo.sh does, all on embedded defaults):
 //   kordon-scenario --post KZ-DEMO --central http://127.0.0.1:8090
 //     --weighbridge http://127.0.0.1:8501 --camera http://127.0.0.1:8502 [--trucks FILE] [--loop]
-//     [--barrier http://127.0.0.1:8505 | none]   (kordon-lane --hal sim's control surface)
+//     [--barrier http://127.0.0.1:8505 | none]   (kordon-sim-lane's control surface)
 //
 // Truck file: one JSON object per line,
 //   {"plate":"123 ABC 02","declared_kg":38420,"actual_kg":38460,"expect":"green"}
@@ -63,7 +63,7 @@ struct Options {
   std::string rpm = "http://127.0.0.1:8503";   // "none": the lane has no radiation portal
   std::string xray = "http://127.0.0.1:8504";  // "none": the lane has no X-ray scanner
   std::string mqtt = "tcp://127.0.0.1:1883";   // "none": do not publish the ground truth
-  // The lane controller simulator (kordon-lane --hal sim): a released truck drives over its
+  // The lane controller simulator (kordon-sim-lane): a released truck drives over its
   // loops on the way out. "none": the lane has no loops to drive.
   std::string barrier = "http://127.0.0.1:8505";
   // central's API token (roles viewer and declarant for the post): read from this file, else

@@ -178,7 +178,9 @@ http::Response CentralApi::handle(const http::Request& request) {
   const std::string& path = request.path;
   if (path == "/healthz") {
     if (request.method != "GET") return methodNotAllowed("GET");
-    nlohmann::json health = {{"ok", true}, {"api", countersJson()}};
+    nlohmann::json health = {{"ok", true},
+                             {"api", countersJson()},
+                             {"contract_mismatches", store_.contractMismatches()}};
     if (broker_connected_) health["mqtt_connected"] = broker_connected_();
     return http::Response::json(200, health.dump());
   }

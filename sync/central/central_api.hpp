@@ -11,7 +11,8 @@
 // caller's token name, roles and address. A command central signs carries who asked for it:
 // "issued_by": {"credential": <token name>, "role": <role used>}, and "issued_at" (RFC 3339).
 //
-//   GET  /healthz                       {"ok":true,"mqtt_connected":..,"api":{counters}} (open)
+//   GET  /healthz                       {"ok":true,"mqtt_connected":..,"api":{counters},
+//                                        "contract_mismatches":N} (open)
 //   GET  /v1/events?post=&after=&limit=&type=&lane=&from=&to=&format=json|csv     role viewer
 //        json: {"events":[<envelope as received>,...],"meta":[{"cursor":C,"chain_ok":true|false|
 //              null,"sig":"verified"|"unverified"},...],"next":N}: meta[i] is what central found

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edge/msg/event.hpp"
+#include "edge/msg/event_types.hpp"
 #include "edge/msg/topics.hpp"
 #include "sync/central/store_backend.hpp"
 
@@ -207,6 +208,11 @@ Result<IngestOutcome> CentralStore::ingestImpl(const std::string& wire_json, Wal
   d.post = account.value_or("");
   d.seq = ev.seq;
   d.hash = ev.hash;
+  if (valid) {
+    if (Status contract = msg::checkPayload(ev.type, ev.payload); !contract) {
+      d.contract = contract.message();
+    }
+  }
 
   // Counters and progress, after lockPost(post): a newly stored seq may extend the contiguous
   // prefix over events that arrived early (one lookup per step).
@@ -327,6 +333,7 @@ Result<IngestOutcome> CentralStore::ingestImpl(const std::string& wire_json, Wal
     });
   }
   if (!written) return written.withContext("central store: ingest");
+  if (outcome == IngestOutcome::kStored && !d.contract.empty()) ++contract_mismatches_;
   return outcome;
 }
 

@@ -36,6 +36,7 @@
 // Thread-safety: none. One CentralStore belongs to one thread (kordon-central's io thread).
 // Separate processes may read the same file with openReadOnly() (WAL allows it).
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -73,6 +74,10 @@ struct IngestDetail {
   std::string reason;            // kRejected / kConflict: why
   std::optional<bool> chain_ok;  // kStored: link to seq-1 (nullopt: seq-1 not yet received)
   std::optional<bool> next_ok;   // kStored: link from seq+1, if seq+1 was already stored
+  // Genuine events whose payload does not match its type's contract (edge/msg/event_types.hpp):
+  // why. They are stored all the same (the post's journal is the record); this is counted and
+  // logged, since it means a post speaks another version of the contract.
+  std::string contract;
 };
 
 struct StoredEvent {
@@ -180,6 +185,8 @@ class CentralStore {
   void setPostKeys(std::optional<PostKeys> keys) { post_keys_ = std::move(keys); }
 
   Result<std::vector<StoredEvent>> eventsAfter(const EventQuery& query);
+  // Events stored whose payload broke its contract (IngestDetail::contract), since start.
+  std::uint64_t contractMismatches() const { return contract_mismatches_.load(); }
   Result<std::vector<PostStatus>> postStatus();
 
   // The API's audit trail: append one record (its own transaction), read in id order.
@@ -198,6 +205,7 @@ class CentralStore {
   std::unique_ptr<StoreBackend> backend_;
   bool read_only_;
   std::optional<PostKeys> post_keys_;
+  std::atomic<std::uint64_t> contract_mismatches_{0};
 };
 
 }  // namespace kordon::central

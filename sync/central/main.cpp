@@ -379,6 +379,10 @@ class CentralServer {
         } else {
           log::debug("event stored", {{"post", d.post}, {"seq", d.seq}});
         }
+        if (!d.contract.empty()) {
+          log::warn("event payload does not match its contract (stored all the same)",
+                    {{"post", d.post}, {"seq", d.seq}, {"reason", d.contract}});
+        }
         break;
       case IngestOutcome::kDuplicate:
       case IngestOutcome::kConflict:

@@ -2,7 +2,7 @@
 // Untrusted (by an operator's hand): kordond's TOML configuration.
 #include <string>
 
-#include "edge/config/config.hpp"
+#include "edge/kordond/config/config.hpp"
 #include "tests/fuzz/fuzz_target.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

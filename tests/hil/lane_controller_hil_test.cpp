@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // HIL: kordond's barrier driver (makeBarrier "lane-modbus-tcp" / "lane-modbus-rtu", over the
-// real LibmodbusLink) against kordon-lane --hal sim running as a separate process: the lane
+// real LibmodbusLink) against kordon-sim-lane running as a separate process: the lane
 // controller firmware with its simulated barrier, over Modbus TCP and Modbus RTU on a socat
 // pty pair. Vehicles are driven over the loops through the simulator's control surface.
 
@@ -41,7 +41,7 @@ using msg::BarrierStatus;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-const char* const kController = KORDON_BIN_DIR "/kordon-lane";
+const char* const kController = KORDON_BIN_DIR "/kordon-sim-lane";
 
 std::function<bool(const BarrierStatus&)> at(BarrierPosition p, const std::string& command = "") {
   return [p, command](const BarrierStatus& s) {
@@ -80,15 +80,10 @@ class LaneControllerHilTest : public ::testing::Test {
   std::string logPath() const { return dir_ + "/kordon-lane.log"; }
 
   void startController(const std::vector<std::string>& transport) {
-    std::vector<std::string> argv = {kController,
-                                     "--hal",
-                                     "sim",
-                                     "--control",
-                                     "127.0.0.1:" + std::to_string(control_port_),
-                                     "--travel-ms",
-                                     "300",
-                                     "--heartbeat-timeout-ms",
-                                     "1000"};
+    std::vector<std::string> argv = {
+        kController,   "--control", "127.0.0.1:" + std::to_string(control_port_),
+        "--travel-ms", "300",       "--heartbeat-timeout-ms",
+        "1000"};
     argv.insert(argv.end(), transport.begin(), transport.end());
     auto p = test::Process::spawn(argv, logPath());
     ASSERT_TRUE(p) << p.status().message();

@@ -86,11 +86,11 @@ class WalkingSkeleton : public ::testing::Test {
            "127.0.0.1:" + std::to_string(wb_control_)},
           wb_control_);
     // The barrier is the real lane controller firmware on its simulated boom.
-    start("lane-controller",
-          {KORDON_BIN_DIR "/kordon-lane", "--hal", "sim", "--modbus",
-           "127.0.0.1:" + std::to_string(lane_modbus_), "--control",
-           "127.0.0.1:" + std::to_string(lane_control_), "--travel-ms", "300"},
-          lane_control_);
+    start(
+        "lane-controller",
+        {KORDON_BIN_DIR "/kordon-sim-lane", "--modbus", "127.0.0.1:" + std::to_string(lane_modbus_),
+         "--control", "127.0.0.1:" + std::to_string(lane_control_), "--travel-ms", "300"},
+        lane_control_);
     start("kordond", {KORDON_BIN_DIR "/kordond", "--config", dir_ + "/kordond.toml"},
           kordond_http_);
     // kordond is ready for trucks once its MQTT session is up (declarations flow down).

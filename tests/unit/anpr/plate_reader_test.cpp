@@ -16,15 +16,19 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "drivers/plate_reader/ground_truth.hpp"
-#include "drivers/plate_reader/plate_eval.hpp"
 #include "drivers/plate_reader/plate_format.hpp"
 #include "drivers/plate_reader/plate_fusion.hpp"
+#include "edge/msg/plate.hpp"
+#include "simulators/anpr_tools/ground_truth.hpp"
+#include "simulators/anpr_tools/plate_eval.hpp"
 #include "simulators/plate_scene/plate_scene.hpp"
 #include "tests/support/shared_data.hpp"
 
 namespace kordon::drivers::anpr {
 namespace {
+
+using namespace anpr_tools;  // ground truth and scoring: the tooling the accuracy tests share
+using msg::levenshtein;
 
 // Reads where every character is sure except those given as {top1, p1, top2, p2}.
 std::vector<CharRead> sure(const std::string& text) {

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "edge/msg/event.hpp"
+#include "edge/msg/event_types.hpp"
 #include "tests/unit/central/central_test_util.hpp"
 #include "tests/unit/central/postgres_server.hpp"
 
@@ -113,6 +114,24 @@ TEST_P(CentralStoreTest, StoresAChainedJournal) {
     EXPECT_EQ(stored[i].received_ms, kNow);
     EXPECT_EQ(stored[i].time_ms, events[i].time_ms);
   }
+}
+
+// A genuine event whose payload breaks its type's contract is stored (the post's journal is
+// the record) and counted, with the field named.
+TEST_P(CentralStoreTest, StoresAnEventThatBreaksItsContractAndCountsIt) {
+  Journal j("KZ-A");
+  IngestDetail d;
+  const msg::Event weighed =
+      j.next("weight.measured", "L1",
+             msg::toJson(msg::WeightMeasured{38420, "L1-wb", msg::WeightState::kStable}));
+  EXPECT_EQ(ingest(wire(weighed), &d), IngestOutcome::kStored);
+  EXPECT_TRUE(d.contract.empty()) << d.contract;
+  EXPECT_EQ(store_->contractMismatches(), 0u);
+  const msg::Event short_of_keys = j.next("passage.decided", "L1", {{"corridor", "green"}});
+  EXPECT_EQ(ingest(wire(short_of_keys), &d), IngestOutcome::kStored);
+  EXPECT_EQ(d.contract, "passage.decided.reasons: missing");
+  EXPECT_EQ(store_->contractMismatches(), 1u);
+  EXPECT_EQ(status("KZ-A").events, 2);
 }
 
 TEST_P(CentralStoreTest, KeepsTheEnvelopeBytesAsReceived) {

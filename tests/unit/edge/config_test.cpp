@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "edge/config/config.hpp"
+#include "edge/kordond/config/config.hpp"
 
 #include <fstream>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "edge/lane/decision.hpp"
+#include "edge/kordond/lane/decision.hpp"
 
 #include <gtest/gtest.h>
 

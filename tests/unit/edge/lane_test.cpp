@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "edge/lane/lane.hpp"
+#include "edge/kordond/lane/lane.hpp"
 
 #include <algorithm>
 
 #include <gtest/gtest.h>
 
+#include "edge/msg/event_types.hpp"
 #include "edge/msg/plate.hpp"
 #include "edge/store/sqlite.hpp"
 #include "tests/unit/edge/test_support.hpp"
@@ -36,10 +37,15 @@ class LaneTest : public ::testing::Test {
     ASSERT_TRUE(s.isOk()) << s.status().message();
     store_ = std::move(*s);
     types_.clear();
-    lane_ = std::make_unique<Lane>(config, *store_, &barrier_, clock_, rules_, condition_,
-                                   [this](const std::vector<msg::Event>& events) {
-                                     for (const auto& e : events) types_.push_back(e.type);
-                                   });
+    store_->onCommitted([this](const std::vector<msg::Event>& events) {
+      for (const auto& e : events) {
+        types_.push_back(e.type);
+        // Every event the lane writes keeps its contract.
+        const Status contract = msg::checkPayload(e.type, e.payload);
+        EXPECT_TRUE(contract) << contract.message() << "\n" << e.payload;
+      }
+    });
+    lane_ = std::make_unique<Lane>(config, *store_, &barrier_, clock_, rules_, condition_);
     msg::Declaration d;
     d.id = "KZ-TD-1";
     d.version = 1;
@@ -163,9 +169,44 @@ TEST_F(LaneTest, GreenTruckIsReleasedThenDeparts) {
                                               "barrier.close_requested", "barrier.closed"}));
   auto record = store_->passage(store_->undelivered(0, 100)->at(1).passage);
   ASSERT_TRUE(record.isOk() && record->has_value());
-  EXPECT_EQ((*record)->state, "departed");
-  EXPECT_EQ((*record)->corridor, "green");
+  EXPECT_EQ((*record)->state, msg::PassageState::kDeparted);
+  EXPECT_EQ((*record)->corridor, msg::Corridor::kGreen);
   EXPECT_EQ((*record)->declaration_id, "KZ-TD-1");
+}
+
+TEST_F(LaneTest, OnePlateReadIsOneDeclarationQuery) {
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  ASSERT_TRUE(lane_->onPlate(plate("123 ABC 02")).isOk());  // identifies and decides at once
+  EXPECT_EQ(lastDecisionCorridor(), "green");
+  EXPECT_EQ(lane_->snapshot().counters.declaration_queries, 1u);
+}
+
+TEST_F(LaneTest, ADeclarationThatArrivesAfterTheReadIsFoundAtTheDecision) {
+  lane_->onWeight(weight(12000, msg::WeightState::kMotion));
+  ASSERT_TRUE(lane_->onPlate(plate("777 XYZ 02")).isOk());
+  EXPECT_TRUE(lastEvent("passage.identified").payload["declaration"].is_null());
+  declare("KZ-TD-2", "777 XYZ 02", 38400);  // central's declaration lands meanwhile
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  EXPECT_EQ(lastDecisionCorridor(), "green");
+  EXPECT_EQ(lastEvent("passage.decided").payload["declaration"], "KZ-TD-2");
+  EXPECT_EQ(lane_->snapshot().counters.declaration_queries, 2u);  // looked up again: it changed
+}
+
+TEST_F(LaneTest, TheSnapshotShowsThePassageAsTheLaneHasIt) {
+  lane_->onWeight(weight(38400, msg::WeightState::kStable));
+  LaneSnapshot before = lane_->snapshot();
+  ASSERT_TRUE(before.passage.has_value());
+  EXPECT_EQ(before.passage->state, msg::PassageState::kOpen);
+  EXPECT_FALSE(before.passage->corridor.has_value());
+  ASSERT_TRUE(lane_->onPlate(plate("123 ABC 02")).isOk());
+  const LaneSnapshot after = lane_->snapshot();
+  EXPECT_EQ(after.passage->state, msg::PassageState::kDecided);
+  EXPECT_EQ(after.passage->corridor, msg::Corridor::kGreen);
+  EXPECT_EQ(after.passage->declaration, "KZ-TD-1");
+  EXPECT_EQ(after.passage->gross_kg, 38400);
+  ASSERT_EQ(after.passage->reads.size(), 1u);
+  EXPECT_EQ(after.passage->reads[0].plate, "123ABC02");
+  EXPECT_EQ(toJson(after)["passage"]["corridor"], "green");
 }
 
 TEST_F(LaneTest, OverweightTruckIsYellowAndTheBarrierStaysShut) {
@@ -298,14 +339,14 @@ TEST_F(LaneTest, AReadWithNoVehicleIsHeldThenDroppedOnTheRecord) {
   const msg::Event read = lastEvent("plate.read");
   EXPECT_EQ(read.payload["vehicle_present"], false);
   EXPECT_EQ(read.passage, "");
-  EXPECT_EQ(lane_->statusJson()["held_reads"], 1);
+  EXPECT_EQ(lane_->snapshot().counters.held_reads, 1u);
   clock_.advance(milliseconds(LaneConfig{}.plate_hold_ms));
   lane_->tick();
   const msg::Event dropped = lastEvent("plate.dropped");
   EXPECT_EQ(dropped.payload["plate"], "123ABC02");
   EXPECT_EQ(dropped.payload["read_event"], read.id);
-  EXPECT_EQ(lane_->statusJson()["held_reads"], 0);
-  EXPECT_EQ(lane_->statusJson()["reads_dropped"], 1);
+  EXPECT_EQ(lane_->snapshot().counters.held_reads, 0u);
+  EXPECT_EQ(lane_->snapshot().counters.reads_dropped, 1u);
   // The truck that comes afterwards is not given the dropped read's identity.
   lane_->onWeight(weight(38420, msg::WeightState::kStable));
   EXPECT_EQ(lastDecisionCorridor(), "");
@@ -352,7 +393,7 @@ TEST_F(LaneTest, AnotherPlateForTheSamePassageIsAConflictNotAContestOfConfidence
   }
   EXPECT_EQ(decided.payload["plate"], "123ABC02");  // the identity was never taken over
   EXPECT_TRUE(barrier_.opens.empty());
-  EXPECT_EQ(lane_->statusJson()["plate_conflicts"], 1);
+  EXPECT_EQ(lane_->snapshot().counters.plate_conflicts, 1u);
 }
 
 TEST_F(LaneTest, HeldReadsOfTwoPlatesAreAConflictForTheVehicleThatComes) {
@@ -379,7 +420,7 @@ TEST_F(LaneTest, HeldReadsAreBoundedAndTheOldestIsDroppedOnTheRecord) {
   for (std::size_t i = 0; i <= kMaxHeldReads; ++i) {
     EXPECT_TRUE(lane_->onPlate(plate("100AA" + std::to_string(10 + i))).isOk());
   }
-  EXPECT_EQ(lane_->statusJson()["held_reads"], kMaxHeldReads);
+  EXPECT_EQ(lane_->snapshot().counters.held_reads, kMaxHeldReads);
   EXPECT_EQ(lastEvent("plate.dropped").payload["plate"], "100AA10");
 }
 
@@ -389,8 +430,8 @@ TEST_F(LaneTest, AReadTheJournalRefusesIsAnErrorAndTheLaneIsAsItWas) {
   const Status refused = lane_->onPlate(plate("123ABC02"));
   ASSERT_FALSE(refused.isOk());
   EXPECT_NE(refused.message().find("disk is full"), std::string::npos) << refused.message();
-  EXPECT_EQ(lane_->statusJson()["passage"]["plate"], "");  // not identified by a lost record
-  EXPECT_EQ(lane_->storeErrors(), 1u);
+  EXPECT_EQ(lane_->snapshot().passage->plate, "");  // not identified by a lost record
+  EXPECT_EQ(lane_->snapshot().counters.store_errors, 1u);
   // A stable weight now is not recorded either, so nothing is decided on it.
   lane_->onWeight(weight(38400, msg::WeightState::kStable));
   EXPECT_EQ(lastDecisionCorridor(), "");

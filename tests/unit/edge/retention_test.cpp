@@ -33,13 +33,19 @@ class RetentionTest : public ::testing::Test {
     config.min_free_bytes = 0;
     config.warn_free_bytes = 0;
     gauge_ = std::make_unique<StorageGauge>(dir_.path().string(), config.limits());
+    if (listening_to_ != store_.get()) {
+      listening_to_ = store_.get();
+      store_->onCommitted([this](const std::vector<msg::Event>& events) {
+        for (const auto& e : events) {
+          if (e.type.rfind("storage.", 0) == 0) {
+            alarms_.push_back(e.type + ":" + e.payload.value("level", ""));
+          }
+        }
+      });
+    }
     retention_ = std::make_unique<Retention>(
         *store_, clock_, config, *gauge_,
-        [this](const EvidenceRow& r) { return evidencePath(r.sha256); },
-        [this](const std::vector<msg::Event>& events) {
-          for (const auto& e : events)
-            alarms_.push_back(e.type + ":" + e.payload.value("level", ""));
-        });
+        [this](const EvidenceRow& r) { return evidencePath(r.sha256); });
   }
 
   std::string evidencePath(const std::string& sha) const {
@@ -86,6 +92,7 @@ class RetentionTest : public ::testing::Test {
   std::unique_ptr<StorageGauge> gauge_;
   std::unique_ptr<Retention> retention_;
   std::vector<std::string> alarms_;
+  Store* listening_to_ = nullptr;  // the store whose commit feed fills alarms_
 };
 
 TEST_F(RetentionTest, NewDatabasesUseIncrementalAutoVacuum) {

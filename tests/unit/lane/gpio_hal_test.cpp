@@ -149,19 +149,20 @@ TEST(LaneConfig, TheShippedExampleParses) {
   const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   auto c = parseLaneConfig(text, "kordon-lane.toml.example");
   ASSERT_TRUE(c) << c.status().message();
-  EXPECT_EQ(c->hal, "gpio");
   EXPECT_EQ(c->gpio.open_relay.offset, 20);
   EXPECT_TRUE(c->gpio.barrier_fault.active_low);
   EXPECT_EQ(c->core.heartbeat_timeout_ms, 3000U);
 }
 
 TEST(LaneConfig, RejectsUnknownKeysAndMissingRequiredLines) {
-  EXPECT_FALSE(parseLaneConfig("[hal]\ntype = \"sim\"\n[controller]\nbogus = 1\n", "t"));
-  auto c = parseLaneConfig("[hal]\ntype = \"gpio\"\n", "t");
+  EXPECT_FALSE(parseLaneConfig("[controller]\nbogus = 1\n", "t", GpioWiring::kNotUsed));
+  auto c = parseLaneConfig("", "t");
   ASSERT_FALSE(c);
   EXPECT_NE(c.status().message().find("open_relay"), std::string::npos);
-  EXPECT_FALSE(parseLaneConfig("[hal]\ntype = \"sim\"\n[modbus]\nmode = \"rtu\"\n", "t"));
-  EXPECT_TRUE(parseLaneConfig("[hal]\ntype = \"sim\"\n", "t"));
+  EXPECT_FALSE(parseLaneConfig("[modbus]\nmode = \"rtu\"\n", "t", GpioWiring::kNotUsed));
+  EXPECT_TRUE(parseLaneConfig("", "t", GpioWiring::kNotUsed));
+  // The box's binary has no simulated barrier: the key that chose one is gone.
+  EXPECT_FALSE(parseLaneConfig("[hal]\ntype = \"sim\"\n", "t", GpioWiring::kNotUsed));
 }
 
 TEST(LaneConfig, TheModbusAllowListIsReadAndChecked) {

@@ -9,10 +9,13 @@
 #include <gtest/gtest.h>
 
 #include "firmware/core/command_log.hpp"
-#include "firmware/host/sim_hal.hpp"
+#include "simulators/lane_sim/sim_hal.hpp"
 
 namespace kordon::firmware {
 namespace {
+
+using sim::SimHal;
+using sim::SimWorld;
 
 TEST(CommandLog, KeepsTheNewestRecordsWhenItWraps) {
   CommandLog log;

@@ -14,7 +14,7 @@
 
 #include "drivers/barrier/lane_registers.hpp"
 #include "firmware/core/lane_controller.hpp"
-#include "firmware/host/sim_hal.hpp"
+#include "simulators/lane_sim/sim_hal.hpp"
 #include "tests/unit/edge/test_support.hpp"
 
 namespace kordon::drivers {
@@ -24,7 +24,7 @@ using std::chrono::milliseconds;
 
 // The controller and its simulated barrier, advanced by the test's clock.
 struct Bench {
-  firmware::SimHal hal{300};
+  sim::SimHal hal{300};
   firmware::LaneController controller{firmware::CoreConfig{}, hal};
   std::uint32_t now_ms = 0;
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "edge/msg/event_types.hpp"
 #include "edge/msg/signed_json.hpp"
 #include "edge/msg/topics.hpp"
 #include "tests/unit/edge/test_support.hpp"
@@ -29,12 +30,14 @@ class DownlinkTest : public ::testing::Test {
     auto store = store::Store::open(dir_.file("k.db"), kPost, clock_);
     ASSERT_TRUE(store.isOk()) << store.status().message();
     store_ = std::move(*store);
-    downlink_ = std::make_unique<Downlink>(
-        *store_, clock_,
-        [this](const std::vector<msg::Event>& e) {
-          events_.insert(events_.end(), e.begin(), e.end());
-        },
-        std::move(central_key));
+    store_->onCommitted([this](const std::vector<msg::Event>& e) {
+      events_.insert(events_.end(), e.begin(), e.end());
+      for (const auto& event : e) {
+        const Status s = msg::checkPayload(event.type, event.payload);
+        EXPECT_TRUE(s) << s.message();
+      }
+    });
+    downlink_ = std::make_unique<Downlink>(*store_, clock_, std::move(central_key));
   }
   void send(const std::string& command, const nlohmann::json& body) {
     downlink_->onMessage(msg::commandTopic(kPost, command), body.dump());
