@@ -47,6 +47,7 @@
 #include <string>
 #include <vector>
 
+#include "drivers/common/device_context.hpp"
 #include "drivers/common/device_counters.hpp"
 #include "drivers/common/evidence_store.hpp"
 #include "edge/base/clock.hpp"
@@ -93,6 +94,11 @@ class AnprCamera {
   // Ok once the read is durable (journalled); an error means it was not saved.
   using PlateCallback = std::function<Status(const msg::PlateRead&)>;
   using StatusCallback = std::function<void(const msg::DeviceStatus&)>;
+  // Called on the control loop: a push's read in its completion, a frame camera's on its tick.
+  struct Sink {
+    PlateCallback plate;
+    StatusCallback status;  // optional
+  };
   virtual ~AnprCamera() = default;
   virtual const CameraConfig& config() const = 0;
   // Pulled cameras start their threads here and join them in stop(); push cameras need
@@ -148,14 +154,10 @@ class PushHealth {
   bool evidence_failing_ = false;
 };
 
-// Returns an error naming the field for a bad configuration or an unknown type.
+// Returns an error naming the field for a bad configuration or an unknown type. The context's
+// evidence store keeps the images.
 Result<std::unique_ptr<AnprCamera>> makeAnprCamera(const CameraConfig& config,
-                                                   EvidenceStore& evidence, const Clock& clock,
-                                                   AnprCamera::PlateCallback on_plate,
-                                                   AnprCamera::StatusCallback on_status);
-// Without health reports (status() and tick() still work).
-Result<std::unique_ptr<AnprCamera>> makeAnprCamera(const CameraConfig& config,
-                                                   EvidenceStore& evidence, const Clock& clock,
-                                                   AnprCamera::PlateCallback on_plate);
+                                                   const DeviceContext& context,
+                                                   AnprCamera::Sink sink);
 
 }  // namespace kordon::drivers

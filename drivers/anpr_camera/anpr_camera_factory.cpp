@@ -37,16 +37,12 @@ constexpr std::pair<std::string_view, CameraFactory> kCameraFactories[] = {
 }  // namespace
 
 Result<std::unique_ptr<AnprCamera>> makeAnprCamera(const CameraConfig& config,
-                                                   EvidenceStore& evidence, const Clock& clock,
-                                                   AnprCamera::PlateCallback on_plate) {
-  return makeAnprCamera(config, evidence, clock, std::move(on_plate), nullptr);
-}
-
-Result<std::unique_ptr<AnprCamera>> makeAnprCamera(const CameraConfig& config,
-                                                   EvidenceStore& evidence, const Clock& clock,
-                                                   AnprCamera::PlateCallback on_plate,
-                                                   AnprCamera::StatusCallback on_status) {
+                                                   const DeviceContext& context,
+                                                   AnprCamera::Sink sink) {
   if (config.device_id.empty()) return Status::error("anpr camera: device_id is empty");
+  if (context.evidence == nullptr) {
+    return Status::error("anpr camera " + config.device_id + ": no evidence store");
+  }
   if (config.path.empty() || config.path.front() != '/') {
     return Status::error("anpr camera " + config.device_id + ": path '" + config.path +
                          "' must start with '/'");
@@ -66,7 +62,9 @@ Result<std::unique_ptr<AnprCamera>> makeAnprCamera(const CameraConfig& config,
   std::string known;
   for (const auto& [name, factory] : kCameraFactories) {
     if (name == config.type) {
-      return factory(config, evidence, clock, std::move(on_plate), std::move(on_status));
+      // Cameras already deliver on the loop (a push's completion, a frame camera's tick).
+      return factory(config, *context.evidence, context.clock, std::move(sink.plate),
+                     std::move(sink.status));
     }
     known += (known.empty() ? "" : ", ") + std::string(name);
   }

@@ -12,6 +12,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "drivers/common/device_context.hpp"
 #include "edge/base/clock.hpp"
 #include "edge/base/status.hpp"
 #include "edge/msg/barrier_status.hpp"
@@ -43,6 +44,10 @@ struct BarrierConfig {
 class Barrier {
  public:
   using StatusCallback = std::function<void(const msg::BarrierStatus&)>;
+  // Called on the control loop.
+  struct Sink {
+    StatusCallback status;
+  };
   virtual ~Barrier() = default;
   virtual void start() = 0;
   virtual void stop() = 0;
@@ -51,7 +56,6 @@ class Barrier {
 };
 
 Result<std::unique_ptr<Barrier>> makeBarrier(const BarrierConfig& config,
-                                             boost::asio::io_context& io, const Clock& clock,
-                                             Barrier::StatusCallback on_status);
+                                             const DeviceContext& context, Barrier::Sink sink);
 
 }  // namespace kordon::drivers

@@ -71,8 +71,7 @@ const std::map<std::string, BarrierFactory>& barrierFactories() {
 }  // namespace
 
 Result<std::unique_ptr<Barrier>> makeBarrier(const BarrierConfig& config,
-                                             boost::asio::io_context& io, const Clock& clock,
-                                             Barrier::StatusCallback on_status) {
+                                             const DeviceContext& context, Barrier::Sink sink) {
   const auto& factories = barrierFactories();
   auto it = factories.find(config.type);
   if (it == factories.end()) {
@@ -80,7 +79,7 @@ Result<std::unique_ptr<Barrier>> makeBarrier(const BarrierConfig& config,
     for (const auto& [name, _] : factories) known += (known.empty() ? "" : ", ") + name;
     return Status::error("unknown barrier type '" + config.type + "' (known: " + known + ")");
   }
-  return it->second(config, io, clock, std::move(on_status));
+  return it->second(config, context.loop, context.clock, std::move(sink.status));
 }
 
 }  // namespace kordon::drivers

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "drivers/common/device_context.hpp"
 #include "drivers/common/device_counters.hpp"
 #include "drivers/common/evidence_store.hpp"
 #include "edge/base/clock.hpp"
@@ -46,14 +47,19 @@ class RadiationPortal {
   // document to done/. Runs on the driver's worker.
   using OccupancyCallback = std::function<Status(const msg::RadiationOccupancy&)>;
   using StatusCallback = std::function<void(const msg::DeviceStatus&)>;
+  // Called on the control loop; the worker waits for the occupancy's answer.
+  struct Sink {
+    OccupancyCallback occupancy;
+    StatusCallback status;
+  };
   virtual ~RadiationPortal() = default;
   virtual void start() = 0;
   virtual void stop() = 0;  // idempotent, joins the worker
   virtual const DeviceCounters& counters() const = 0;
 };
 
-Result<std::unique_ptr<RadiationPortal>> makeRadiationPortal(
-    const RadiationPortalConfig& config, EvidenceStore& evidence, const Clock& clock,
-    RadiationPortal::OccupancyCallback on_occupancy, RadiationPortal::StatusCallback on_status);
+Result<std::unique_ptr<RadiationPortal>> makeRadiationPortal(const RadiationPortalConfig& config,
+                                                             const DeviceContext& context,
+                                                             RadiationPortal::Sink sink);
 
 }  // namespace kordon::drivers

@@ -78,9 +78,9 @@ Status checkConfig(const RadiationPortalConfig& config) {
 
 }  // namespace
 
-Result<std::unique_ptr<RadiationPortal>> makeRadiationPortal(
-    const RadiationPortalConfig& config, EvidenceStore& evidence, const Clock& clock,
-    RadiationPortal::OccupancyCallback on_occupancy, RadiationPortal::StatusCallback on_status) {
+Result<std::unique_ptr<RadiationPortal>> makeRadiationPortal(const RadiationPortalConfig& config,
+                                                             const DeviceContext& devices,
+                                                             RadiationPortal::Sink sink) {
   const auto entry = std::find_if(kFactories.begin(), kFactories.end(),
                                   [&](const FactoryEntry& e) { return e.type == config.type; });
   if (entry == kFactories.end()) {
@@ -89,8 +89,12 @@ Result<std::unique_ptr<RadiationPortal>> makeRadiationPortal(
   }
   const std::string context = "radiation portal '" + config.device_id + "'";
   if (Status status = checkConfig(config); !status) return status.withContext(context);
-  if (!on_occupancy || !on_status) return Status::error(context + ": missing callback");
-  auto made = entry->make(config, evidence, clock, std::move(on_occupancy), std::move(on_status));
+  if (!sink.occupancy || !sink.status) return Status::error(context + ": missing callback");
+  if (devices.evidence == nullptr) return Status::error(context + ": no evidence store");
+  // The worker's occupancy is journalled on the loop while it waits; reports are posted.
+  auto made = entry->make(config, *devices.evidence, devices.clock,
+                          calledOnLoop(devices.loop_caller, std::move(sink.occupancy)),
+                          postedToLoop(devices.loop, std::move(sink.status)));
   if (!made) return made.status().withContext(context);
   return made;
 }

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "drivers/common/device_context.hpp"
 #include "drivers/common/device_counters.hpp"
 #include "edge/base/clock.hpp"
 #include "edge/base/status.hpp"
@@ -55,6 +56,10 @@ struct WeighbridgeConfig {
 class Weighbridge {
  public:
   using ReadingCallback = std::function<void(const msg::WeightReading&)>;
+  // Called on the control loop (device_context.hpp).
+  struct Sink {
+    ReadingCallback reading;
+  };
   virtual ~Weighbridge() = default;
   virtual void start() = 0;  // spawns the worker; returns at once
   virtual void stop() = 0;   // stops and joins the worker; idempotent
@@ -64,7 +69,7 @@ class Weighbridge {
 // Builds a driver by type name from a table, never an if/else chain. Unknown type or register
 // map is an error naming it.
 Result<std::unique_ptr<Weighbridge>> makeWeighbridge(const WeighbridgeConfig& config,
-                                                     Weighbridge::ReadingCallback on_reading,
-                                                     const Clock& clock);
+                                                     const DeviceContext& context,
+                                                     Weighbridge::Sink sink);
 
 }  // namespace kordon::drivers

@@ -90,8 +90,11 @@ std::string knownTypes() {
 }  // namespace
 
 Result<std::unique_ptr<Weighbridge>> makeWeighbridge(const WeighbridgeConfig& config,
-                                                     Weighbridge::ReadingCallback on_reading,
-                                                     const Clock& clock) {
+                                                     const DeviceContext& context,
+                                                     Weighbridge::Sink sink) {
+  // The driver's worker reports; the sink hears it on the loop.
+  Weighbridge::ReadingCallback on_reading = postedToLoop(context.loop, std::move(sink.reading));
+  const Clock& clock = context.clock;
   const auto entry = std::find_if(kFactories.begin(), kFactories.end(),
                                   [&](const FactoryEntry& e) { return e.type == config.type; });
   if (entry == kFactories.end()) {

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "drivers/common/device_context.hpp"
 #include "drivers/common/device_counters.hpp"
 #include "drivers/common/evidence_store.hpp"
 #include "edge/base/clock.hpp"
@@ -44,6 +45,12 @@ class XrayScanner {
  public:
   using ResultCallback = std::function<Status(const msg::XrayResult&)>;  // ok once durable
   using StatusCallback = std::function<void(const msg::DeviceStatus&)>;
+  // Called on the control loop; the worker (and the scanner, for a C-STORE) waits for the
+  // result's answer.
+  struct Sink {
+    ResultCallback result;
+    StatusCallback status;
+  };
   virtual ~XrayScanner() = default;
   virtual Status start() = 0;  // binds the SCP port or checks the folder; errors are values
   virtual void stop() = 0;     // idempotent, joins the worker
@@ -51,8 +58,7 @@ class XrayScanner {
 };
 
 Result<std::unique_ptr<XrayScanner>> makeXrayScanner(const XrayScannerConfig& config,
-                                                     EvidenceStore& evidence, const Clock& clock,
-                                                     XrayScanner::ResultCallback on_result,
-                                                     XrayScanner::StatusCallback on_status);
+                                                     const DeviceContext& context,
+                                                     XrayScanner::Sink sink);
 
 }  // namespace kordon::drivers

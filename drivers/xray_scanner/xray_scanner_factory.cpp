@@ -35,14 +35,19 @@ constexpr std::pair<std::string_view, ScannerFactory> kScannerFactories[] = {
 }  // namespace
 
 Result<std::unique_ptr<XrayScanner>> makeXrayScanner(const XrayScannerConfig& config,
-                                                     EvidenceStore& evidence, const Clock& clock,
-                                                     XrayScanner::ResultCallback on_result,
-                                                     XrayScanner::StatusCallback on_status) {
+                                                     const DeviceContext& context,
+                                                     XrayScanner::Sink sink) {
   if (config.device_id.empty()) return Status::error("x-ray scanner: device_id is empty");
+  if (context.evidence == nullptr) {
+    return Status::error("x-ray scanner " + config.device_id + ": no evidence store");
+  }
   std::string known;
   for (const auto& [name, factory] : kScannerFactories) {
     if (name == config.type) {
-      return factory(config, evidence, clock, std::move(on_result), std::move(on_status));
+      // The worker's result is journalled on the loop while it waits; reports are posted.
+      return factory(config, *context.evidence, context.clock,
+                     calledOnLoop(context.loop_caller, std::move(sink.result)),
+                     postedToLoop(context.loop, std::move(sink.status)));
     }
     known += (known.empty() ? "" : ", ") + std::string(name);
   }

@@ -289,33 +289,32 @@ class Daemon {
     (void)mqtt_->publish(msg::statusTopic(config_.post_id), status.dump(), 1, true, nullptr);
   }
 
+  // Every device's sink is called on this loop (drivers/common/device_context.hpp): main only
+  // says which lane hears what.
   Status startLanes() {
+    const drivers::DeviceContext devices{io_, loop_caller_, clock_, &evidence_};
     for (const auto& setup : config_.lanes) {
       LaneRuntime rt;
       // The barrier exists before its lane, so its reports find the lane by id.
-      auto barrier = drivers::makeBarrier(setup.barrier, io_, clock_,
-                                          [this, id = setup.lane.id](const msg::BarrierStatus& s) {
+      auto barrier = drivers::makeBarrier(setup.barrier, devices,
+                                          {[this, id = setup.lane.id](const msg::BarrierStatus& s) {
                                             if (auto* l = findLane(id)) l->onBarrier(s);
-                                          });
+                                          }});
       if (!barrier.isOk()) return barrier.status().withContext("lane " + setup.lane.id);
       rt.barrier = std::move(*barrier);
       rt.lane = std::make_unique<lane::Lane>(setup.lane, *store_, rt.barrier.get(), clock_,
                                              policies_, condition_);
       lane::Lane* lane_ptr = rt.lane.get();
       auto weighbridge = drivers::makeWeighbridge(
-          setup.weighbridge,
-          [this, lane_ptr](const msg::WeightReading& r) {
-            asio::post(io_, [lane_ptr, r] { lane_ptr->onWeight(r); });
-          },
-          clock_);
+          setup.weighbridge, devices,
+          {[lane_ptr](const msg::WeightReading& r) { lane_ptr->onWeight(r); }});
       if (!weighbridge.isOk()) return weighbridge.status().withContext("lane " + setup.lane.id);
       rt.weighbridge = std::move(*weighbridge);
-      // A camera delivers its reads on the loop (a push's completion, a frame camera's tick),
-      // so its callbacks need no post(); the camera answers "saved" only once onPlate is ok.
+      // The camera answers "saved" only once onPlate is ok.
+      auto on_status = [lane_ptr](const msg::DeviceStatus& s) { lane_ptr->onDeviceStatus(s); };
       auto camera = drivers::makeAnprCamera(
-          setup.camera, evidence_, clock_,
-          [lane_ptr](const msg::PlateRead& p) { return lane_ptr->onPlate(p); },
-          [lane_ptr](const msg::DeviceStatus& s) { lane_ptr->onDeviceStatus(s); });
+          setup.camera, devices,
+          {[lane_ptr](const msg::PlateRead& p) { return lane_ptr->onPlate(p); }, on_status});
       if (!camera.isOk()) return camera.status().withContext("lane " + setup.lane.id);
       rt.camera = std::move(*camera);
       if (setup.camera.type != "frames") {
@@ -335,29 +334,19 @@ class Daemon {
                                       {"allow_from", setup.camera.allow_from},
                                       {"auth", setup.camera.auth}});
       }
-      // Bus workers report on their own threads; everything they say is post()ed to the loop.
-      auto on_status = [this, lane_ptr](const msg::DeviceStatus& s) {
-        asio::post(io_, [lane_ptr, s] { lane_ptr->onDeviceStatus(s); });
-      };
-      // Their readings are journalled on the loop while the worker waits, so the device (or its
-      // folder) is told "saved" only once they are.
+      // The device (or its folder) is told "saved" only once the reading is journalled.
       if (setup.radiation) {
         auto portal = drivers::makeRadiationPortal(
-            *setup.radiation, evidence_, clock_,
-            [this, lane_ptr](const msg::RadiationOccupancy& o) {
-              return loop_caller_.call([lane_ptr, o] { return lane_ptr->onRadiation(o); });
-            },
-            on_status);
+            *setup.radiation, devices,
+            {[lane_ptr](const msg::RadiationOccupancy& o) { return lane_ptr->onRadiation(o); },
+             on_status});
         if (!portal.isOk()) return portal.status().withContext("lane " + setup.lane.id);
         rt.radiation = std::move(*portal);
       }
       if (setup.xray) {
         auto scanner = drivers::makeXrayScanner(
-            *setup.xray, evidence_, clock_,
-            [this, lane_ptr](const msg::XrayResult& x) {
-              return loop_caller_.call([lane_ptr, x] { return lane_ptr->onXray(x); });
-            },
-            on_status);
+            *setup.xray, devices,
+            {[lane_ptr](const msg::XrayResult& x) { return lane_ptr->onXray(x); }, on_status});
         if (!scanner.isOk()) return scanner.status().withContext("lane " + setup.lane.id);
         rt.xray = std::move(*scanner);
         rt.xray_device_id = setup.xray->device_id;

@@ -33,6 +33,7 @@
 #include "edge/base/crypto.hpp"
 #include "edge/base/http.hpp"
 #include "tests/hil/process.hpp"
+#include "tests/support/device_loop.hpp"
 
 #include <stdlib.h>
 
@@ -67,18 +68,17 @@ class AnprFaultsHil : public ::testing::Test {
     config.type = type;
     config.path = "/anpr/L2";
     config.stale_after_ms = kStaleAfterMs;
-    auto camera = drivers::makeAnprCamera(
-        config, *evidence_, clock_,
-        [this](const msg::PlateRead& read) {
-          std::lock_guard lock(mutex_);
-          reads_.push_back(read);
-          reads_changed_.notify_all();
-          return Status::ok();
-        },
-        [this](const msg::DeviceStatus& status) {
-          std::lock_guard lock(mutex_);
-          published_.push_back(status.health);
-        });
+    auto camera = drivers::makeAnprCamera(config, loop_.context(clock_, evidence_.get()),
+                                          {[this](const msg::PlateRead& read) {
+                                             std::lock_guard lock(mutex_);
+                                             reads_.push_back(read);
+                                             reads_changed_.notify_all();
+                                             return Status::ok();
+                                           },
+                                           [this](const msg::DeviceStatus& status) {
+                                             std::lock_guard lock(mutex_);
+                                             published_.push_back(status.health);
+                                           }});
     ASSERT_TRUE(camera) << camera.status().message();
     camera_ = std::move(camera).value();
     // Route like the daemon: the first camera whose handles() accepts the path; /ping is
@@ -181,6 +181,8 @@ class AnprFaultsHil : public ::testing::Test {
 
   std::string dir_;
   SystemClock clock_;
+  // kordond's control loop: the driver's sink runs there. Outlives the driver.
+  test::DeviceLoop loop_;
   std::unique_ptr<drivers::EvidenceStore> evidence_;
   std::unique_ptr<drivers::AnprCamera> camera_;
   boost::asio::io_context io_;

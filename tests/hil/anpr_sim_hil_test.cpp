@@ -29,6 +29,7 @@
 #include "edge/base/crypto.hpp"
 #include "edge/base/http.hpp"
 #include "tests/hil/process.hpp"
+#include "tests/support/device_loop.hpp"
 
 #include <stdlib.h>
 
@@ -57,13 +58,13 @@ class AnprSimHil : public ::testing::Test {
     config.device_id = "cam-L1";
     config.lane = "L1";
     config.path = "/anpr/L1";
-    auto camera =
-        drivers::makeAnprCamera(config, *evidence_, clock_, [this](const msg::PlateRead& read) {
-          std::lock_guard lock(mutex_);
-          reads_.push_back(read);
-          reads_changed_.notify_all();
-          return Status::ok();
-        });
+    auto camera = drivers::makeAnprCamera(config, loop_.context(clock_, evidence_.get()),
+                                          {[this](const msg::PlateRead& read) {
+                                            std::lock_guard lock(mutex_);
+                                            reads_.push_back(read);
+                                            reads_changed_.notify_all();
+                                            return Status::ok();
+                                          }});
     ASSERT_TRUE(camera) << camera.status().message();
     camera_ = std::move(camera).value();
 
@@ -135,6 +136,8 @@ class AnprSimHil : public ::testing::Test {
 
   std::string dir_;
   SystemClock clock_;
+  // kordond's control loop: the driver's sink runs there. Outlives the driver.
+  test::DeviceLoop loop_;
   std::unique_ptr<drivers::EvidenceStore> evidence_;
   std::unique_ptr<drivers::AnprCamera> camera_;
   boost::asio::io_context io_;

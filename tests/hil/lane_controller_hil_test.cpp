@@ -104,7 +104,8 @@ class LaneControllerHilTest : public ::testing::Test {
   }
 
   void startDriver(const BarrierConfig& c) {
-    auto b = makeBarrier(c, io_, clock_, [this](const BarrierStatus& s) { statuses_.add(s); });
+    auto b = makeBarrier(c, {io_, loop_caller_, clock_},
+                         {[this](const BarrierStatus& s) { statuses_.add(s); }});
     ASSERT_TRUE(b) << b.status().message();
     barrier_ = std::move(*b);
     barrier_->start();
@@ -148,6 +149,7 @@ class LaneControllerHilTest : public ::testing::Test {
       io_.get_executor()};
   std::thread io_thread_;
   SystemClock clock_;
+  LoopCaller loop_caller_{io_};
   test::Recorder<BarrierStatus> statuses_;
   std::unique_ptr<Barrier> barrier_;
 };

@@ -21,6 +21,7 @@
 #include "edge/base/http.hpp"
 #include "tests/hil/process.hpp"
 #include "tests/hil/recorder.hpp"
+#include "tests/support/device_loop.hpp"
 
 namespace kordon::drivers {
 namespace {
@@ -119,13 +120,12 @@ class RpmHilTest : public ::testing::Test {
   }
 
   void startDriver(const RadiationPortalConfig& config) {
-    auto made = makeRadiationPortal(
-        config, *evidence_, clock_,
-        [this](const RadiationOccupancy& o) {
-          occupancies_.add(o);
-          return Status::ok();
-        },
-        [this](const DeviceStatus& s) { statuses_.add(s); });
+    auto made = makeRadiationPortal(config, loop_.context(clock_, evidence_.get()),
+                                    {[this](const RadiationOccupancy& o) {
+                                       occupancies_.add(o);
+                                       return Status::ok();
+                                     },
+                                     [this](const DeviceStatus& s) { statuses_.add(s); }});
     ASSERT_TRUE(made) << made.status().message();
     driver_ = std::move(*made);
     driver_->start();
@@ -167,6 +167,8 @@ class RpmHilTest : public ::testing::Test {
   std::uint16_t vm250_port_ = 0;
   std::uint16_t control_port_ = 0;
   SystemClock clock_;
+  // kordond's control loop: the driver's sink runs there. Outlives the driver.
+  test::DeviceLoop loop_;
   std::unique_ptr<EvidenceStore> evidence_;
   std::optional<test::Process> sim_;
   std::unique_ptr<RadiationPortal> driver_;

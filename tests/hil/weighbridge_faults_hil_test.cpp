@@ -27,6 +27,7 @@
 #include "tests/hil/process.hpp"
 #include "tests/hil/pty_pair.hpp"
 #include "tests/hil/recorder.hpp"
+#include "tests/support/device_loop.hpp"
 
 namespace kordon::drivers {
 namespace {
@@ -109,8 +110,8 @@ class WeighbridgeFaultsHilTest : public ::testing::Test {
   }
 
   void startDriver() {
-    auto made = makeWeighbridge(
-        config_, [this](const WeightReading& r) { recorder_.add(r); }, clock_);
+    auto made = makeWeighbridge(config_, loop_.context(clock_),
+                                {[this](const WeightReading& r) { recorder_.add(r); }});
     ASSERT_TRUE(made) << made.status().message();
     driver_ = std::move(*made);
     driver_->start();
@@ -152,6 +153,8 @@ class WeighbridgeFaultsHilTest : public ::testing::Test {
   std::uint16_t control_port_ = 0;
   WeighbridgeConfig config_;
   SystemClock clock_;
+  // kordond's control loop: the driver's sink runs there. Outlives the driver.
+  test::DeviceLoop loop_;
   test::Recorder<WeightReading> recorder_;
   std::optional<test::PtyPair> pty_;
   std::optional<test::Process> sim_;

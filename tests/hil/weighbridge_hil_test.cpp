@@ -21,6 +21,7 @@
 #include "edge/base/http.hpp"
 #include "tests/hil/process.hpp"
 #include "tests/hil/recorder.hpp"
+#include "tests/support/device_loop.hpp"
 
 namespace kordon::drivers {
 namespace {
@@ -106,8 +107,8 @@ class WeighbridgeHilTest : public ::testing::Test {
     config.backoff_initial_ms = 50;
     config.backoff_max_ms = 400;
     config.stale_after_ms = 1000;
-    auto made = makeWeighbridge(
-        config, [this](const WeightReading& r) { recorder_.add(r); }, clock_);
+    auto made = makeWeighbridge(config, loop_.context(clock_),
+                                {[this](const WeightReading& r) { recorder_.add(r); }});
     ASSERT_TRUE(made) << made.status().message();
     driver_ = std::move(*made);
     driver_->start();
@@ -128,6 +129,8 @@ class WeighbridgeHilTest : public ::testing::Test {
   std::uint16_t modbus_port_ = 0;
   std::uint16_t control_port_ = 0;
   SystemClock clock_;
+  // kordond's control loop: the driver's sink runs there. Outlives the driver.
+  test::DeviceLoop loop_;
   test::Recorder<WeightReading> recorder_;
   std::optional<test::Process> sim_;
   std::unique_ptr<Weighbridge> driver_;

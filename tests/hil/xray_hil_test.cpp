@@ -23,6 +23,7 @@
 #include "edge/base/http.hpp"
 #include "tests/hil/process.hpp"
 #include "tests/hil/recorder.hpp"
+#include "tests/support/device_loop.hpp"
 
 #include <unistd.h>
 
@@ -93,17 +94,16 @@ class XrayHilTest : public ::testing::Test {
     config.folder = dir_ + "/drop";
     config.poll_interval_ms = 50;
     config.association_timeout_s = 5;
-    auto driver = makeXrayScanner(
-        config, *evidence_, clock_,
-        [this](const msg::XrayResult& r) {
-          results_.add(r);
-          std::lock_guard lock(status_mutex_);
-          return saved_;
-        },
-        [this](const msg::DeviceStatus& s) {
-          std::lock_guard lock(status_mutex_);
-          statuses_.push_back(s);
-        });
+    auto driver = makeXrayScanner(config, loop_.context(clock_, evidence_.get()),
+                                  {[this](const msg::XrayResult& r) {
+                                     results_.add(r);
+                                     std::lock_guard lock(status_mutex_);
+                                     return saved_;
+                                   },
+                                   [this](const msg::DeviceStatus& s) {
+                                     std::lock_guard lock(status_mutex_);
+                                     statuses_.push_back(s);
+                                   }});
     ASSERT_TRUE(driver) << driver.status().message();
     driver_ = std::move(driver).value();
     const Status started = driver_->start();
@@ -124,6 +124,8 @@ class XrayHilTest : public ::testing::Test {
   std::uint16_t scp_port_ = 0;
   std::uint16_t control_port_ = 0;
   SystemClock clock_;
+  // kordond's control loop: the driver's sink runs there. Outlives the driver.
+  test::DeviceLoop loop_;
   std::unique_ptr<EvidenceStore> evidence_;
   std::optional<test::Process> sim_;
   std::unique_ptr<XrayScanner> driver_;
@@ -208,7 +210,7 @@ TEST_F(XrayHilTest, ScpPortInUseIsAStartError) {
   startDriver("dicos-scp");
   XrayScannerConfig config;
   config.port = scp_port_;
-  auto second = makeXrayScanner(config, *evidence_, clock_, nullptr, nullptr);
+  auto second = makeXrayScanner(config, loop_.context(clock_, evidence_.get()), {});
   ASSERT_TRUE(second);
   EXPECT_FALSE((*second)->start());
   const auto stop_started = Steady::now();

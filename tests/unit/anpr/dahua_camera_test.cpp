@@ -14,6 +14,7 @@
 #include "drivers/anpr_camera/isapi_camera.hpp"
 #include "drivers/common/evidence_store.hpp"
 #include "edge/base/crypto.hpp"
+#include "tests/support/device_loop.hpp"
 
 #include <unistd.h>
 
@@ -70,13 +71,14 @@ class DahuaCameraTest : public ::testing::Test {
     config_.type = "dahua-itsapi";
     config_.path = "/anpr/L2";
     config_.stale_after_ms = 10'000;
-    auto camera = makeAnprCamera(
-        config_, *evidence_, clock_,
-        [this](const msg::PlateRead& read) {
-          reads_.push_back(read);
-          return plate_saved_;
-        },
-        [this](const msg::DeviceStatus& status) { statuses_.push_back(status); });
+    // A camera delivers on the loop already (a push's completion): this thread plays it.
+    auto camera =
+        makeAnprCamera(config_, loop_.context(clock_, evidence_.get()),
+                       {[this](const msg::PlateRead& read) {
+                          reads_.push_back(read);
+                          return plate_saved_;
+                        },
+                        [this](const msg::DeviceStatus& status) { statuses_.push_back(status); }});
     ASSERT_TRUE(camera) << camera.status().message();
     camera_ = std::move(camera).value();
   }
@@ -95,6 +97,7 @@ class DahuaCameraTest : public ::testing::Test {
   std::string root_;
   FakeClock clock_;
   CameraConfig config_;
+  test::DeviceLoop loop_;
   std::unique_ptr<EvidenceStore> evidence_;
   std::unique_ptr<AnprCamera> camera_;
   std::vector<msg::PlateRead> reads_;
@@ -336,9 +339,10 @@ TEST(AnprCameraFactory, DahuaTypeIsKnownAndStaleTimeValidated) {
   FakeClock clock;
   CameraConfig config;
   config.type = "dahua-itsapi";
-  EXPECT_TRUE(makeAnprCamera(config, evidence, clock, nullptr));
+  test::DeviceLoop loop;
+  EXPECT_TRUE(makeAnprCamera(config, loop.context(clock, &evidence), {}));
   config.stale_after_ms = 0;
-  auto bad = makeAnprCamera(config, evidence, clock, nullptr);
+  auto bad = makeAnprCamera(config, loop.context(clock, &evidence), {});
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.status().message().find("stale_after_ms"), std::string::npos);
 }

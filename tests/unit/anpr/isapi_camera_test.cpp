@@ -13,6 +13,7 @@
 #include "drivers/anpr_camera/anpr_camera.hpp"
 #include "drivers/common/evidence_store.hpp"
 #include "edge/base/crypto.hpp"
+#include "tests/support/device_loop.hpp"
 
 #include <unistd.h>
 
@@ -79,10 +80,12 @@ class IsapiCameraTest : public ::testing::Test {
     CameraConfig config;
     config.device_id = "cam-L1";
     config.lane = "L1";
-    auto camera = makeAnprCamera(config, *evidence_, clock_, [this](const msg::PlateRead& read) {
-      reads_.push_back(read);
-      return plate_saved_;
-    });
+    // A camera delivers on the loop already (a push's completion): this thread plays it.
+    auto camera = makeAnprCamera(config, loop_.context(clock_, evidence_.get()),
+                                 {[this](const msg::PlateRead& read) {
+                                   reads_.push_back(read);
+                                   return plate_saved_;
+                                 }});
     ASSERT_TRUE(camera) << camera.status().message();
     camera_ = std::move(camera).value();
   }
@@ -93,6 +96,7 @@ class IsapiCameraTest : public ::testing::Test {
 
   std::string root_;
   FixedClock clock_;
+  test::DeviceLoop loop_;
   std::unique_ptr<EvidenceStore> evidence_;
   std::unique_ptr<AnprCamera> camera_;
   std::vector<msg::PlateRead> reads_;
@@ -281,7 +285,8 @@ TEST(AnprCameraFactory, UnknownTypeNamesItAndListsKnownTypes) {
   FixedClock clock;
   CameraConfig config;
   config.type = "axis-lpv";
-  auto camera = makeAnprCamera(config, evidence, clock, nullptr);
+  test::DeviceLoop loop;
+  auto camera = makeAnprCamera(config, loop.context(clock, &evidence), {});
   ASSERT_FALSE(camera);
   EXPECT_NE(camera.status().message().find("'axis-lpv'"), std::string::npos);
   EXPECT_NE(camera.status().message().find("isapi-push"), std::string::npos);
@@ -293,7 +298,8 @@ TEST(AnprCameraFactory, RejectsPathWithoutLeadingSlash) {
   FixedClock clock;
   CameraConfig config;
   config.path = "anpr/L1";
-  EXPECT_FALSE(makeAnprCamera(config, evidence, clock, nullptr));
+  test::DeviceLoop loop;
+  EXPECT_FALSE(makeAnprCamera(config, loop.context(clock, &evidence), {}));
 }
 
 }  // namespace

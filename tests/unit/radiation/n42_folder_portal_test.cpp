@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/device_loop.hpp"
+
 namespace kordon::drivers {
 namespace {
 
@@ -158,22 +160,24 @@ TEST(RadiationPortalFactory, RejectsUnknownTypesAndBadConfig) {
   EvidenceStore evidence((fs::temp_directory_path() / "kordon-n42-unused").string());
   const auto on_occ = [](const msg::RadiationOccupancy&) { return Status::ok(); };
   const auto on_status = [](const msg::DeviceStatus&) {};
+  test::DeviceLoop loop;
+  const DeviceContext devices = loop.context(clock, &evidence);
   RadiationPortalConfig config;
   config.type = "modbus-rtu";
-  auto made = makeRadiationPortal(config, evidence, clock, on_occ, on_status);
+  auto made = makeRadiationPortal(config, devices, {on_occ, on_status});
   ASSERT_FALSE(made);
   EXPECT_NE(made.status().message().find("vm250-tcp, n42-folder"), std::string::npos);
   config.type = "n42-folder";
-  EXPECT_FALSE(makeRadiationPortal(config, evidence, clock, on_occ, on_status));  // no folder
+  EXPECT_FALSE(makeRadiationPortal(config, devices, {on_occ, on_status}));  // no folder
   config.type = "vm250-tcp";
   config.stale_after_ms = 0;
-  EXPECT_FALSE(makeRadiationPortal(config, evidence, clock, on_occ, on_status));
+  EXPECT_FALSE(makeRadiationPortal(config, devices, {on_occ, on_status}));
   config.stale_after_ms = 1000;
   config.backoff_max_ms = 1;
-  EXPECT_FALSE(makeRadiationPortal(config, evidence, clock, on_occ, on_status));
+  EXPECT_FALSE(makeRadiationPortal(config, devices, {on_occ, on_status}));
   config.backoff_max_ms = 8000;
-  EXPECT_TRUE(makeRadiationPortal(config, evidence, clock, on_occ, on_status));
-  EXPECT_FALSE(makeRadiationPortal(config, evidence, clock, nullptr, on_status));
+  EXPECT_TRUE(makeRadiationPortal(config, devices, {on_occ, on_status}));
+  EXPECT_FALSE(makeRadiationPortal(config, devices, {nullptr, on_status}));
 }
 
 }  // namespace

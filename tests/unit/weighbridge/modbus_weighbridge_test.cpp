@@ -20,6 +20,7 @@
 #include "drivers/weighbridge/register_map.hpp"
 #include "drivers/weighbridge/weighbridge.hpp"
 #include "edge/base/clock.hpp"
+#include "tests/support/device_loop.hpp"
 
 namespace kordon::drivers {
 namespace {
@@ -445,8 +446,9 @@ TEST(MakeWeighbridge, UnknownTypeNamesTheKnownOnes) {
   WeighbridgeConfig config;
   config.type = "carrier-pigeon";
   SystemClock clock;
-  const auto made = makeWeighbridge(
-      config, [](const msg::WeightReading&) {}, clock);
+  test::DeviceLoop loop;
+  const auto made =
+      makeWeighbridge(config, loop.context(clock), {[](const msg::WeightReading&) {}});
   ASSERT_FALSE(made);
   EXPECT_EQ(made.status().message(),
             "unknown weighbridge type 'carrier-pigeon' (known: modbus-tcp, modbus-rtu, toledo-tcp, "
@@ -457,8 +459,9 @@ TEST(MakeWeighbridge, UnknownRegisterMapNamesTheKnownOnes) {
   WeighbridgeConfig config;
   config.register_map = "mettler";
   SystemClock clock;
-  const auto made = makeWeighbridge(
-      config, [](const msg::WeightReading&) {}, clock);
+  test::DeviceLoop loop;
+  const auto made =
+      makeWeighbridge(config, loop.context(clock), {[](const msg::WeightReading&) {}});
   ASSERT_FALSE(made);
   EXPECT_EQ(made.status().message(),
             "unknown weighbridge register map 'mettler' (known: laumas, flintec, flintec-ft111)");
@@ -466,27 +469,26 @@ TEST(MakeWeighbridge, UnknownRegisterMapNamesTheKnownOnes) {
 
 TEST(MakeWeighbridge, RejectsUnusableSettings) {
   SystemClock clock;
+  test::DeviceLoop loop;
   WeighbridgeConfig config;
   config.poll_interval_ms = 0;
-  auto made = makeWeighbridge(
-      config, [](const msg::WeightReading&) {}, clock);
+  auto made = makeWeighbridge(config, loop.context(clock), {[](const msg::WeightReading&) {}});
   ASSERT_FALSE(made);
   EXPECT_EQ(made.status().message(), "weighbridge 'wb1': poll_interval_ms must be > 0 (got 0)");
 
   config = WeighbridgeConfig{};
   config.backoff_max_ms = 100;
-  EXPECT_FALSE(makeWeighbridge(
-      config, [](const msg::WeightReading&) {}, clock));
+  EXPECT_FALSE(makeWeighbridge(config, loop.context(clock), {[](const msg::WeightReading&) {}}));
   config = WeighbridgeConfig{};
-  EXPECT_FALSE(makeWeighbridge(config, nullptr, clock));
+  EXPECT_FALSE(makeWeighbridge(config, loop.context(clock), {}));
 }
 
 TEST(MakeWeighbridge, BuildsAModbusTcpDriverWithoutConnecting) {
   SystemClock clock;
+  test::DeviceLoop loop;
   WeighbridgeConfig config;
   config.register_map = "flintec";
-  auto made = makeWeighbridge(
-      config, [](const msg::WeightReading&) {}, clock);
+  auto made = makeWeighbridge(config, loop.context(clock), {[](const msg::WeightReading&) {}});
   ASSERT_TRUE(made) << made.status().message();
   ASSERT_NE(made->get(), nullptr);
   EXPECT_EQ((*made)->counters().readings.load(), 0U);
@@ -618,26 +620,25 @@ TEST_F(Ft111HeartbeatTest, ReconnectStartsANewBaseline) {
 
 TEST(MakeWeighbridge, BuildsEveryTransportWithoutConnecting) {
   SystemClock clock;
+  test::DeviceLoop loop;
   for (const char* type : {"modbus-rtu", "toledo-tcp", "toledo-serial"}) {
     WeighbridgeConfig config;
     config.type = type;
     config.serial_device = "/dev/null-kordon-test";
     config.register_map = "flintec-ft111";
-    const auto made = makeWeighbridge(
-        config, [](const msg::WeightReading&) {}, clock);
+    const auto made =
+        makeWeighbridge(config, loop.context(clock), {[](const msg::WeightReading&) {}});
     EXPECT_TRUE(made) << type << ": " << made.status().message();
   }
   WeighbridgeConfig config;
   config.type = "modbus-rtu";
   config.parity = 'X';
-  auto made = makeWeighbridge(
-      config, [](const msg::WeightReading&) {}, clock);
+  auto made = makeWeighbridge(config, loop.context(clock), {[](const msg::WeightReading&) {}});
   ASSERT_FALSE(made);
   EXPECT_NE(made.status().message().find("parity"), std::string::npos);
   config.parity = 'E';
   config.stop_bits = 3;
-  made = makeWeighbridge(
-      config, [](const msg::WeightReading&) {}, clock);
+  made = makeWeighbridge(config, loop.context(clock), {[](const msg::WeightReading&) {}});
   ASSERT_FALSE(made);
   EXPECT_NE(made.status().message().find("stop_bits"), std::string::npos);
 }

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "drivers/xray_scanner/xray_scanner.hpp"
+#include "tests/support/device_loop.hpp"
 
 namespace kordon::drivers {
 namespace {
@@ -151,7 +152,8 @@ TEST(XrayFactoryTest, UnknownTypeIsAnError) {
   FixedClock clock;
   XrayScannerConfig config;
   config.type = "uff";
-  const auto scanner = makeXrayScanner(config, evidence, clock, nullptr, nullptr);
+  test::DeviceLoop loop;
+  const auto scanner = makeXrayScanner(config, loop.context(clock, &evidence), {});
   ASSERT_FALSE(scanner);
   EXPECT_NE(scanner.status().message().find("dicos-scp"), std::string::npos);
 }
