@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
-#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include <mqtt/async_client.h>
 
 #include "edge/base/log.hpp"
+#include "edge/base/thread_annotations.hpp"
 
 namespace kordon::sync {
 
@@ -40,16 +40,16 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
   std::atomic<bool> connected{false};
   std::atomic<bool> stopping{false};
 
-  std::mutex mutex;
-  std::vector<std::pair<std::string, int>> subscriptions;  // guarded by mutex
+  Mutex mutex;
+  std::vector<std::pair<std::string, int>> subscriptions GUARDED_BY(mutex);
   // Publishes awaiting their token's completion, by the user context given to Paho; whatever
-  // Paho never completes is freed with the client.  Guarded by mutex.
-  std::map<PendingPublish*, std::unique_ptr<PendingPublish>> pending_publishes;
+  // Paho never completes is freed with the client.
+  std::map<PendingPublish*, std::unique_ptr<PendingPublish>> pending_publishes GUARDED_BY(mutex);
   ConnectionHandler on_connected;
   LostHandler on_lost;
   MessageHandler on_message;
   MessageHandler on_commit;
-  std::mutex commit_mutex;  // one commit handler at a time, whichever Paho thread delivers
+  Mutex commit_mutex;  // one commit handler at a time, whichever Paho thread delivers
 
   // Publish completions (iaction_listener), called on a Paho thread.
   void on_success(const mqtt::token& tok) override { complete(tok, Status::ok()); }
@@ -61,7 +61,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
   void complete(const mqtt::token& tok, Status result) {
     std::shared_ptr<PendingPublish> owned;
     {
-      std::lock_guard lock(mutex);
+      MutexLock lock(mutex);
       auto node = pending_publishes.extract(static_cast<PendingPublish*>(tok.get_user_context()));
       if (node.empty()) return;
       owned = std::move(node.mapped());
@@ -130,7 +130,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<MqttClient::Impl>, mqtt::
   void onConnectedPaho() {
     std::vector<std::pair<std::string, int>> subs;
     {
-      std::lock_guard lock(mutex);
+      MutexLock lock(mutex);
       subs = subscriptions;
     }
     pending_subacks = static_cast<int>(subs.size());
@@ -222,7 +222,7 @@ void MqttClient::onMessage(MessageHandler handler) { impl_->on_message = std::mo
 void MqttClient::onMessageCommit(MessageHandler handler) { impl_->on_commit = std::move(handler); }
 
 void MqttClient::addSubscription(const std::string& filter, int qos) {
-  std::lock_guard lock(impl_->mutex);
+  MutexLock lock(impl_->mutex);
   impl_->subscriptions.emplace_back(filter, qos);
 }
 
@@ -246,7 +246,7 @@ Status MqttClient::start() {
     auto self = weak.lock();
     if (!self) return;
     if (self->on_commit) {
-      std::lock_guard lock(self->commit_mutex);
+      MutexLock lock(self->commit_mutex);
       self->on_commit(m->get_topic(), m->to_string());
       return;  // Paho sends the PUBACK now
     }
@@ -291,14 +291,14 @@ Status MqttClient::publish(const std::string& topic, const std::string& payload,
   owned->done = std::move(done);
   PendingPublish* pending = owned.get();
   {
-    std::lock_guard lock(impl_->mutex);
+    MutexLock lock(impl_->mutex);
     impl_->pending_publishes.emplace(pending, std::move(owned));
   }
   try {
     auto msg = mqtt::make_message(topic, payload, qos, retained);
     impl_->client->publish(msg, pending, *impl_);
   } catch (const mqtt::exception& e) {
-    std::lock_guard lock(impl_->mutex);
+    MutexLock lock(impl_->mutex);
     impl_->pending_publishes.erase(pending);
     return Status::error(std::string("mqtt publish: ") + e.what());
   }

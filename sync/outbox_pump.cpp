@@ -12,7 +12,7 @@ namespace kordon::sync {
 
 OutboxPump::OutboxPump(boost::asio::io_context& io, store::Store& store, MqttClient& mqtt,
                        const Clock& clock, int window)
-    : io_(io), store_(store), mqtt_(mqtt), clock_(clock), window_(window), flush_timer_(io) {}
+    : store_(store), mqtt_(mqtt), clock_(clock), window_(window), flush_timer_(io) {}
 
 void OutboxPump::onConnected() {
   flushAcks();

@@ -60,7 +60,6 @@ class OutboxPump {
   void onReplayPuback(std::uint64_t generation, const Status& result);
   void flushAcks();
 
-  boost::asio::io_context& io_;
   store::Store& store_;
   MqttClient& mqtt_;
   const Clock& clock_;

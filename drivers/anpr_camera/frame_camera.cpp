@@ -46,7 +46,7 @@ PushCompletion FrameCamera::prepare(const http::Request& /*request*/) {
 }
 
 void FrameCamera::start() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (grabber_.joinable()) return;
   stopping_ = false;
   started_ = clock_.nowSteady();
@@ -55,7 +55,7 @@ void FrameCamera::start() {
 
 void FrameCamera::stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -84,10 +84,7 @@ void FrameCamera::grabLoop() {
   std::optional<cv::VideoCapture> capture;
   auto next = std::chrono::steady_clock::now();
   for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      if (wake_.wait_until(lock, next, [this] { return stopping_; })) break;
-    }
+    if (stopRequestedBy(next)) break;
     next = std::chrono::steady_clock::now() + milliseconds(config_.poll_interval_ms);
     auto frame = grab(&capture);
     if (!frame) {
@@ -142,11 +139,18 @@ std::optional<FrameCamera::Frame> FrameCamera::grab(std::optional<cv::VideoCaptu
 // the newest is converted to BGR (retrieve()) and dispatched, once per poll interval. The
 // timeouts keep a stalled camera from blocking the grabber, and stop(), for OpenCV's default
 // 30 s. The FFmpeg backend asks for RTP over TCP by itself (OpenCV sets rtsp_transport=tcp).
+bool FrameCamera::stopRequestedBy(std::chrono::steady_clock::time_point deadline) {
+  MutexLock lock(mutex_);
+  while (!stopping_) {
+    if (wake_.wait_until(lock.native(), deadline) == std::cv_status::timeout) break;
+  }
+  return stopping_;
+}
+
 void FrameCamera::streamLoop() {
   const milliseconds poll_interval(config_.poll_interval_ms);
   const auto stop_requested = [this](milliseconds wait) {
-    std::unique_lock lock(mutex_);
-    return wake_.wait_for(lock, wait, [this] { return stopping_; });
+    return stopRequestedBy(std::chrono::steady_clock::now() + wait);
   };
   std::optional<cv::VideoCapture> capture;
   std::chrono::steady_clock::time_point next;  // when the next frame is due
@@ -203,7 +207,7 @@ void FrameCamera::read(Frame& frame) {
     std::vector<std::uint8_t> jpeg;
     if (cv::imencode(".jpg", frame.image, jpeg)) frame.encoded.assign(jpeg.begin(), jpeg.end());
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   fusion_.add(*read, clock_.nowSteady(), frame.wall_ms, std::move(frame.encoded));
 }
 
@@ -223,7 +227,7 @@ msg::DeviceStatus FrameCamera::status() const {
 void FrameCamera::tick() {
   std::vector<anpr::FusedPlate> fused;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     fused = fusion_.flush(clock_.nowSteady());
   }
   for (anpr::FusedPlate& plate : fused) {

@@ -27,7 +27,6 @@
 #include <condition_variable>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -41,6 +40,7 @@
 #include "drivers/common/health_reporter.hpp"
 #include "drivers/plate_reader/plate_fusion.hpp"
 #include "drivers/plate_reader/plate_reader.hpp"
+#include "edge/base/thread_annotations.hpp"
 
 namespace kordon::drivers {
 
@@ -70,6 +70,8 @@ class FrameCamera final : public AnprCamera {
   };
   void grabLoop();
   void streamLoop();
+  // Waits until `deadline` or stop(); true when stop() was asked.
+  bool stopRequestedBy(std::chrono::steady_clock::time_point deadline);
   std::optional<Frame> grab(std::optional<cv::VideoCapture>* capture);
   void read(Frame& frame);
   nlohmann::json countersJson() const;
@@ -96,10 +98,10 @@ class FrameCamera final : public AnprCamera {
   std::chrono::steady_clock::time_point started_;
 
   std::shared_ptr<const anpr::PlateReader> reader_;  // set by the grabber before the pool starts
-  std::mutex mutex_;                                 // guards stopping_, fusion_
+  Mutex mutex_;
   std::condition_variable wake_;
-  bool stopping_ = false;
-  anpr::PlateFusion fusion_;
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  anpr::PlateFusion fusion_ GUARDED_BY(mutex_);
   std::thread grabber_;
   std::unique_ptr<DroppingPool<Frame>> pool_;  // the grabber's: made, fed and stopped by it
 };

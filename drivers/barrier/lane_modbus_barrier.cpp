@@ -48,7 +48,7 @@ void LaneModbusBarrier::requestClose(const std::string& command_id) {
 }
 
 void LaneModbusBarrier::queue(lane::Command command, const std::string& command_id) {
-  std::lock_guard lock(queue_mutex_);
+  MutexLock lock(queue_mutex_);
   queue_.emplace_back(command, command_id);
 }
 
@@ -91,7 +91,7 @@ milliseconds LaneModbusBarrier::runStep() {
   std::pair<lane::Command, std::string> command;
   bool have_command = false;
   {
-    std::lock_guard lock(queue_mutex_);
+    MutexLock lock(queue_mutex_);
     if (!queue_.empty()) {
       command = queue_.front();
       have_command = true;
@@ -112,7 +112,7 @@ milliseconds LaneModbusBarrier::runStep() {
       return failed(s);
     }
     retrying_ = false;
-    std::lock_guard lock(queue_mutex_);
+    MutexLock lock(queue_mutex_);
     queue_.pop_front();
     reported_result_ = false;
     force = true;

@@ -23,7 +23,6 @@
 #include <chrono>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -35,6 +34,7 @@
 #include "drivers/barrier/lane_registers.hpp"
 #include "drivers/common/device_counters.hpp"
 #include "drivers/common/modbus_link.hpp"
+#include "edge/base/thread_annotations.hpp"
 
 namespace kordon::drivers {
 
@@ -70,8 +70,8 @@ class LaneModbusBarrier final : public Barrier {
   const Clock& clock_;
   DeviceCounters counters_;
 
-  std::mutex queue_mutex_;
-  std::deque<std::pair<lane::Command, std::string>> queue_;  // guarded by queue_mutex_
+  Mutex queue_mutex_;
+  std::deque<std::pair<lane::Command, std::string>> queue_ GUARDED_BY(queue_mutex_);
 
   // Worker-thread state.
   bool connected_ = false;

@@ -13,10 +13,11 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "edge/base/thread_annotations.hpp"
 
 namespace kordon::drivers {
 
@@ -35,7 +36,7 @@ class DroppingPool {
   // and the item was dropped.
   bool offer(Item item) {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       if (stopping_ || idle_ == 0) return false;
       --idle_;
       pending_.push_back(std::move(item));
@@ -46,7 +47,7 @@ class DroppingPool {
 
   void stop() {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       stopping_ = true;
     }
     wake_.notify_all();
@@ -60,25 +61,25 @@ class DroppingPool {
     for (;;) {
       Item item;
       {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+        MutexLock lock(mutex_);
+        while (!stopping_ && pending_.empty()) wake_.wait(lock.native());
         if (stopping_) return;
         item = std::move(pending_.front());
         pending_.pop_front();
       }
       work_(item);
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       ++idle_;
     }
   }
 
   const std::function<void(Item&)> work_;
-  std::mutex mutex_;  // guards idle_, pending_, stopping_
+  Mutex mutex_;
   std::condition_variable wake_;
-  int idle_ = 0;
+  int idle_ GUARDED_BY(mutex_) = 0;
   // Items handed over and not yet taken: never more than the idle workers counted for them.
-  std::deque<Item> pending_;
-  bool stopping_ = false;
+  std::deque<Item> pending_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <mutex>
 #include <numeric>
 #include <optional>
 #include <utility>
@@ -20,6 +19,7 @@
 #include <opencv2/objdetect.hpp>
 
 #include "edge/base/log.hpp"
+#include "edge/base/thread_annotations.hpp"
 #include "edge/msg/plate.hpp"
 
 namespace kordon::drivers::anpr {
@@ -623,8 +623,9 @@ std::string defaultModelPath() {
 struct PlateReader::Impl {
   CharClassifier classifier;
   ReaderOptions options;
-  mutable std::optional<cv::CascadeClassifier> cascade;  // not thread-safe: guarded
-  mutable std::mutex cascade_mutex;
+  mutable Mutex cascade_mutex;
+  // Set once in the constructor; detectMultiScale is not thread-safe, hence the lock.
+  mutable std::optional<cv::CascadeClassifier> cascade;  // detectMultiScale under the lock
   mutable std::atomic<int> debug_count{0};
 
   Impl(CharClassifier c, ReaderOptions o) : classifier(std::move(c)), options(std::move(o)) {}
@@ -724,7 +725,7 @@ std::vector<Candidate> PlateReader::Impl::locateWithCascade(const cv::Mat& gray)
   const cv::Mat small = detectionFrame(gray, &scale);
   std::vector<cv::Rect> hits;
   {
-    std::lock_guard lock(cascade_mutex);
+    MutexLock lock(cascade_mutex);
     cascade->detectMultiScale(small, hits, 1.1, 3, 0, cv::Size(40, 10));
   }
   std::vector<Candidate> candidates;

@@ -12,6 +12,7 @@
 #include "drivers/xray_scanner/dicom_file.hpp"
 #include "drivers/xray_scanner/tdr_parser.hpp"
 #include "edge/base/log.hpp"
+#include "edge/base/thread_annotations.hpp"
 
 #include <arpa/inet.h>
 #include <dcmtk/config/osconfig.h>  // must come first among DCMTK headers
@@ -43,17 +44,17 @@ class SocketRegistry {
         local.sin_family == AF_INET) {
       address = local.sin_addr.s_addr;
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_) ::shutdown(fd, SHUT_RDWR);
     fds_[fd] = address;
   }
   void remove(DcmNativeSocketType fd) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     fds_.erase(fd);
   }
   // DcmSCP serves one association at a time, so at most one socket is open when asked.
   bool anyArrivedOn(in_addr address) const {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (const auto& [fd, local] : fds_) {
       if (local == address.s_addr) return true;
     }
@@ -61,19 +62,19 @@ class SocketRegistry {
   }
   // Wakes every open association; later ones are shut down as they arrive.
   void shutdownAll() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
     for (const auto& [fd, local] : fds_) ::shutdown(fd, SHUT_RDWR);
   }
   bool stopping() const {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return stopping_;
   }
 
  private:
-  mutable std::mutex mutex_;
-  std::map<DcmNativeSocketType, std::uint32_t> fds_;
-  bool stopping_ = false;
+  mutable Mutex mutex_;
+  std::map<DcmNativeSocketType, std::uint32_t> fds_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
 };
 
 // A plain TCP connection that registers its socket while it is open.

@@ -3,18 +3,18 @@
 
 #include <atomic>
 #include <cstdio>
-#include <mutex>
 
 #include "edge/base/clock.hpp"
+#include "edge/base/thread_annotations.hpp"
 
 namespace kordon::log {
 namespace {
 
 struct LoggerState {
-  std::mutex mutex;
+  Mutex mutex;
   std::atomic<int> level{static_cast<int>(Level::kInfo)};
-  Format format = Format::kJson;  // guarded by mutex
-  std::string component;          // guarded by mutex
+  Format format GUARDED_BY(mutex) = Format::kJson;
+  std::string component GUARDED_BY(mutex);
 };
 
 LoggerState& state() {
@@ -40,7 +40,7 @@ const char* levelName(Level level) {
 
 void configure(Level level, Format format, std::string component) {
   LoggerState& s = state();
-  std::lock_guard lock(s.mutex);
+  MutexLock lock(s.mutex);
   s.level = static_cast<int>(level);
   s.format = format;
   s.component = std::move(component);
@@ -72,7 +72,7 @@ void write(Level level, std::string_view msg, Fields fields) {
   if (static_cast<int>(level) < s.level.load()) return;
   const std::string ts = formatUtcMs(SystemClock().nowWallMs());
   std::string line;
-  std::lock_guard lock(s.mutex);
+  MutexLock lock(s.mutex);
   if (s.format == Format::kJson) {
     nlohmann::ordered_json record;
     record["ts"] = ts;

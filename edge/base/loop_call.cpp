@@ -17,24 +17,27 @@ Status LoopCaller::call(std::function<Status()> work, std::chrono::milliseconds 
   };
   auto call = std::make_shared<Call>();
   {
-    std::lock_guard lock(shared_->mutex);
+    MutexLock lock(shared_->mutex);
     if (shared_->stopped) return Status::error("shutting down");
   }
   boost::asio::post(io_, [shared = shared_, call, work = std::move(work)] {
     Status s = work();
-    std::lock_guard lock(shared->mutex);
+    MutexLock lock(shared->mutex);
     call->result = std::move(s);
     shared->done.notify_all();
   });
-  std::unique_lock lock(shared_->mutex);
-  const bool answered = shared_->done.wait_for(
-      lock, timeout, [&] { return call->result.has_value() || shared_->stopped; });
+  MutexLock lock(shared_->mutex);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!call->result && !shared_->stopped) {
+    if (shared_->done.wait_until(lock.native(), deadline) == std::cv_status::timeout) break;
+  }
   if (call->result) return *call->result;
-  return Status::error(answered ? "shutting down" : "the control loop did not answer in time");
+  return Status::error(shared_->stopped ? "shutting down"
+                                        : "the control loop did not answer in time");
 }
 
 void LoopCaller::stop() {
-  std::lock_guard lock(shared_->mutex);
+  MutexLock lock(shared_->mutex);
   shared_->stopped = true;
   shared_->done.notify_all();
 }

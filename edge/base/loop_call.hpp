@@ -23,11 +23,11 @@
 #include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 
 #include <boost/asio/io_context.hpp>
 
 #include "edge/base/status.hpp"
+#include "edge/base/thread_annotations.hpp"
 
 namespace kordon {
 
@@ -40,9 +40,9 @@ class LoopCaller {
 
  private:
   struct Shared {
-    std::mutex mutex;
+    Mutex mutex;  // also guards each call's result
     std::condition_variable done;
-    bool stopped = false;
+    bool stopped GUARDED_BY(mutex) = false;
   };
   boost::asio::io_context& io_;
   std::shared_ptr<Shared> shared_;

@@ -13,7 +13,7 @@ WorkQueue::~WorkQueue() { stop(); }
 
 bool WorkQueue::submit(std::function<void()> item) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_ || pending_.size() >= max_pending_) return false;
     pending_.push_back(std::move(item));
   }
@@ -23,7 +23,7 @@ bool WorkQueue::submit(std::function<void()> item) {
 
 void WorkQueue::stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
     pending_.clear();
   }
@@ -34,7 +34,7 @@ void WorkQueue::stop() {
 }
 
 std::size_t WorkQueue::pending() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return pending_.size();
 }
 
@@ -42,8 +42,8 @@ void WorkQueue::run() {
   for (;;) {
     std::function<void()> item;
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+      MutexLock lock(mutex_);
+      while (!stopping_ && pending_.empty()) wake_.wait(lock.native());
       if (stopping_) return;
       item = std::move(pending_.front());
       pending_.pop_front();

@@ -13,9 +13,10 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "edge/base/thread_annotations.hpp"
 
 namespace kordon {
 
@@ -35,10 +36,10 @@ class WorkQueue {
   void run();
 
   const std::size_t max_pending_;
-  mutable std::mutex mutex_;  // guards pending_, stopping_
+  mutable Mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::function<void()>> pending_;
-  bool stopping_ = false;
+  std::deque<std::function<void()>> pending_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;
 };
 

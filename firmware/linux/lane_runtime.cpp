@@ -61,7 +61,7 @@ void LaneRuntime::run(const BeforeCycle& before_cycle) {
   std::uint32_t printed = 0;
   while (!stopRequested()) {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       const std::uint32_t now = uptimeMs(start);
       if (before_cycle) before_cycle(now);
       controller_.cycle(now);
@@ -79,7 +79,7 @@ void LaneRuntime::run(const BeforeCycle& before_cycle) {
   server_.stop();
   modbus_thread.join();
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     hal_.writeOutputs(Outputs{});  // leave every relay at rest
   }
   log::info("lane controller stopped", {});

@@ -12,11 +12,11 @@
 
 #include <cstdint>
 #include <functional>
-#include <mutex>
 
 #include <nlohmann/json.hpp>
 
 #include "edge/base/status.hpp"
+#include "edge/base/thread_annotations.hpp"
 #include "firmware/core/hal.hpp"
 #include "firmware/core/lane_controller.hpp"
 #include "firmware/linux/lane_config.hpp"
@@ -38,15 +38,15 @@ class LaneRuntime {
   // leaves every output at rest.
   void run(const BeforeCycle& before_cycle = {});
 
-  std::mutex& mutex() { return mutex_; }
-  const LaneController& controller() const { return controller_; }
+  Mutex& mutex() RETURN_CAPABILITY(mutex_) { return mutex_; }
+  const LaneController& controller() const REQUIRES(mutex_) { return controller_; }
   const ModbusServer& server() const { return server_; }
 
  private:
   const LaneAppConfig& config_;
   Hal& hal_;
-  std::mutex mutex_;
-  LaneController controller_;
+  Mutex mutex_;
+  LaneController controller_ GUARDED_BY(mutex_);
   ModbusServer server_;
 };
 

@@ -43,8 +43,8 @@ std::string peerAddress(int fd) {
 
 }  // namespace
 
-ModbusServer::ModbusServer(ModbusServerConfig config, LaneController& controller, std::mutex& mutex)
-    : config_(std::move(config)), controller_(controller), mutex_(mutex) {}
+ModbusServer::ModbusServer(ModbusServerConfig config, LaneController& controller, Mutex& mutex)
+    : config_(std::move(config)), mutex_(mutex), controller_(controller) {}
 
 ModbusServer::~ModbusServer() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
@@ -159,7 +159,7 @@ void ModbusServer::answer(const std::uint8_t* query, int length) {
   ++requests_;
   const int offset = modbus_get_header_length(ctx_);
   const int fc = query[offset];
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   bool writable = true;
   if (fc == kFcWriteSingle && length >= offset + 5) {
     writable = controller_.onRegisterWrite(word(query + offset + 1),

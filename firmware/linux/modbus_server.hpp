@@ -13,12 +13,12 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "edge/base/address_filter.hpp"
 #include "edge/base/status.hpp"
+#include "edge/base/thread_annotations.hpp"
 #include "firmware/core/lane_controller.hpp"
 
 struct _modbus;
@@ -43,7 +43,7 @@ struct ModbusServerConfig {
 
 class ModbusServer {
  public:
-  ModbusServer(ModbusServerConfig config, LaneController& controller, std::mutex& mutex);
+  ModbusServer(ModbusServerConfig config, LaneController& controller, Mutex& mutex);
   ~ModbusServer();
   ModbusServer(const ModbusServer&) = delete;
   ModbusServer& operator=(const ModbusServer&) = delete;
@@ -57,11 +57,11 @@ class ModbusServer {
 
  private:
   void serveRtu();
-  void answer(const std::uint8_t* query, int length);  // one request, under mutex_
+  void answer(const std::uint8_t* query, int length);  // one request; takes mutex_
 
   ModbusServerConfig config_;
-  LaneController& controller_;
-  std::mutex& mutex_;
+  Mutex& mutex_;
+  LaneController& controller_ GUARDED_BY(mutex_);
   _modbus* ctx_ = nullptr;
   _modbus_mapping_t* mapping_ = nullptr;  // register image handed to modbus_reply()
   int listen_fd_ = -1;

@@ -21,7 +21,6 @@
 // run on their own threads. All three touch the controller and the simulated world under the
 // runtime's mutex.
 
-#include <mutex>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -99,7 +98,7 @@ int run(int argc, char** argv) {
   faults.flag("limits_broken", &world.limits_swapped_broken);
 
   ControlThread control_thread([&](const http::Request& req) {
-    std::lock_guard lock(runtime.mutex());
+    MutexLock lock(runtime.mutex());
     auto set = [&req](Knobs& knobs) {
       if (auto error = knobs.apply(req)) {
         return http::Response::json(400, nlohmann::json{{"error", *error}}.dump());

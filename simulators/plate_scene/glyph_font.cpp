@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "simulators/plate_scene/glyph_font.hpp"
 
-#include <mutex>
-
 #include <ft2build.h>
 #include FT_FREETYPE_H
+
+#include "edge/base/thread_annotations.hpp"
 
 namespace kordon::sim {
 
 struct GlyphFont::Impl {
   FT_Library library = nullptr;
   FT_Face face = nullptr;
-  mutable std::mutex mutex;  // an FT_Face is not thread-safe
+  mutable Mutex mutex;  // an FT_Face is not thread-safe
   ~Impl() {
     if (face) FT_Done_Face(face);
     if (library) FT_Done_FreeType(library);
@@ -33,7 +33,7 @@ GlyphFont& GlyphFont::operator=(GlyphFont&&) noexcept = default;
 GlyphFont::~GlyphFont() = default;
 
 cv::Mat GlyphFont::render(char32_t code_point, int pixel_height) const {
-  std::lock_guard lock(impl_->mutex);
+  MutexLock lock(impl_->mutex);
   FT_Face face = impl_->face;
   if (FT_Set_Pixel_Sizes(face, 0, static_cast<FT_UInt>(pixel_height)) != 0) return {};
   const FT_UInt index = FT_Get_Char_Index(face, code_point);

@@ -60,7 +60,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 #include <numbers>
 #include <optional>
 #include <random>
@@ -76,6 +75,7 @@
 
 #include "edge/base/http.hpp"
 #include "edge/base/log.hpp"
+#include "edge/base/thread_annotations.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -377,19 +377,18 @@ std::vector<std::uint8_t> garbageBytes(std::minstd_rand& rng, std::size_t count)
 // --- shared state ----------------------------------------------------------------------------
 
 struct Shared {
-  std::mutex mutex;
-  WeightModel model;                            // guarded by mutex
-  Fault fault = Fault::kNone;                   // guarded by mutex
-  milliseconds slow_delay = kDefaultSlowDelay;  // guarded by mutex
-  Snapshot stuck_at;                            // guarded by mutex; valid while fault == kStuck
-  std::uint32_t stuck_heartbeat = 0;            // guarded by mutex
+  Mutex mutex;
+  WeightModel model GUARDED_BY(mutex);
+  Fault fault GUARDED_BY(mutex) = Fault::kNone;
+  milliseconds slow_delay GUARDED_BY(mutex) = kDefaultSlowDelay;
+  Snapshot stuck_at GUARDED_BY(mutex);  // valid while fault == kStuck
+  std::uint32_t stuck_heartbeat GUARDED_BY(mutex) = 0;
   const Steady::time_point started = Steady::now();
 
-  // Callers hold `mutex`.
-  Snapshot snapshot(Steady::time_point now) const {
+  Snapshot snapshot(Steady::time_point now) const REQUIRES(mutex) {
     return fault == Fault::kStuck ? stuck_at : model.at(now);
   }
-  std::uint32_t heartbeat(Steady::time_point now) const {
+  std::uint32_t heartbeat(Steady::time_point now) const REQUIRES(mutex) {
     if (fault == Fault::kStuck) return stuck_heartbeat;
     return static_cast<std::uint32_t>((now - started) / kHeartbeatPeriod);
   }
@@ -504,7 +503,7 @@ http::Response handleControl(const http::Request& req, Shared& shared, const Opt
       settle = milliseconds(*value);
     }
     {
-      std::lock_guard lock(shared.mutex);
+      MutexLock lock(shared.mutex);
       shared.model.setTarget(*kg, settle, Steady::now());
     }
     log::info("weight target set", {{"kg", *kg}, {"settle_ms", settle.count()}});
@@ -527,7 +526,7 @@ http::Response handleControl(const http::Request& req, Shared& shared, const Opt
       delay = milliseconds(*value);
     }
     {
-      std::lock_guard lock(shared.mutex);
+      MutexLock lock(shared.mutex);
       const auto now = Steady::now();
       if (*fault == Fault::kStuck && shared.fault != Fault::kStuck) {
         shared.stuck_at = shared.model.at(now);
@@ -541,7 +540,7 @@ http::Response handleControl(const http::Request& req, Shared& shared, const Opt
   }
   if (req.path == "/state") {
     if (req.method != "GET") return jsonError(405, "use GET /state");
-    std::lock_guard lock(shared.mutex);
+    MutexLock lock(shared.mutex);
     const auto now = Steady::now();
     const Snapshot s = shared.snapshot(now);
     return http::Response::json(200, nlohmann::json{{"gross_kg", s.gross_kg},
@@ -592,12 +591,13 @@ struct FaultView {
 };
 
 FaultView currentFault(Shared& shared) {
-  std::lock_guard lock(shared.mutex);
+  MutexLock lock(shared.mutex);
   return {shared.fault, shared.slow_delay};
 }
 
-// Encodes the selected map into `regs` from the model. Caller holds shared.mutex.
-void encodeRegisters(const Options& options, const Shared& shared, std::uint16_t* regs) {
+// Encodes the selected map into `regs` from the model.
+void encodeRegisters(const Options& options, const Shared& shared, std::uint16_t* regs)
+    REQUIRES(shared.mutex) {
   const auto now = Steady::now();
   const Snapshot snapshot = shared.snapshot(now);
   switch (options.map) {
@@ -748,7 +748,7 @@ int serveModbusTcp(const Options& options, Shared& shared) {
           modbus_reply_exception(ctx, query, MODBUS_EXCEPTION_GATEWAY_TARGET);
         } else {
           {
-            std::lock_guard lock(shared.mutex);
+            MutexLock lock(shared.mutex);
             encodeRegisters(options, shared, mapping->tab_registers);
           }
           modbus_reply(ctx, query, length, mapping);
@@ -834,7 +834,7 @@ int serveModbusRtu(const Options& options, Shared& shared) {
       case Fault::kBadCrc: {
         std::vector<std::uint8_t> reply;
         {
-          std::lock_guard lock(shared.mutex);
+          MutexLock lock(shared.mutex);
           encodeRegisters(options, shared, mapping->tab_registers);
           reply = badCrcReply(query, mapping->tab_registers);
         }
@@ -843,7 +843,7 @@ int serveModbusRtu(const Options& options, Shared& shared) {
       }
       default: {
         {
-          std::lock_guard lock(shared.mutex);
+          MutexLock lock(shared.mutex);
           encodeRegisters(options, shared, mapping->tab_registers);
         }
         modbus_reply(ctx, query, length, mapping);
@@ -859,7 +859,7 @@ int serveModbusRtu(const Options& options, Shared& shared) {
 // The next Toledo output for the current fault: a frame, garbage, or nothing.
 std::vector<std::uint8_t> toledoOutput(const Options& options, Shared& shared,
                                        std::minstd_rand& rng) {
-  std::lock_guard lock(shared.mutex);
+  MutexLock lock(shared.mutex);
   switch (shared.fault) {
     case Fault::kSilent:
     case Fault::kDisconnect:

@@ -52,7 +52,6 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -64,6 +63,7 @@
 
 #include "edge/base/http.hpp"
 #include "edge/base/log.hpp"
+#include "edge/base/thread_annotations.hpp"
 
 #include <arpa/inet.h>
 #include <dcmtk/config/osconfig.h>  // must come first among DCMTK headers
@@ -380,10 +380,10 @@ Status sendRawGarbage(const Options& options) {
 // --- control API -----------------------------------------------------------------------------
 
 struct Shared {
-  std::mutex mutex;
-  Fault fault = Fault::kNone;  // guarded by mutex
-  int slow_delay_ms = 3000;    // guarded by mutex
-  std::uint64_t scans = 0;     // requests to /scan; below only touched on the control thread
+  Mutex mutex;
+  Fault fault GUARDED_BY(mutex) = Fault::kNone;
+  int slow_delay_ms GUARDED_BY(mutex) = 3000;
+  std::uint64_t scans = 0;  // requests to /scan; below only touched on the control thread
   std::uint64_t pushed = 0;
   std::uint64_t push_failed = 0;
   std::uint64_t dropped = 0;
@@ -428,7 +428,7 @@ http::Response handleScan(const http::Request& req, const Options& options, Shar
   Fault fault;
   int delay_ms;
   {
-    std::lock_guard lock(shared.mutex);
+    MutexLock lock(shared.mutex);
     fault = shared.fault;
     delay_ms = shared.slow_delay_ms;
   }
@@ -528,7 +528,7 @@ http::Response handleControl(const http::Request& req, const Options& options, S
       delay_ms = static_cast<int>(*value);
     }
     {
-      std::lock_guard lock(shared.mutex);
+      MutexLock lock(shared.mutex);
       shared.fault = *fault;
       shared.slow_delay_ms = delay_ms;
     }
@@ -537,7 +537,7 @@ http::Response handleControl(const http::Request& req, const Options& options, S
   }
   if (req.path == "/state") {
     if (req.method != "GET") return jsonError(405, "use GET /state");
-    std::lock_guard lock(shared.mutex);
+    MutexLock lock(shared.mutex);
     return jsonReply(200, {{"fault", toString(shared.fault)},
                            {"slow_delay_ms", shared.slow_delay_ms},
                            {"scans", shared.scans},

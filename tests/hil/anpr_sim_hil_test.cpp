@@ -60,11 +60,12 @@ class AnprSimHil : public ::testing::Test {
     config.path = "/anpr/L1";
     auto camera = drivers::makeAnprCamera(config, loop_.context(clock_, evidence_.get()),
                                           {[this](const msg::PlateRead& read) {
-                                            std::lock_guard lock(mutex_);
-                                            reads_.push_back(read);
-                                            reads_changed_.notify_all();
-                                            return Status::ok();
-                                          }});
+                                             std::lock_guard lock(mutex_);
+                                             reads_.push_back(read);
+                                             reads_changed_.notify_all();
+                                             return Status::ok();
+                                           },
+                                           nullptr});
     ASSERT_TRUE(camera) << camera.status().message();
     camera_ = std::move(camera).value();
 

@@ -83,9 +83,10 @@ class IsapiCameraTest : public ::testing::Test {
     // A camera delivers on the loop already (a push's completion): this thread plays it.
     auto camera = makeAnprCamera(config, loop_.context(clock_, evidence_.get()),
                                  {[this](const msg::PlateRead& read) {
-                                   reads_.push_back(read);
-                                   return plate_saved_;
-                                 }});
+                                    reads_.push_back(read);
+                                    return plate_saved_;
+                                  },
+                                  nullptr});
     ASSERT_TRUE(camera) << camera.status().message();
     camera_ = std::move(camera).value();
   }
