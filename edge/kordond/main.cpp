@@ -37,6 +37,7 @@
 #include "edge/base/http_auth.hpp"
 #include "edge/base/log.hpp"
 #include "edge/base/loop_call.hpp"
+#include "edge/base/options.hpp"
 #include "edge/base/work_queue.hpp"
 #include "edge/kordond/config/config.hpp"
 #include "edge/kordond/lane/lane.hpp"
@@ -615,14 +616,6 @@ class Daemon {
   std::unique_ptr<http::Server> http_;
 };
 
-void usage() {
-  std::fputs(
-      "usage: kordond [--config FILE] [--state-dir DIR] [--check-config] [--version]\n"
-      "  Runs the border-post edge daemon. Every setting has a default; see\n"
-      "  systemd/kordond.toml.example for all keys.\n",
-      stdout);
-}
-
 }  // namespace
 }  // namespace kordon
 
@@ -631,24 +624,25 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::string state_dir;
   bool check_only = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--config" && i + 1 < argc) {
-      config_path = argv[++i];
-    } else if (arg == "--state-dir" && i + 1 < argc) {
-      state_dir = argv[++i];
-    } else if (arg == "--check-config") {
-      check_only = true;
-    } else if (arg == "--version") {
-      std::printf("kordond %s\n", kVersion);
+  bool version = false;
+  OptionParser options("kordond",
+                       "The border-post edge daemon. Every setting has a default; see\n"
+                       "systemd/kordond.toml.example for all keys.");
+  options.value("--config", "FILE", "kordond.toml", &config_path);
+  options.value("--state-dir", "DIR", "where the store, keys and evidence live", &state_dir);
+  options.flag("--check-config", "validate the configuration and exit", &check_only);
+  options.flag("--version", "print the version and exit", &version);
+  if (Status s = options.parse(argc, argv); !s) {
+    if (s.message() == OptionParser::kHelp) {
+      std::fputs(options.usage().c_str(), stdout);
       return 0;
-    } else if (arg == "--help" || arg == "-h") {
-      usage();
-      return 0;
-    } else {
-      std::fprintf(stderr, "kordond: unknown argument '%s' (try --help)\n", arg.c_str());
-      return 2;
     }
+    std::fprintf(stderr, "%s (try --help)\n", s.message().c_str());
+    return 2;
+  }
+  if (version) {
+    std::printf("kordond %s\n", kVersion);
+    return 0;
   }
   auto config = config::loadConfig(config_path, state_dir);
   if (!config.isOk()) {
