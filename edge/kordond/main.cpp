@@ -19,7 +19,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <systemd/sd-daemon.h>
 
@@ -38,6 +37,7 @@
 #include "edge/base/log.hpp"
 #include "edge/base/loop_call.hpp"
 #include "edge/base/options.hpp"
+#include "edge/base/signals.hpp"
 #include "edge/base/work_queue.hpp"
 #include "edge/kordond/config/config.hpp"
 #include "edge/kordond/lane/lane.hpp"
@@ -85,8 +85,9 @@ class Daemon {
       : state_dir_override_(std::move(state_dir_override)),
         config_(std::move(config)),
         config_path_(std::move(config_path)),
-        signals_(io_, SIGTERM, SIGINT),
-        reload_signal_(io_, SIGHUP),
+        // SIGTERM/SIGINT drain and stop; SIGHUP reloads. Handled on the loop once it runs.
+        signals_(
+            io_, [this](int signo) { beginShutdown(signo); }, [this] { reload(); }),
         tick_timer_(io_),
         retention_timer_(io_),
         drain_timer_(io_),
@@ -142,10 +143,6 @@ class Daemon {
       log::error("cannot start HTTP server", {{"error", s.message()}});
       return 1;
     }
-    signals_.async_wait([this](const boost::system::error_code& e, int signo) {
-      if (!e) beginShutdown(signo);
-    });
-    waitForReload();
     scheduleTick();
     sd_notify(0, "READY=1");
     log::info("kordond ready", {{"post", config_.post_id},
@@ -509,14 +506,6 @@ class Daemon {
     });
   }
 
-  void waitForReload() {
-    reload_signal_.async_wait([this](const boost::system::error_code& ec, int) {
-      if (ec) return;
-      reload();
-      waitForReload();
-    });
-  }
-
   void reload() {
     sd_notify(0, "RELOADING=1");
     auto fresh = config::loadConfig(config_path_, state_dir_override_);
@@ -576,7 +565,6 @@ class Daemon {
       for (auto& rt : lanes_) rt.barrier->stop();
       mqtt_->stop(std::chrono::milliseconds(1000));
       signals_.cancel();
-      reload_signal_.cancel();
       io_.stop();
       return;
     }
@@ -592,8 +580,7 @@ class Daemon {
   SystemClock clock_;
   std::unique_ptr<ClockWatch> clock_watch_;  // steps, sync state, high-water mark
   asio::io_context io_;
-  asio::signal_set signals_;
-  asio::signal_set reload_signal_;
+  StopSignals signals_;
   asio::steady_timer tick_timer_;
   int ticks_since_status_ = 0;
   asio::steady_timer retention_timer_;
