@@ -87,8 +87,7 @@ void Downlink::applyDeclaration(const std::string& topic, const std::string& pay
     auto held = tx.declarationVersion(d.id);
     if (!held) return held.status();
     auto ignore = [&](const std::string& reason) {
-      return tx.emit(
-          msg::draft(msg::DeclarationIgnored{d.id, d.version, reason, msg::issuedBy(*origin)}));
+      return tx.emit(msg::draft(msg::DeclarationIgnored{d.id, d.version, reason, *origin}));
     };
     if (Status step = msg::checkVersionStep(d.version, *held); !step) {
       ++version_jumps_;
@@ -107,9 +106,9 @@ void Downlink::applyDeclaration(const std::string& topic, const std::string& pay
                                                                      : "cancelled";
     log::info("declaration applied",
               {{"declaration", d.id}, {"version", d.version}, {"outcome", outcome}});
-    return tx.emit(msg::draft(msg::DeclarationApplied{
-        d.id, d.version, outcome, d.cancelled ? "" : msg::normalisePlate(d.tractor_plate),
-        msg::issuedBy(*origin)}));
+    return tx.emit(msg::draft(
+        msg::DeclarationApplied{d.id, d.version, outcome,
+                                d.cancelled ? "" : msg::normalisePlate(d.tractor_plate), *origin}));
   });
   if (ok && on_accepted_) on_accepted_(clock_.nowWallMs());
 }
@@ -132,8 +131,7 @@ void Downlink::applyPolicy(const std::string& topic, const std::string& payload,
   const bool ok = record([&](store::Transaction& tx) -> Status {
     applied = false;
     auto ignore = [&](const std::string& reason) {
-      return tx.emit(
-          msg::draft(msg::PolicyIgnored{kind, p.version, reason, msg::issuedBy(*origin)}));
+      return tx.emit(msg::draft(msg::PolicyIgnored{kind, p.version, reason, *origin}));
     };
     auto held = tx.policyVersion(p.kind);
     if (!held) return held.status();
@@ -151,7 +149,7 @@ void Downlink::applyPolicy(const std::string& topic, const std::string& payload,
     event.version = p.version;
     event.issued = p.issued;
     event.payload_sha256 = sha256Hex(payload);
-    event.issued_by = msg::issuedBy(*origin);
+    event.issued_by = *origin;
     if (p.kind == msg::PolicyKind::kRiskProfiles) {
       event.profiles = static_cast<std::int64_t>(p.risk_profiles.size());
     }

@@ -2,26 +2,20 @@
 #include "edge/base/options.hpp"
 
 #include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <sstream>
 
 namespace kordon {
-namespace {
-
-std::string parseInteger(std::string_view text, std::int64_t min, std::int64_t max,
-                         std::int64_t* out) {
+Result<std::int64_t> parseInteger(std::string_view text, std::int64_t min, std::int64_t max) {
   std::int64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size()) return "expected an integer";
-  if (v < min || v > max) {
-    return "expected " + std::to_string(min) + ".." + std::to_string(max);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return Status::error("expected an integer");
   }
-  *out = v;
-  return {};
+  if (v < min || v > max) {
+    return Status::error("expected " + std::to_string(min) + ".." + std::to_string(max));
+  }
+  return v;
 }
-
-}  // namespace
 
 OptionParser::OptionParser(std::string program, std::string summary)
     : program_(std::move(program)), summary_(std::move(summary)) {}
@@ -37,51 +31,6 @@ void OptionParser::value(std::string name, std::string metavar, std::string help
                          std::string* out) {
   custom(std::move(name), std::move(metavar), std::move(help), [out](std::string_view v) {
     *out = std::string(v);
-    return std::string();
-  });
-}
-
-void OptionParser::number(std::string name, std::string metavar, std::string help, std::int64_t min,
-                          std::int64_t max, std::int64_t* out) {
-  custom(std::move(name), std::move(metavar), std::move(help),
-         [min, max, out](std::string_view v) { return parseInteger(v, min, max, out); });
-}
-
-void OptionParser::number(std::string name, std::string metavar, std::string help, std::int64_t min,
-                          std::int64_t max, int* out) {
-  custom(std::move(name), std::move(metavar), std::move(help), [min, max, out](std::string_view v) {
-    std::int64_t n = 0;
-    std::string error = parseInteger(v, min, max, &n);
-    if (error.empty()) *out = static_cast<int>(n);
-    return error;
-  });
-}
-
-void OptionParser::number(std::string name, std::string metavar, std::string help, std::int64_t min,
-                          std::int64_t max, std::uint32_t* out) {
-  custom(std::move(name), std::move(metavar), std::move(help), [min, max, out](std::string_view v) {
-    std::int64_t n = 0;
-    std::string error = parseInteger(v, min, max, &n);
-    if (error.empty()) *out = static_cast<std::uint32_t>(n);
-    return error;
-  });
-}
-
-void OptionParser::decimal(std::string name, std::string metavar, std::string help, double min,
-                           double max, double* out) {
-  custom(std::move(name), std::move(metavar), std::move(help), [min, max, out](std::string_view v) {
-    const std::string text(v);
-    char* end = nullptr;
-    const double d = std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(d)) {
-      return std::string("expected a number");
-    }
-    if (d < min || d > max) {
-      std::ostringstream range;
-      range << "expected " << min << ".." << max;
-      return range.str();
-    }
-    *out = d;
     return std::string();
   });
 }

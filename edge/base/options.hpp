@@ -20,11 +20,16 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "edge/base/status.hpp"
 
 namespace kordon {
+
+// A whole decimal integer in [min, max]; the error says what was expected ("expected an
+// integer", "expected 10..60000"). Shared by the option parser and the simulators' knobs.
+Result<std::int64_t> parseInteger(std::string_view text, std::int64_t min, std::int64_t max);
 
 class OptionParser {
  public:
@@ -36,15 +41,19 @@ class OptionParser {
   // A boolean set to true by its presence.
   void flag(std::string name, std::string help, bool* out);
   void value(std::string name, std::string metavar, std::string help, std::string* out);
-  // An integer in [min, max].
+  // An integer in [min, max], into any integer field that holds that range.
+  template <class Int>
+  requires std::is_integral_v<Int>
   void number(std::string name, std::string metavar, std::string help, std::int64_t min,
-              std::int64_t max, std::int64_t* out);
-  void number(std::string name, std::string metavar, std::string help, std::int64_t min,
-              std::int64_t max, int* out);
-  void number(std::string name, std::string metavar, std::string help, std::int64_t min,
-              std::int64_t max, std::uint32_t* out);
-  void decimal(std::string name, std::string metavar, std::string help, double min, double max,
-               double* out);
+              std::int64_t max, Int* out) {
+    custom(std::move(name), std::move(metavar), std::move(help),
+           [min, max, out](std::string_view v) {
+             Result<std::int64_t> n = parseInteger(v, min, max);
+             if (!n) return n.status().message();
+             *out = static_cast<Int>(*n);
+             return std::string();
+           });
+  }
   // One of `choices`.
   void choice(std::string name, std::string help, std::vector<std::string> choices,
               std::string* out);

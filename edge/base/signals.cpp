@@ -56,6 +56,4 @@ void installStopHandlers() {
 
 bool stopRequested() { return g_stop.load(); }
 
-void requestStop() { g_stop.store(true); }
-
 }  // namespace kordon

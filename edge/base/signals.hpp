@@ -37,7 +37,5 @@ class StopSignals {
 // call; true once either arrived.
 void installStopHandlers();
 bool stopRequested();
-// Sets the flag as a signal would (a control endpoint or a test asking the loop to end).
-void requestStop();
 
 }  // namespace kordon

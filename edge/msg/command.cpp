@@ -47,12 +47,6 @@ Result<std::optional<CommandOrigin>> parseCommandOrigin(const nlohmann::json& co
   return std::optional<CommandOrigin>(std::move(origin));
 }
 
-nlohmann::json toJson(const std::optional<CommandOrigin>& origin) {
-  if (!origin) return nullptr;
-  return {
-      {"credential", origin->credential}, {"role", origin->role}, {"issued_at", origin->issued_at}};
-}
-
 Status checkVersionStep(std::int64_t version, std::optional<std::int64_t> stored) {
   const std::int64_t base = stored.value_or(0);
   if (version > base + kMaxVersionStep) {

@@ -29,14 +29,19 @@ inline constexpr std::int64_t kMaxVersion = 2'000'000'000;
 inline constexpr std::int64_t kMaxVersionStep = 1000;
 
 struct CommandOrigin {
-  std::string credential;  // the central API token's name
-  std::string role;        // declarant | risk | admin
-  std::string issued_at;   // RFC 3339, as central wrote it
+  std::string credential;      // the central API token's name
+  std::string role;            // declarant | risk | admin
+  std::string issued_at;       // RFC 3339, as central wrote it
+  template <class V, class S>  // as events' issued_by carries it (event_fields.hpp)
+  static void fields(V& v, S& s) {
+    v.req("credential", s.credential);
+    v.req("role", s.role);
+    v.req("issued_at", s.issued_at);
+  }
 };
 
 // nullopt when the command names no origin. Errors name the field.
 Result<std::optional<CommandOrigin>> parseCommandOrigin(const nlohmann::json& command);
-nlohmann::json toJson(const std::optional<CommandOrigin>& origin);  // null when absent
 
 // Ok when `version` may replace `stored` (nullopt: nothing held); otherwise why not.
 Status checkVersionStep(std::int64_t version, std::optional<std::int64_t> stored);

@@ -22,40 +22,8 @@ std::optional<Corridor> parseCorridor(std::string_view text) {
   return std::nullopt;
 }
 
-nlohmann::json toJson(const Reason& r) {
-  return {
-      {"rule", r.rule}, {"corridor", toString(r.corridor)}, {"text", r.text}, {"values", r.values}};
-}
-
 nlohmann::json toJson(const std::vector<Reason>& reasons) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& r : reasons) out.push_back(toJson(r));
-  return out;
-}
-
-Result<Reason> parseReason(const nlohmann::json& j) {
-  if (!j.is_object()) return Status::error("reason: expected an object");
-  Reason r;
-  const auto rule = j.find("rule");
-  const auto corridor = j.find("corridor");
-  const auto text = j.find("text");
-  if (rule == j.end() || !rule->is_string())
-    return Status::error("reason: rule: expected a string");
-  if (corridor == j.end() || !corridor->is_string()) {
-    return Status::error("reason: corridor: expected a string");
-  }
-  const std::optional<Corridor> c = parseCorridor(corridor->get<std::string>());
-  if (!c) return Status::error("reason: corridor: expected green, yellow or red");
-  if (text == j.end() || !text->is_string())
-    return Status::error("reason: text: expected a string");
-  r.rule = rule->get<std::string>();
-  r.corridor = *c;
-  r.text = text->get<std::string>();
-  if (const auto values = j.find("values"); values != j.end()) {
-    if (!values->is_object()) return Status::error("reason: values: expected an object");
-    r.values = *values;
-  }
-  return r;
+  return fields_detail::Writer::write(reasons);
 }
 
 const char* toString(PassageState s) {

@@ -69,17 +69,6 @@ ClockState clockState(const ClockSync& sync) {
   return state;
 }
 
-std::optional<IssuedBy> issuedBy(const std::optional<CommandOrigin>& origin) {
-  if (!origin) return std::nullopt;
-  return IssuedBy{origin->credential, origin->role, origin->issued_at};
-}
-
-std::vector<ReasonRef> reasonRefs(const std::vector<Reason>& reasons) {
-  std::vector<ReasonRef> out;
-  for (const Reason& r : reasons) out.push_back({r.rule, r.corridor, r.text, r.values});
-  return out;
-}
-
 RadiationMeasured radiationMeasured(const RadiationOccupancy& o, bool late) {
   RadiationMeasured m;
   m.device = o.device_id;
@@ -91,7 +80,7 @@ RadiationMeasured radiationMeasured(const RadiationOccupancy& o, bool late) {
   m.neutron_background_cps = o.neutron_background_cps;
   m.duration_s = o.duration_s;
   m.speed_kmh = o.speed_kmh;
-  for (const RadiationFault& f : o.faults) m.faults.push_back({f.code, f.description, f.severity});
+  m.faults = o.faults;
   m.evidence = evidenceRefs(o.evidence);
   m.late = late;
   return m;
@@ -108,9 +97,7 @@ XrayResultEvent xrayResultEvent(const XrayResult& r, bool late) {
   e.operator_verdict = r.operator_verdict;
   e.total_objects = r.total_objects;
   e.alarm_objects = r.alarm_objects;
-  for (const XrayThreat& t : r.threats) {
-    e.threats.push_back({t.id, t.category, t.description, t.assessment});
-  }
+  e.threats = r.threats;
   e.evidence = evidenceRefs(r.evidence);
   e.late = late;
   return e;

@@ -33,11 +33,6 @@ namespace kordon::msg {
 
 // Enums carried as text in payloads.
 template <>
-struct EnumText<Corridor> {
-  static const char* text(Corridor c) { return toString(c); }
-  static std::optional<Corridor> parse(std::string_view s) { return parseCorridor(s); }
-};
-template <>
 struct EnumText<DeviceHealth> {
   static std::string text(DeviceHealth h) { return std::string(toString(h)); }
   static std::optional<DeviceHealth> parse(std::string_view s);
@@ -86,45 +81,15 @@ struct ClockState {
 
 ClockState clockState(const ClockSync& sync);
 
-// Who issued a command at central (msg::CommandOrigin), null when it names nobody.
-struct IssuedBy {
-  std::string credential;
-  std::string role;
-  std::string issued_at;
-  template <class V, class S>
-  static void fields(V& v, S& s) {
-    v.req("credential", s.credential);
-    v.req("role", s.role);
-    v.req("issued_at", s.issued_at);
-  }
-};
-
-std::optional<IssuedBy> issuedBy(const std::optional<CommandOrigin>& origin);
-
-struct ReasonRef {  // a Reason as payloads carry it
-  std::string rule;
-  Corridor corridor = Corridor::kGreen;
-  std::string text;
-  nlohmann::json values = nlohmann::json::object();
-  template <class V, class S>
-  static void fields(V& v, S& s) {
-    v.req("rule", s.rule);
-    v.req("corridor", s.corridor);
-    v.req("text", s.text);
-    v.req("values", s.values);
-  }
-};
-std::vector<ReasonRef> reasonRefs(const std::vector<Reason>& reasons);
-
 // ---- the post ----
 
 struct DeclarationApplied {
   static constexpr std::string_view kType = "declaration.applied";
   std::string declaration;
   std::int64_t version = 0;
-  std::string outcome;  // "inserted" | "updated" | "cancelled"
-  std::string plate;    // normalised tractor plate; "" when cancelled
-  std::optional<IssuedBy> issued_by;
+  std::string outcome;                     // "inserted" | "updated" | "cancelled"
+  std::string plate;                       // normalised tractor plate; "" when cancelled
+  std::optional<CommandOrigin> issued_by;  // who at central; null when nobody is named
   template <class V, class S>
   static void fields(V& v, S& s) {
     v.req("declaration", s.declaration);
@@ -140,7 +105,7 @@ struct DeclarationIgnored {
   std::string declaration;
   std::int64_t version = 0;
   std::string reason;
-  std::optional<IssuedBy> issued_by;
+  std::optional<CommandOrigin> issued_by;  // who at central; null when nobody is named
   template <class V, class S>
   static void fields(V& v, S& s) {
     v.req("declaration", s.declaration);
@@ -171,10 +136,10 @@ struct PolicyApplied {
   std::int64_t version = 0;
   std::string issued;
   std::string payload_sha256;
-  std::optional<IssuedBy> issued_by;
-  std::optional<std::int64_t> profiles;   // risk_profiles
-  std::optional<std::int64_t> plates;     // allow_list, deny_list
-  std::optional<std::int64_t> companies;  // allow_list, deny_list
+  std::optional<CommandOrigin> issued_by;  // who at central; null when nobody is named
+  std::optional<std::int64_t> profiles;    // risk_profiles
+  std::optional<std::int64_t> plates;      // allow_list, deny_list
+  std::optional<std::int64_t> companies;   // allow_list, deny_list
   template <class V, class S>
   static void fields(V& v, S& s) {
     v.req("kind", s.kind);
@@ -193,7 +158,7 @@ struct PolicyIgnored {
   std::string kind;
   std::int64_t version = 0;
   std::string reason;
-  std::optional<IssuedBy> issued_by;
+  std::optional<CommandOrigin> issued_by;  // who at central; null when nobody is named
   template <class V, class S>
   static void fields(V& v, S& s) {
     v.req("kind", s.kind);
@@ -364,18 +329,6 @@ struct RadiationOccupancyStarted {
   }
 };
 
-struct RadiationFaultRef {
-  std::string code;
-  std::string description;
-  std::string severity;
-  template <class V, class S>
-  static void fields(V& v, S& s) {
-    v.req("code", s.code);
-    v.req("description", s.description);
-    v.req("severity", s.severity);
-  }
-};
-
 struct RadiationMeasured {
   static constexpr std::string_view kType = "radiation.measured";
   std::string device;
@@ -387,7 +340,7 @@ struct RadiationMeasured {
   double neutron_background_cps = 0;
   double duration_s = 0;
   double speed_kmh = 0;
-  std::vector<RadiationFaultRef> faults;
+  std::vector<RadiationFault> faults;
   std::vector<EvidenceRef> evidence;
   bool late = false;
   template <class V, class S>
@@ -408,20 +361,6 @@ struct RadiationMeasured {
 };
 RadiationMeasured radiationMeasured(const RadiationOccupancy& occupancy, bool late);
 
-struct XrayThreatRef {
-  std::string id;
-  std::string category;
-  std::string description;
-  std::string assessment;
-  template <class V, class S>
-  static void fields(V& v, S& s) {
-    v.req("id", s.id);
-    v.req("category", s.category);
-    v.req("description", s.description);
-    v.req("assessment", s.assessment);
-  }
-};
-
 struct XrayResultEvent {
   static constexpr std::string_view kType = "xray.result";
   std::string device;
@@ -433,7 +372,7 @@ struct XrayResultEvent {
   std::optional<XrayDecision> operator_verdict;
   std::int64_t total_objects = 0;
   std::int64_t alarm_objects = 0;
-  std::vector<XrayThreatRef> threats;
+  std::vector<XrayThreat> threats;
   std::vector<EvidenceRef> evidence;
   bool late = false;
   template <class V, class S>
@@ -457,7 +396,7 @@ XrayResultEvent xrayResultEvent(const XrayResult& result, bool late);
 struct PassageDecided {
   static constexpr std::string_view kType = "passage.decided";
   Corridor corridor = Corridor::kYellow;
-  std::vector<ReasonRef> reasons;
+  std::vector<Reason> reasons;
   std::string ruleset;
   nlohmann::json policies = nlohmann::json::object();  // the versions in force
   std::string plate;

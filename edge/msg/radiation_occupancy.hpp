@@ -35,9 +35,15 @@ constexpr std::string_view toString(RadiationAlarm a) {
 enum class OccupancyPhase { kStart, kEnd };
 
 struct RadiationFault {
-  std::string code;         // "overspeed", "gamma_background_high", "tamper", N42 FaultCodeValue
-  std::string description;  // as the device words it
-  std::string severity;     // "warning" | "error" | "" (unknown)
+  std::string code;            // "overspeed", "gamma_background_high", "tamper", N42 FaultCodeValue
+  std::string description;     // as the device words it
+  std::string severity;        // "warning" | "error" | "" (unknown)
+  template <class V, class S>  // as radiation.measured carries it (event_fields.hpp)
+  static void fields(V& v, S& s) {
+    v.req("code", s.code);
+    v.req("description", s.description);
+    v.req("severity", s.severity);
+  }
 };
 
 struct RadiationOccupancy {

@@ -31,10 +31,17 @@ constexpr std::string_view toString(XrayDecision d) {
 }
 
 struct XrayThreat {
-  std::string id;           // PTO identifier
-  std::string category;     // (4010,1012): "ANOMALY", "PI", ...
-  std::string description;  // (4010,1013)
-  std::string assessment;   // (4010,1015): "NO_THREAT" | "THREAT" | "HIGH_THREAT" | ...
+  std::string id;              // PTO identifier
+  std::string category;        // (4010,1012): "ANOMALY", "PI", ...
+  std::string description;     // (4010,1013)
+  std::string assessment;      // (4010,1015): "NO_THREAT" | "THREAT" | "HIGH_THREAT" | ...
+  template <class V, class S>  // as xray.result carries it (event_fields.hpp)
+  static void fields(V& v, S& s) {
+    v.req("id", s.id);
+    v.req("category", s.category);
+    v.req("description", s.description);
+    v.req("assessment", s.assessment);
+  }
 };
 
 struct XrayResult {

@@ -1,22 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "simulators/common/knobs.hpp"
 
-#include <charconv>
-
 namespace kordon::sim {
-namespace {
-
-std::string parseNumber(std::string_view text, std::int64_t min, std::int64_t max,
-                        std::int64_t* out) {
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size()) return "expected an integer";
-  if (v < min || v > max) return "expected " + std::to_string(min) + ".." + std::to_string(max);
-  *out = v;
-  return {};
-}
-
-}  // namespace
 
 void Knobs::flag(std::string name, bool* field) {
   knobs_.push_back({std::move(name),
@@ -25,28 +10,6 @@ void Knobs::flag(std::string name, bool* field) {
                       if (!on && v != "0" && v != "false") return std::string("expected 0 or 1");
                       if (commit) *field = on;
                       return std::string();
-                    },
-                    [field] { return nlohmann::json(*field); }});
-}
-
-void Knobs::number(std::string name, std::int64_t min, std::int64_t max, std::int64_t* field) {
-  knobs_.push_back({std::move(name),
-                    [=](std::string_view v, bool commit) {
-                      std::int64_t n = 0;
-                      std::string error = parseNumber(v, min, max, &n);
-                      if (error.empty() && commit) *field = n;
-                      return error;
-                    },
-                    [field] { return nlohmann::json(*field); }});
-}
-
-void Knobs::number(std::string name, std::int64_t min, std::int64_t max, int* field) {
-  knobs_.push_back({std::move(name),
-                    [=](std::string_view v, bool commit) {
-                      std::int64_t n = 0;
-                      std::string error = parseNumber(v, min, max, &n);
-                      if (error.empty() && commit) *field = static_cast<int>(n);
-                      return error;
                     },
                     [field] { return nlohmann::json(*field); }});
 }

@@ -17,11 +17,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "edge/base/http.hpp"
+#include "edge/base/options.hpp"
 
 namespace kordon::sim {
 
@@ -29,8 +31,18 @@ class Knobs {
  public:
   // "1"/"true" or "0"/"false".
   void flag(std::string name, bool* field);
-  void number(std::string name, std::int64_t min, std::int64_t max, std::int64_t* field);
-  void number(std::string name, std::int64_t min, std::int64_t max, int* field);
+  template <class Int>
+  requires std::is_integral_v<Int>
+  void number(std::string name, std::int64_t min, std::int64_t max, Int* field) {
+    knobs_.push_back({std::move(name),
+                      [=](std::string_view v, bool commit) {
+                        Result<std::int64_t> n = parseInteger(v, min, max);
+                        if (!n) return n.status().message();
+                        if (commit) *field = static_cast<Int>(*n);
+                        return std::string();
+                      },
+                      [field] { return nlohmann::json(*field); }});
+  }
   void choice(std::string name, std::vector<std::string> values, std::string* field);
 
   // Sets every knob the request's query names; an unknown parameter is an error too.

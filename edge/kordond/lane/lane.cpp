@@ -306,7 +306,7 @@ void Lane::tryDecide(bool timed_out) {
   std::vector<msg::EventDraft> drafts;
   msg::PassageDecided decided;
   decided.corridor = decision.corridor;
-  decided.reasons = msg::reasonRefs(decision.reasons);
+  decided.reasons = decision.reasons;
   decided.ruleset = decision.ruleset;
   decided.policies = decision.policies;
   decided.plate = next.plate_norm;
